@@ -1,0 +1,60 @@
+# Shared by every rule file: config validation, paths, resources, targets.
+
+import os
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# Validate before any job is planned: an unknown key, a wrong type or a
+# negative count stops the run here with the key named.
+try:
+    validate(config, "../config/schema.yaml")
+except WorkflowError as exc:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    msg = next((ln for ln in lines if ln.startswith("ValidationError")), lines[0])
+    where = next((ln for ln in lines if ln.startswith("On instance")), "")
+    sys.exit(f"config error: {msg.removeprefix('ValidationError: ')} {where}".strip())
+
+SCALE = config["scale"]
+RESULTS = f"{config['results_dir']}/{SCALE}"
+LOGS = f"logs/{SCALE}"
+BENCH = f"{RESULTS}/benchmarks"
+ENVS = "../envs"
+
+
+wildcard_constraints:
+    study="lpsc|ec",
+    kind="[a-z0-9-]+",
+
+
+def res(family):
+    """Cluster resources of a rule family (config `resources`), for profiles/slurm."""
+    r = config["resources"][family]
+    out = {"runtime": r["runtime"], "mem_mb": r["mem_mb"]}
+    if r["slurm_partition"]:
+        out["slurm_partition"] = r["slurm_partition"]
+    if r["gpus"]:
+        out["gpu"] = r["gpus"]
+    return out
+
+
+def all_targets():
+    """Final outputs of every configured study (grows as stages land)."""
+    targets = []
+    for study in config["studies"]:
+        targets += STUDY_TARGETS.get(study, [])
+    return targets
+
+
+# Each stage file appends its final outputs here, per study.
+STUDY_TARGETS = {"lpsc": [], "ec": []}
+
+
+# Rules run `python -m lidendrite` and scripts/ import the package; make it
+# importable from this checkout in every environment (venv, conda, Slurm job).
+_src = str(Path(workflow.basedir) / "src")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in [_src, os.environ.get("PYTHONPATH", "")] if p
+)

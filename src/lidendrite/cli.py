@@ -1,0 +1,70 @@
+"""Command-line entry point: ``lidendrite <subcommand> ...``.
+
+Each subcommand lives in its own module that exposes
+
+* ``HELP``: a one-line description,
+* ``add_arguments(parser)``: declares the options (cheap, no heavy imports),
+* ``run(args) -> int``: does the work (heavy imports inside).
+
+Errors derived from :class:`lidendrite.errors.LidendriteError` (and file
+errors) are printed as a single line ``lidendrite <cmd>: error: ...`` and the
+process exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from lidendrite import __version__
+from lidendrite.errors import LidendriteError
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+#: subcommand name -> module implementing it (imported lazily for --help speed)
+SUBCOMMANDS: dict[str, str] = {
+    "doctor": "lidendrite.doctor",
+    "qeq": "lidendrite.qeq.cli",
+    "build": "lidendrite.structures.cli",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="lidendrite",
+        description="Replication pipeline for Li-dendrite nucleation studies (lpsc, ec).",
+    )
+    parser.add_argument("--version", action="version", version=f"lidendrite {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    for name, modname in SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:  # a subcommand whose module is not there yet
+            if exc.name and exc.name.startswith("lidendrite"):
+                continue
+            raise
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (LidendriteError, FileNotFoundError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"lidendrite {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Load and validate the pipeline configuration outside Snakemake.
+
+The CLI (``lidendrite build --scale demo`` ...) reads the same files as the
+workflow: ``config/config.yaml`` (demo), ``config/ci.yaml``, ``config/paper.yaml``,
+validated against ``config/schema.yaml``, which is the one source of defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lidendrite.errors import InputError
+
+__all__ = [
+    "REPO_ROOT",
+    "SCALE_FILES",
+    "config_path",
+    "deep_update",
+    "load_config",
+    "validate_config",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = REPO_ROOT / "config"
+SCALE_FILES = {"ci": "ci.yaml", "demo": "config.yaml", "paper": "paper.yaml"}
+
+
+def config_path(scale: str) -> Path:
+    """Path of the config file of ``scale`` (``ci``, ``demo`` or ``paper``)."""
+    if scale not in SCALE_FILES:
+        raise InputError(f"unknown scale {scale!r}; choose one of {', '.join(SCALE_FILES)}")
+    return CONFIG_DIR / SCALE_FILES[scale]
+
+
+def validate_config(cfg: dict[str, Any], schema: Path | None = None) -> dict[str, Any]:
+    """Validate ``cfg`` in place against the JSON schema, filling defaults.
+
+    Raises :class:`InputError` naming the offending key.
+    """
+    from snakemake.utils import validate  # heavy-ish import, only when needed
+
+    try:
+        validate(cfg, str(schema or CONFIG_DIR / "schema.yaml"), set_default=True)
+    except Exception as exc:  # snakemake wraps jsonschema's ValidationError
+        raise InputError(_one_line(exc)) from None
+    return cfg
+
+
+def load_config(scale: str | None = None, path: str | Path | None = None) -> dict[str, Any]:
+    """Read the config of ``scale`` (or the file ``path``) and validate it.
+
+    As in ``snakemake --configfile X``, the file is merged key by key over the
+    default ``config/config.yaml``; the schema then fills every missing default.
+    """
+    base = _read_yaml(CONFIG_DIR / SCALE_FILES["demo"])
+    p = Path(path) if path else config_path(scale or "demo")
+    cfg = deep_update(base, _read_yaml(p))
+    return validate_config(cfg)
+
+
+def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` updated recursively with ``over`` (Snakemake's merge rule)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"config file not found: {path}")
+    try:
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({_one_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: top level must be a mapping of keys")
+    return data
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc)
+    # snakemake: "Error validating config file.\nValidationError: <msg>\n\nFailed validating ... in schema['properties'][...]"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    msg = next((ln for ln in lines if ln.startswith("ValidationError")), lines[0] if lines else text)
+    where = next((ln for ln in lines if ln.startswith("On instance")), "")
+    return f"config: {msg.removeprefix('ValidationError: ')} {where}".strip()
