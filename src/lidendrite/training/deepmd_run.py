@@ -1,0 +1,482 @@
+"""Train, freeze, test and compare Deep Potential models with deepmd-kit (TensorFlow).
+
+Every call goes through deepmd-kit's TensorFlow backend: the command line as
+``dp --tf train|freeze|test`` and the Python API as ``deepmd.infer.DeepPot`` on
+a frozen ``.pb`` graph (deepmd-kit picks the backend from the suffix; this
+module checks that the TensorFlow evaluator was chosen). The PyTorch backend
+is never used.
+
+Units: energies eV, forces eV/Angstrom inside; the RMSEs returned by
+:func:`test` are in meV/atom and meV/Angstrom, the quantities of Fig. 1d-e of
+the lpsc paper (5.45 meV/atom, 93.9 meV/Angstrom) and Fig. 2a of the ec paper.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lidendrite.errors import InputError, LidendriteError, ToolMissingError
+
+__all__ = [
+    "TrainingDivergedError",
+    "DeepmdFailedError",
+    "find_dp",
+    "train",
+    "freeze",
+    "test",
+    "model_devi",
+    "force_model_deviation",
+    "read_lcurve",
+]
+
+#: file deepmd-kit writes one line of losses to every ``disp_freq`` steps
+LCURVE = "lcurve.out"
+
+
+class TrainingDivergedError(LidendriteError, RuntimeError):
+    """The training loss became NaN or infinite (``lcurve.out``)."""
+
+
+class DeepmdFailedError(LidendriteError, RuntimeError):
+    """A ``dp`` command exited with a non-zero status."""
+
+
+def find_dp(dp: str | None = None) -> str:
+    """Return the path of the deepmd-kit ``dp`` program.
+
+    Looks for ``dp`` next to the running Python first (the project venv), then on
+    ``PATH``. Raises :class:`ToolMissingError` with the fix when absent.
+    """
+    if dp:
+        found = shutil.which(dp)
+    else:
+        here = Path(sys.executable).parent / "dp"
+        found = str(here) if here.is_file() else shutil.which("dp")
+    if not found:
+        raise ToolMissingError(
+            "deepmd-kit 'dp' not found; install it with: pip install 'deepmd-kit[lmp]==3.2.0' tensorflow-cpu==2.21.0"
+        )
+    return found
+
+
+def _dp_env(threads: int | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DP_BACKEND"] = "tensorflow"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+        env["DP_INTRA_OP_PARALLELISM_THREADS"] = str(threads)
+        env["DP_INTER_OP_PARALLELISM_THREADS"] = "1"
+    return env
+
+
+def _run_dp(args: list[str], cwd: Path, log: Path, threads: int | None, what: str) -> None:
+    """Run ``dp --tf <args>`` in ``cwd``, appending its output to ``log``."""
+    cmd = [find_dp(), "--tf", *args]
+    with open(log, "a") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        fh.flush()
+        proc = subprocess.run(
+            cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads)
+        )
+    if proc.returncode != 0:
+        raise DeepmdFailedError(
+            f"dp {what} failed (exit {proc.returncode}) in {cwd}: {_last_error_line(log)}; see {log}"
+        )
+
+
+def _last_error_line(log: Path) -> str:
+    lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "Error" in ln or "error" in ln:
+            return ln[:300]
+    return lines[-1][:300] if lines else "no output"
+
+
+def read_lcurve(path: str | Path) -> dict[str, np.ndarray]:
+    """Read deepmd-kit's ``lcurve.out`` into columns keyed by its header names.
+
+    The header line is ``# step rmse_val rmse_trn ... lr``; the columns are RMSEs
+    of the current batch in eV, eV/atom and eV/Angstrom, and the learning rate.
+    """
+    path = Path(path)
+    lines = path.read_text().splitlines()
+    header = next((ln for ln in lines if ln.startswith("#")), None)
+    if header is None:
+        raise InputError(f"{path}: no header line")
+    names = header.lstrip("#").split()
+    rows = [ln.split() for ln in lines if ln.strip() and not ln.startswith("#")]
+    data = np.array([[float(x) for x in r] for r in rows], dtype=float).reshape(-1, len(names))
+    return {n: data[:, i] for i, n in enumerate(names)}
+
+
+def _check_diverged(lcurve: Path) -> None:
+    if not lcurve.is_file():
+        return
+    cols = read_lcurve(lcurve)
+    # validation columns are NaN by design when a system lacks a label; a
+    # diverged optimisation shows up in the training-batch losses
+    for name, col in cols.items():
+        if not (name.endswith("_trn") or name == "lr"):
+            continue
+        bad = ~np.isfinite(col)
+        if bad.any():
+            step = int(cols["step"][bad.argmax()]) if "step" in cols else -1
+            raise TrainingDivergedError(
+                f"training diverged: {name} is {col[bad.argmax()]} at step {step} in {lcurve}"
+            )
+
+
+def _has_checkpoint(workdir: Path) -> bool:
+    return (workdir / "checkpoint").is_file() and any(workdir.glob("model.ckpt*.index"))
+
+
+def train(
+    input_json: str | Path | dict[str, Any],
+    workdir: str | Path,
+    *,
+    restart: bool = True,
+    threads: int | None = None,
+    log: str | Path | None = None,
+    progress: bool = True,
+    poll_s: float = 2.0,
+) -> Path:
+    """Train a Deep Potential with ``dp --tf train`` in ``workdir``.
+
+    Parameters
+    ----------
+    input_json
+        A deepmd-kit input (see :func:`~lidendrite.training.deepmd_input.build_deepmd_input`)
+        or the path of one; it is written to ``workdir/input.json``. Relative
+        system paths are resolved by deepmd-kit against ``workdir``.
+    workdir
+        Training directory (created); holds checkpoints, ``lcurve.out`` and the log.
+    restart
+        When ``workdir`` already holds a checkpoint, continue from it with
+        ``dp --tf train --restart model.ckpt`` instead of starting over.
+    threads
+        Intra-op threads for TensorFlow/OpenMP (``None``: deepmd-kit's default).
+    log
+        Log file of deepmd-kit's output (default ``workdir/train.log``).
+    progress
+        Print one progress line per ``lcurve.out`` update to stderr.
+    poll_s
+        Seconds between progress polls of ``lcurve.out``.
+
+    Returns
+    -------
+    Path
+        ``workdir`` (which now holds the final checkpoint ``model.ckpt``).
+
+    Raises
+    ------
+    ToolMissingError
+        ``dp`` is not installed.
+    TrainingDivergedError
+        A loss in ``lcurve.out`` is NaN or infinite.
+    DeepmdFailedError
+        ``dp train`` exited non-zero.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if isinstance(input_json, dict):
+        jdata = input_json
+    else:
+        p = Path(input_json)
+        if not p.is_file():
+            raise InputError(f"{p}: deepmd input.json not found")
+        jdata = json.loads(p.read_text())
+    numb_steps = int(jdata.get("training", {}).get("numb_steps", 0))
+    target = workdir / "input.json"
+    target.write_text(json.dumps(jdata, indent=2))
+    log = Path(log) if log else workdir / "train.log"
+
+    args = ["train", "input.json"]
+    if restart and _has_checkpoint(workdir):
+        args += ["--restart", "model.ckpt"]
+    cmd = [find_dp(), "--tf", *args]
+    lcurve = workdir / LCURVE
+    t0 = time.monotonic()
+    with open(log, "a") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        fh.flush()
+        proc = subprocess.Popen(
+            cmd, cwd=workdir, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads)
+        )
+        last = -1
+        while proc.poll() is None:
+            time.sleep(poll_s)
+            last = _report_progress(lcurve, last, numb_steps, t0, progress)
+        _report_progress(lcurve, last, numb_steps, t0, progress)
+    _check_diverged(lcurve)
+    if proc.returncode != 0:
+        raise DeepmdFailedError(
+            f"dp train failed (exit {proc.returncode}) in {workdir}: {_last_error_line(log)}; see {log}"
+        )
+    return workdir
+
+
+def _report_progress(lcurve: Path, last: int, numb_steps: int, t0: float, show: bool) -> int:
+    if not lcurve.is_file():
+        return last
+    try:
+        tail = [
+            ln for ln in lcurve.read_text().splitlines() if ln.strip() and not ln.startswith("#")
+        ]
+    except OSError:
+        return last
+    if not tail:
+        return last
+    fields = tail[-1].split()
+    try:
+        step = int(float(fields[0]))
+    except (ValueError, IndexError):
+        return last
+    if step != last and show:
+        print(
+            f"dp train: step {step}/{numb_steps}  lcurve: {' '.join(fields[1:])}  ({time.monotonic() - t0:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+    return step
+
+
+def freeze(
+    workdir: str | Path,
+    out_pb: str | Path,
+    *,
+    threads: int | None = None,
+    log: str | Path | None = None,
+) -> Path:
+    """Freeze the last checkpoint of ``workdir`` into a TensorFlow graph ``out_pb``.
+
+    Runs ``dp --tf freeze -c <workdir> -o <out_pb>``. Returns ``out_pb``.
+    """
+    workdir = Path(workdir)
+    if not _has_checkpoint(workdir):
+        raise InputError(
+            f"{workdir}: no deepmd-kit checkpoint (model.ckpt*.index and checkpoint) to freeze"
+        )
+    out_pb = Path(out_pb).resolve()
+    if out_pb.suffix != ".pb":
+        raise InputError(f"{out_pb}: a TensorFlow frozen model must end in .pb")
+    out_pb.parent.mkdir(parents=True, exist_ok=True)
+    log = Path(log) if log else workdir / "freeze.log"
+    _run_dp(["freeze", "-c", ".", "-o", str(out_pb)], workdir, log, threads, "freeze")
+    if not out_pb.is_file():
+        raise DeepmdFailedError(f"dp freeze wrote no {out_pb}; see {log}")
+    return out_pb
+
+
+def test(
+    model_pb: str | Path,
+    systems: str | Path | Sequence[str | Path],
+    *,
+    workdir: str | Path | None = None,
+    threads: int | None = None,
+    log: str | Path | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``model_pb`` on labelled systems with ``dp --tf test``.
+
+    The RMSEs are computed here from deepmd-kit's detail files (one row per
+    frame for energies, one per atom for forces), over all frames of all
+    systems:
+
+    ``RMSE_E = sqrt(mean_frames((E_pred - E_label) / N_atoms)^2)`` (meV/atom),
+    ``RMSE_F = sqrt(mean_{atoms, xyz}(F_pred - F_label)^2)`` (meV/Angstrom).
+
+    Parameters
+    ----------
+    model_pb
+        Frozen TensorFlow model.
+    systems
+        One or several dpdata ``deepmd/npy`` system directories.
+    workdir
+        Where the detail files go (default: a ``dp_test`` folder beside the model).
+
+    Returns
+    -------
+    dict
+        ``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``, ``n_frames``,
+        ``n_force_components``, and for parity plots ``energy_per_atom_label`` /
+        ``energy_per_atom_pred`` (``[n_frames]``, eV/atom) and ``force_label`` /
+        ``force_pred`` (``[n_atoms_total, 3]``, eV/Angstrom).
+    """
+    model_pb = Path(model_pb).resolve()
+    if not model_pb.is_file():
+        raise InputError(f"{model_pb}: frozen model not found")
+    if isinstance(systems, (str, Path)):
+        systems = [systems]
+    systems = [Path(s).resolve() for s in systems]
+    if not systems:
+        raise InputError("systems: empty; give at least one deepmd/npy system")
+    for s in systems:
+        if not (s / "type.raw").is_file():
+            raise InputError(f"{s}: not a deepmd/npy system (no type.raw)")
+    workdir = Path(workdir) if workdir else model_pb.parent / "dp_test"
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = Path(log) if log else workdir / "test.log"
+
+    e_lab, e_pred, f_lab, f_pred = [], [], [], []
+    for k, s in enumerate(systems):
+        prefix = workdir / f"detail{k}"
+        for old in workdir.glob(f"detail{k}.*"):
+            old.unlink()
+        _run_dp(
+            ["test", "-m", str(model_pb), "-s", str(s), "-n", "100000000", "-d", str(prefix)],
+            workdir,
+            log,
+            threads,
+            "test",
+        )
+        e = np.loadtxt(f"{prefix}.e_peratom.out", ndmin=2)
+        f = np.loadtxt(f"{prefix}.f.out", ndmin=2)
+        e_lab.append(e[:, 0])
+        e_pred.append(e[:, 1])
+        f_lab.append(f[:, 0:3])
+        f_pred.append(f[:, 3:6])
+    out = {
+        "energy_per_atom_label": np.concatenate(e_lab),
+        "energy_per_atom_pred": np.concatenate(e_pred),
+        "force_label": np.concatenate(f_lab),
+        "force_pred": np.concatenate(f_pred),
+    }
+    de = out["energy_per_atom_pred"] - out["energy_per_atom_label"]
+    df = out["force_pred"] - out["force_label"]
+    out["energy_rmse_meV_per_atom"] = 1e3 * math.sqrt(float(np.mean(de**2)))
+    out["force_rmse_meV_per_A"] = 1e3 * math.sqrt(float(np.mean(df**2)))
+    out["n_frames"] = int(de.size)
+    out["n_force_components"] = int(df.size)
+    return out
+
+
+def _load_tf_deeppot(model: str | Path):
+    """Load a frozen ``.pb`` model through deepmd-kit's TensorFlow evaluator."""
+    model = Path(model)
+    if model.suffix != ".pb":
+        raise InputError(
+            f"{model}: only TensorFlow .pb models are used here (the PyTorch backend is not)"
+        )
+    if not model.is_file():
+        raise InputError(f"{model}: frozen model not found")
+    os.environ["DP_BACKEND"] = "tensorflow"
+    from deepmd.infer import DeepPot  # heavy import (TensorFlow)
+
+    dp = DeepPot(str(model))
+    backend = type(dp.deep_eval).__module__
+    if not backend.startswith("deepmd.tf."):
+        raise InputError(f"{model}: deepmd-kit chose the {backend} evaluator, not TensorFlow")
+    return dp
+
+
+def _frames_arrays(frames, type_map: list[str]):
+    """Coordinates [n_frames, n_atoms*3], cells [n_frames, 9] and atom types [n_atoms]."""
+    from ase import Atoms
+
+    if isinstance(frames, Atoms):
+        frames = [frames]
+    frames = list(frames)
+    if not frames:
+        raise InputError("frames: empty")
+    symbols = frames[0].get_chemical_symbols()
+    for a in frames:
+        if a.get_chemical_symbols() != symbols:
+            raise InputError("frames: all frames must have the same atoms in the same order")
+    missing = sorted(set(symbols) - set(type_map))
+    if missing:
+        raise InputError(f"frames: element {missing[0]} is not in the model type_map {type_map}")
+    atype = np.array([type_map.index(s) for s in symbols], dtype=int)
+    coords = np.array([a.get_positions() for a in frames]).reshape(len(frames), -1)
+    if all(a.pbc.all() for a in frames):
+        cells = np.array([np.asarray(a.get_cell()) for a in frames]).reshape(len(frames), 9)
+    elif not any(a.pbc.any() for a in frames):
+        cells = None
+    else:
+        raise InputError("frames: mixed periodicity; use fully periodic or fully open cells")
+    return coords, cells, atype
+
+
+def force_model_deviation(forces: np.ndarray) -> np.ndarray:
+    """Maximal atomic force standard deviation over an ensemble of models.
+
+    ``eps_f = max_i sqrt(<|F_i - <F_i>|^2>)`` where ``<>`` averages over the
+    models (DP-GEN, Zhang et al., Comput. Phys. Commun. 253, 107206 (2020),
+    doi:10.1016/j.cpc.2020.107206; lpsc SI 2.2 "maximal standard deviation of
+    the atomic force").
+
+    Parameters
+    ----------
+    forces
+        ``[n_models, n_frames, n_atoms, 3]``, eV/Angstrom.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n_frames]``, eV/Angstrom.
+    """
+    forces = np.asarray(forces, dtype=float)
+    if forces.ndim != 4 or forces.shape[-1] != 3 or forces.shape[0] < 2:
+        raise InputError(
+            f"forces: need [n_models>=2, n_frames, n_atoms, 3], got shape {forces.shape}"
+        )
+    mean = forces.mean(axis=0)
+    msd = ((forces - mean) ** 2).sum(axis=-1).mean(axis=0)  # [n_frames, n_atoms]
+    return np.sqrt(msd).max(axis=-1)
+
+
+def model_devi(models: Sequence[str | Path], frames) -> np.ndarray:
+    """Force model deviation of frozen models on a set of frames (DP-GEN definition).
+
+    Parameters
+    ----------
+    models
+        Two or more frozen TensorFlow ``.pb`` models with the same ``type_map``.
+    frames
+        ``ase.Atoms`` or a sequence of them, same atoms in every frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n_frames]`` maximal atomic force standard deviation, eV/Angstrom
+        (see :func:`force_model_deviation`).
+
+    Raises
+    ------
+    InputError
+        Fewer than two models, different type maps, or an element the models
+        do not know; NaN in the predicted forces.
+    """
+    models = list(models)
+    if len(models) < 2:
+        raise InputError(f"models: need at least two models for a deviation, got {len(models)}")
+    pots = [_load_tf_deeppot(m) for m in models]
+    type_map = pots[0].get_type_map()
+    for m, p in zip(models, pots, strict=True):
+        if p.get_type_map() != type_map:
+            raise InputError(f"{m}: type_map {p.get_type_map()} differs from {type_map}")
+    coords, cells, atype = _frames_arrays(frames, type_map)
+    forces = []
+    for p in pots:
+        _, f, _ = p.eval(coords, cells, atype)
+        forces.append(np.asarray(f).reshape(coords.shape[0], -1, 3))
+    devi = force_model_deviation(np.array(forces))
+    if not np.isfinite(devi).all():
+        raise InputError(
+            f"model deviation: NaN or inf in frame {int(np.argmax(~np.isfinite(devi)))}"
+        )
+    return devi
+
+
+# ``test`` is a deepmd-kit verb, not a pytest test function
+test.__test__ = False  # type: ignore[attr-defined]

