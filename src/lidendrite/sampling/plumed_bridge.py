@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from lidendrite.errors import InputError, ToolMissingError
+from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 
 __all__ = [
     "EV_TO_KJMOL",
@@ -40,6 +40,8 @@ __all__ = [
     "plumed_virial_to_lammps",
     "lammps_box_matrix",
     "PlumedBridge",
+    "CouplingError",
+    "check_plumed_coupling",
 ]
 
 #: 1 eV in kJ/mol = e * N_A / 1000 with the exact SI 2019 constants
@@ -328,3 +330,138 @@ class PlumedBridge:
 
     def __exit__(self, *exc: object) -> None:
         self.finalize()
+
+
+class CouplingError(LidendriteError, RuntimeError):
+    """LAMMPS forces or energies disagree with what PLUMED's bias prescribes."""
+
+
+def check_plumed_coupling(
+    workdir: str | os.PathLike,
+    *,
+    n_steps: int = 20,
+    kappa_ev_per_a2: float = 2.0,
+    offset_a: float = 0.3,
+    temperature_k: float = 50.0,
+    lj_epsilon_ev: float = 0.0104,
+    lj_sigma_a: float = 3.4,
+    lattice_a: float = 5.26,
+) -> str:
+    """Doctor check: a short LAMMPS run with a PLUMED restraint through fix external.
+
+    A 32-atom Lennard-Jones (argon-like) fcc box runs ``n_steps`` of NVE with
+    a PLUMED RESTRAINT on the distance d of atoms 1 and 2,
+    V = 1/2 k (d - d_ref)^2, d_ref = d(t=0) + ``offset_a``.  At the last
+    step, the LAMMPS forces and energy with the bias minus those without it
+    (same positions, ``unfix`` + ``run 0``) must equal the analytic restraint
+    force -k (d - d_ref) r_12/d on atoms 1 and 2 (zero elsewhere) and V.
+
+    Parameters
+    ----------
+    workdir
+        Directory for the LAMMPS and PLUMED logs.
+    n_steps
+        MD steps (paper-independent; a coupling test).
+    kappa_ev_per_a2, offset_a
+        Restraint constant (eV/Angstrom^2) and offset of its centre (Angstrom).
+    temperature_k, lj_epsilon_ev, lj_sigma_a, lattice_a
+        The test system (argon-like LJ in metal units).
+
+    Returns
+    -------
+    str
+        One line with the PLUMED and LAMMPS versions and the force error.
+
+    Raises
+    ------
+    ToolMissingError
+        LAMMPS or PLUMED cannot be loaded (the message gives the fix).
+    CouplingError
+        The forces or energy differ from the analytic restraint.
+    """
+    from lidendrite.sampling.lammps_env import create_lammps, lammps_version
+
+    wd = Path(workdir)
+    wd.mkdir(parents=True, exist_ok=True)
+    lmp = create_lammps(wd / "plumed_coupling_lammps.log")
+    bridge: PlumedBridge | None = None
+    try:
+        lmp.commands_list(
+            [
+                "units metal",
+                "atom_style atomic",
+                "boundary p p p",
+                "atom_modify map array",
+                f"lattice fcc {lattice_a}",
+                "region box block 0 2 0 2 0 2",
+                "create_box 1 box",
+                "create_atoms 1 box",
+                "mass 1 39.948",
+                f"pair_style lj/cut {2.5 * lj_sigma_a}",
+                f"pair_coeff 1 1 {lj_epsilon_ev} {lj_sigma_a}",
+                f"velocity all create {temperature_k} 4928 mom yes rot no",
+                "timestep 0.002",
+                "fix md all nve",
+                "fix plumed all external pf/callback 1 1",
+                "fix_modify plumed energy yes virial yes",
+            ]
+        )
+        natoms = int(lmp.get_natoms())
+        ids = np.asarray(lmp.numpy.extract_atom("id")).reshape(-1)
+        x = np.asarray(lmp.numpy.extract_atom("x"))[:natoms]
+        cell = lammps_box_matrix(lmp)
+        r12 = x[ids == 2][0] - x[ids == 1][0]
+        r12 -= np.round(r12 / np.diag(cell)) * np.diag(cell)
+        d_ref = float(np.linalg.norm(r12)) + offset_a
+        k_plumed = kappa_ev_per_a2 * EV_TO_KJMOL / ANGSTROM_TO_NM**2
+        text = f"d: DISTANCE ATOMS=1,2\nr: RESTRAINT ARG=d AT={d_ref * ANGSTROM_TO_NM:.12g} KAPPA={k_plumed:.12g}\n"
+        bridge = PlumedBridge(text, np.full(natoms, 39.948), timestep_ps=0.002, log_file=wd / "plumed_coupling.log")
+        lmp.set_fix_external_callback("plumed", bridge, lmp)
+        lmp.command(f"run {n_steps}")
+        bridge.raise_if_failed()
+        if int(lmp.extract_global("ntimestep")) != n_steps:
+            raise CouplingError(f"LAMMPS stopped at step {lmp.extract_global('ntimestep')} instead of {n_steps}")
+
+        def forces_by_id() -> tuple[np.ndarray, np.ndarray]:
+            ids = np.asarray(lmp.numpy.extract_atom("id")).reshape(-1)[:natoms]
+            order = np.argsort(ids)
+            f = np.array(lmp.numpy.extract_atom("f"))[:natoms][order]
+            x = np.array(lmp.numpy.extract_atom("x"))[:natoms][order]
+            return f, x
+
+        f_bias, x_end = forces_by_id()
+        pe_bias = lmp.get_thermo("pe")
+        lmp.command("unfix plumed")
+        lmp.command("run 0")
+        f_plain, x_check = forces_by_id()
+        pe_plain = lmp.get_thermo("pe")
+        cell = lammps_box_matrix(lmp)
+        r12 = x_end[1] - x_end[0]
+        r12 -= np.round(r12 / np.diag(cell)) * np.diag(cell)
+        d = float(np.linalg.norm(r12))
+        expected = np.zeros((natoms, 3))
+        expected[1] = -kappa_ev_per_a2 * (d - d_ref) * r12 / d
+        expected[0] = -expected[1]
+        err = float(np.max(np.abs((f_bias - f_plain) - expected)))
+        scale = float(np.max(np.abs(expected)))
+        v_expected = 0.5 * kappa_ev_per_a2 * (d - d_ref) ** 2
+        # 1e-8 relative: the two force evaluations differ only by round-off
+        # (PLUMED works in double precision on the same positions).
+        if scale < 1e-6 or err > 1e-8 * max(1.0, scale):
+            raise CouplingError(
+                f"bias forces from fix external differ from the analytic restraint by {err:.2e} eV/A (force scale {scale:.2e})"
+            )
+        if abs((pe_bias - pe_plain) - v_expected) > 1e-8 * max(1.0, v_expected):
+            raise CouplingError(f"bias energy in LAMMPS {pe_bias - pe_plain:.10g} eV != restraint energy {v_expected:.10g} eV")
+        dx = x_check - x_end
+        dx -= np.round(dx / np.diag(cell)) * np.diag(cell)  # run 0 may wrap atoms into the box
+        if np.max(np.abs(dx)) > 1e-9:
+            raise CouplingError("positions changed during the reference force evaluation")
+        return (
+            f"PLUMED {bridge.version()} (kernel {find_plumed_kernel().name}) coupled to LAMMPS {lammps_version(lmp)} "
+            f"through fix external: {n_steps} steps, bias force error {err:.1e} eV/A on |F| {scale:.2f} eV/A"
+        )
+    finally:
+        if bridge is not None:
+            bridge.finalize()
+        lmp.close()

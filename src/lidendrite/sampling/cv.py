@@ -1,0 +1,384 @@
+"""The lpsc collective variable: CN(Li-Li) - CN(Li-S) - CN(Li-P) - CN(Li-Cl).
+
+An et al., Methods 2.2, eqs. (1)-(2) and SI 4 / Table S1.  Each coordination
+number is
+
+    CN_AB = sum_{i in A} sum_{j in B, j != i} s(r_ij),
+    s(r) = (1 - (r/R0)^n) / (1 - (r/R0)^m)
+
+(the rational switching function of PLUMED's COORDINATION with D_0 = 0;
+eq. S1 of the paper typesets it as (1 - r/R0)^n / (1 - r/R0)^m, which is a
+misprint).  Table S1: R0 = 3.2, 3.0, 4.0, 4.0 Angstrom for Li-Li, Li-S, Li-P,
+Li-Cl; n = 6, m = 12.  No cut-off (PLUMED's default for RATIONAL without
+D_MAX), distances with the minimum image.
+
+Groups (from the structure's per-atom ``region`` and ``layer`` arrays):
+
+* A (all four CNs): Li of the electrolyte;
+* B of Li-Li: Li of the anode layers 1..8 (1 = contact layer) plus the
+  electrolyte Li;
+* B of Li-S / Li-P / Li-Cl: S / P / Cl of the electrolyte.
+
+Self pairs: A is a subset of B for Li-Li.  A pair (i, i) is never counted;
+a pair of two electrolyte Li (i, j) is counted twice, as (i, j) and (j, i),
+which is the paper's double sum and exactly what PLUMED's COORDINATION with
+GROUPA/GROUPB computes (it skips identical atoms only).  The numpy reference
+and the PLUMED input therefore agree term by term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lidendrite.errors import InputError
+from lidendrite.sampling.plumed_bridge import ANGSTROM_TO_NM, EV_TO_KJMOL
+
+if TYPE_CHECKING:
+    from ase import Atoms
+
+__all__ = [
+    "CN_PAIRS",
+    "CVGroups",
+    "cv_groups",
+    "rational_switch",
+    "coordination_numpy",
+    "cv_coordination_numpy",
+    "plumed_atom_list",
+    "cv_plumed_input",
+    "moving_restraint_plumed_input",
+]
+
+#: coordination numbers of eq. (2), in order, with their coefficients
+CN_PAIRS: tuple[tuple[str, float], ...] = (("li_li", 1.0), ("li_s", -1.0), ("li_p", -1.0), ("li_cl", -1.0))
+
+
+@dataclass(frozen=True)
+class CVGroups:
+    """0-based atom indices of the CV groups.
+
+    Attributes
+    ----------
+    li_a
+        Group A of every CN: Li of the electrolyte.
+    li_b
+        Group B of CN(Li-Li): Li of anode layers 1..n_anode_layers plus ``li_a``.
+    s, p, cl
+        Group B of CN(Li-S), CN(Li-P), CN(Li-Cl): electrolyte S, P, Cl.
+    """
+
+    li_a: np.ndarray
+    li_b: np.ndarray
+    s: np.ndarray
+    p: np.ndarray
+    cl: np.ndarray
+
+    def group_b(self, pair: str) -> np.ndarray:
+        """Return group B of ``pair`` (``li_li``, ``li_s``, ``li_p`` or ``li_cl``)."""
+        return {"li_li": self.li_b, "li_s": self.s, "li_p": self.p, "li_cl": self.cl}[pair]
+
+
+def cv_groups(
+    atoms: Atoms,
+    *,
+    n_anode_layers: int = 8,
+    electrolyte_region: str = "electrolyte",
+    anode_region: str = "anode",
+    name: str = "structure",
+) -> CVGroups:
+    """Select the CV groups from the ``region`` and ``layer`` arrays.
+
+    Parameters
+    ----------
+    atoms
+        Structure with per-atom arrays ``region`` (str) and ``layer`` (int,
+        1 = anode layer in contact with the electrolyte, -1 where none).
+    n_anode_layers
+        Anode layers counted in group B of CN(Li-Li) (paper: 8).
+    electrolyte_region, anode_region
+        Region labels of the electrolyte and of the anode.
+    name
+        Name of the structure (file) used in error messages.
+
+    Raises
+    ------
+    InputError
+        If an array is missing or a group comes out empty (one line naming it).
+    """
+    for key in ("region", "layer"):
+        if key not in atoms.arrays:
+            raise InputError(f"{name}: per-atom array '{key}' is missing (needed for the CV groups)")
+    region = np.asarray(atoms.arrays["region"]).astype(str)
+    layer = np.asarray(atoms.arrays["layer"]).astype(int)
+    sym = np.asarray(atoms.get_chemical_symbols())
+    elec = region == electrolyte_region
+    li_a = np.flatnonzero(elec & (sym == "Li"))
+    anode_top = (region == anode_region) & (sym == "Li") & (layer >= 1) & (layer <= n_anode_layers)
+    li_b = np.flatnonzero(anode_top | (elec & (sym == "Li")))
+    groups = CVGroups(
+        li_a=li_a,
+        li_b=li_b,
+        s=np.flatnonzero(elec & (sym == "S")),
+        p=np.flatnonzero(elec & (sym == "P")),
+        cl=np.flatnonzero(elec & (sym == "Cl")),
+    )
+    labels = {
+        "li_a": f"Li of region '{electrolyte_region}'",
+        "li_b": f"Li of region '{anode_region}' layers 1..{n_anode_layers} plus electrolyte Li",
+        "s": f"S of region '{electrolyte_region}'",
+        "p": f"P of region '{electrolyte_region}'",
+        "cl": f"Cl of region '{electrolyte_region}'",
+    }
+    for key, label in labels.items():
+        if getattr(groups, key).size == 0:
+            raise InputError(f"{name}: CV group '{key}' ({label}) is empty")
+    if not np.any(anode_top):
+        raise InputError(f"{name}: CV group 'li_b' has no Li of region '{anode_region}' with layer 1..{n_anode_layers}")
+    return groups
+
+
+def rational_switch(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.ndarray:
+    """Rational switching function s(r) = (1 - (r/r0)^n) / (1 - (r/r0)^m).
+
+    Parameters
+    ----------
+    r
+        Distances, Angstrom (any shape).
+    r0
+        Switching radius R0, Angstrom.
+    n, m
+        Exponents (Table S1: 6 and 12).
+
+    Returns
+    -------
+    ndarray
+        s(r), same shape as ``r``; the removable singularity at r = r0 takes
+        its limit n/m.
+    """
+    x = np.asarray(r, dtype=float) / r0
+    near = np.abs(x - 1.0) < 1e-8
+    xs = np.where(near, 0.5, x)  # placeholder away from the singularity
+    val = (1.0 - xs**n) / (1.0 - xs**m)
+    # first-order expansion around x = 1: n/m + n(n-m)/(2m) (x-1)
+    lim = n / m + n * (n - m) / (2.0 * m) * (x - 1.0)
+    return np.where(near, lim, val)
+
+
+def _min_image(d: np.ndarray, cell: np.ndarray, pbc: np.ndarray) -> np.ndarray:
+    """Minimum-image displacement vectors ``d`` (``[..., 3]``, Angstrom)."""
+    if not np.any(pbc):
+        return d
+    inv = np.linalg.inv(cell)
+    frac = d @ inv
+    frac[..., pbc] -= np.round(frac[..., pbc])
+    return frac @ cell
+
+
+def coordination_numpy(
+    positions: np.ndarray,
+    cell: np.ndarray,
+    group_a: np.ndarray,
+    group_b: np.ndarray,
+    *,
+    r0: float,
+    n: int = 6,
+    m: int = 12,
+    pbc: tuple[bool, bool, bool] = (True, True, True),
+    chunk: int = 256,
+) -> float:
+    """CN_AB = sum_{i in A} sum_{j in B, j != i} s(|r_ij|), eq. (1) / S1.
+
+    Parameters
+    ----------
+    positions
+        ``[n_atoms, 3]`` positions, Angstrom.
+    cell
+        ``[3, 3]`` cell row vectors, Angstrom.
+    group_a, group_b
+        0-based atom indices.
+    r0, n, m
+        Switching-function parameters (:func:`rational_switch`).
+    pbc
+        Periodic directions (minimum image along them).
+    chunk
+        Rows of A handled at once (memory bound).
+    """
+    pos = np.asarray(positions, dtype=float)
+    cell = np.asarray(cell, dtype=float)
+    pbc_arr = np.asarray(pbc, dtype=bool)
+    a = np.asarray(group_a, dtype=int)
+    b = np.asarray(group_b, dtype=int)
+    total = 0.0
+    for start in range(0, a.size, chunk):
+        ia = a[start : start + chunk]
+        d = _min_image(pos[b][None, :, :] - pos[ia][:, None, :], cell, pbc_arr)
+        r = np.linalg.norm(d, axis=-1)
+        s = rational_switch(r, r0, n, m)
+        s[ia[:, None] == b[None, :]] = 0.0  # self pairs are not counted
+        total += float(s.sum())
+    return total
+
+
+def cv_coordination_numpy(
+    atoms: Atoms,
+    *,
+    groups: CVGroups | None = None,
+    r0_li_li: float = 3.2,
+    r0_li_s: float = 3.0,
+    r0_li_p: float = 4.0,
+    r0_li_cl: float = 4.0,
+    n: int = 6,
+    m: int = 12,
+    n_anode_layers: int = 8,
+) -> dict[str, float]:
+    """Reference (numpy) value of the CV of eq. (2) and its four CNs.
+
+    Parameters
+    ----------
+    atoms
+        Structure with ``region``/``layer`` arrays (used if ``groups`` is None).
+    groups
+        Pre-selected groups (from :func:`cv_groups`).
+    r0_li_li, r0_li_s, r0_li_p, r0_li_cl
+        R0 of each CN, Angstrom (Table S1: 3.2, 3.0, 4.0, 4.0).
+    n, m
+        Switching exponents (Table S1: 6, 12).
+    n_anode_layers
+        Anode layers in group B of CN(Li-Li) (paper: 8).
+
+    Returns
+    -------
+    dict
+        ``li_li``, ``li_s``, ``li_p``, ``li_cl`` and ``cv`` (dimensionless).
+    """
+    if groups is None:
+        groups = cv_groups(atoms, n_anode_layers=n_anode_layers)
+    r0 = {"li_li": r0_li_li, "li_s": r0_li_s, "li_p": r0_li_p, "li_cl": r0_li_cl}
+    pos = atoms.get_positions()
+    cell = np.asarray(atoms.cell[:], dtype=float)
+    out: dict[str, float] = {}
+    cv = 0.0
+    for pair, coeff in CN_PAIRS:
+        out[pair] = coordination_numpy(
+            pos, cell, groups.li_a, groups.group_b(pair), r0=r0[pair], n=n, m=m, pbc=tuple(atoms.pbc)
+        )
+        cv += coeff * out[pair]
+    out["cv"] = cv
+    return out
+
+
+def plumed_atom_list(indices: np.ndarray) -> str:
+    """Format 0-based indices as a PLUMED 1-based atom list with ranges (``1-4,7``)."""
+    idx = np.unique(np.asarray(indices, dtype=int)) + 1
+    if idx.size == 0:
+        raise InputError("PLUMED atom list is empty")
+    parts: list[str] = []
+    start = prev = int(idx[0])
+    for i in idx[1:]:
+        i = int(i)
+        if i == prev + 1:
+            prev = i
+            continue
+        parts.append(f"{start}-{prev}" if prev > start else f"{start}")
+        start = prev = i
+    parts.append(f"{start}-{prev}" if prev > start else f"{start}")
+    return ",".join(parts)
+
+
+def cv_plumed_input(
+    groups: CVGroups,
+    *,
+    r0_li_li: float = 3.2,
+    r0_li_s: float = 3.0,
+    r0_li_p: float = 4.0,
+    r0_li_cl: float = 4.0,
+    n: int = 6,
+    m: int = 12,
+    length_units: float = ANGSTROM_TO_NM,
+) -> str:
+    """PLUMED actions defining the CV of eq. (2) with label ``cv``.
+
+    Atom indices are 1-based positions in the structure, i.e. LAMMPS atom IDs
+    when the data file keeps the structure's order.  R0 are converted from
+    Angstrom to nm.  Labels: ``g_li_a``, ``g_li_b``, ``g_s``, ``g_p``,
+    ``g_cl`` (groups); ``cn_li_li``, ``cn_li_s``, ``cn_li_p``, ``cn_li_cl``;
+    ``cv``.
+    """
+    r0 = {"li_li": r0_li_li, "li_s": r0_li_s, "li_p": r0_li_p, "li_cl": r0_li_cl}
+    gb = {"li_li": "g_li_b", "li_s": "g_s", "li_p": "g_p", "li_cl": "g_cl"}
+    lines = [
+        f"g_li_a: GROUP ATOMS={plumed_atom_list(groups.li_a)}",
+        f"g_li_b: GROUP ATOMS={plumed_atom_list(groups.li_b)}",
+        f"g_s: GROUP ATOMS={plumed_atom_list(groups.s)}",
+        f"g_p: GROUP ATOMS={plumed_atom_list(groups.p)}",
+        f"g_cl: GROUP ATOMS={plumed_atom_list(groups.cl)}",
+    ]
+    for pair, _ in CN_PAIRS:
+        lines.append(
+            f"cn_{pair}: COORDINATION GROUPA=g_li_a GROUPB={gb[pair]} "
+            f"SWITCH={{RATIONAL R_0={r0[pair] * length_units:.10g} NN={n} MM={m}}}"
+        )
+    args = ",".join(f"cn_{pair}" for pair, _ in CN_PAIRS)
+    coeffs = ",".join(f"{c:g}" for _, c in CN_PAIRS)
+    lines.append(f"cv: COMBINE ARG={args} COEFFICIENTS={coeffs} PERIODIC=NO")
+    return "\n".join(lines) + "\n"
+
+
+def moving_restraint_plumed_input(
+    groups: CVGroups,
+    *,
+    s_start: float,
+    s_end: float,
+    n_steps: int,
+    kappa_ev: float = 500.0,
+    step_start: int = 0,
+    colvar_file: str = "COLVAR",
+    print_stride: int = 10,
+    energy_units: float = EV_TO_KJMOL,
+    **cv_kwargs: float,
+) -> str:
+    """Full PLUMED input: the CV, the moving restraint and its COLVAR output.
+
+    Bias (Methods 2.2): V = 1/2 kappa (s(R) - s0(t))^2 with s0 moving
+    linearly (MOVINGRESTRAINT) from ``s_start`` at MD step ``step_start`` to
+    ``s_end`` at step ``step_start + n_steps`` and constant afterwards.
+
+    Parameters
+    ----------
+    groups
+        CV groups.
+    s_start, s_end
+        s0 at the first and the last step (CV is dimensionless).
+    n_steps
+        MD steps over which s0 moves (> 0).
+    kappa_ev
+        Force constant kappa in eV per CV unit squared (paper: 500 eV);
+        written as KAPPA in kJ/mol (times ``energy_units``).
+    step_start
+        MD step at which s0 = s_start.
+    colvar_file
+        COLVAR path (columns: time, cv, the four CNs, mr.cv_cntr = s0,
+        mr.bias in kJ/mol, mr.work).
+    print_stride
+        Steps between COLVAR lines (and file flushes).
+    energy_units
+        kJ/mol per eV.
+    **cv_kwargs
+        Passed to :func:`cv_plumed_input` (R0s, n, m).
+    """
+    if n_steps <= 0:
+        raise InputError(f"moving restraint: n_steps must be > 0, got {n_steps}")
+    if print_stride <= 0:
+        raise InputError(f"moving restraint: print_stride must be > 0, got {print_stride}")
+    kappa = kappa_ev * energy_units
+    text = cv_plumed_input(groups, **cv_kwargs)
+    cns = ",".join(f"cn_{pair}" for pair, _ in CN_PAIRS)
+    text += (
+        f"mr: MOVINGRESTRAINT ARG=cv STEP0={step_start} AT0={s_start:.10f} KAPPA0={kappa:.10g} "
+        f"STEP1={step_start + n_steps} AT1={s_end:.10f} KAPPA1={kappa:.10g}\n"
+        f"PRINT ARG=cv,{cns},mr.cv_cntr,mr.bias,mr.work STRIDE={print_stride} FILE={colvar_file} FMT=%.10f\n"
+        f"FLUSH STRIDE={print_stride}\n"
+    )
+    return text

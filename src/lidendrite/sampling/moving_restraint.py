@@ -1,0 +1,376 @@
+"""Moving-restraint MD: LAMMPS (in-process) + PLUMED through ``fix external``.
+
+An et al., Methods 2.2 and SI 4: NPT at 300 K with 1 bar on x and y
+(coupled), z fixed (vacuum), Nose-Hoover thermostat + Parrinello-Rahman-type
+barostat (LAMMPS ``fix npt``, Martyna-Tobias-Klein equations), 1 fs, with the
+bias V = 1/2 kappa (s(R) - s0(t))^2 on the CV of :mod:`lidendrite.sampling.cv`,
+kappa = 500 eV.  s0 moves linearly in MD steps (PLUMED MOVINGRESTRAINT) from
+the CV of the first frame to ``s_end`` at the last step.
+
+Robustness: LAMMPS restart files are written every ``restart_every`` steps
+(atomically, so the last good one survives a crash); a second call with the
+same ``workdir`` resumes from it.  LAMMPS keeps the step number in the
+restart file, which is the step passed to PLUMED, so s0(t) continues exactly;
+COLVAR and dump are truncated to the restart step and appended to.  Lost
+atoms, non-finite energies and PLUMED failures stop the run with
+:class:`SimulationFailed` (one line naming the cause).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lidendrite.errors import InputError, LidendriteError
+from lidendrite.sampling.cv import cv_coordination_numpy, cv_groups, moving_restraint_plumed_input
+from lidendrite.sampling.lammps_env import create_lammps, lammps_version
+from lidendrite.sampling.plumed_bridge import PlumedBridge
+
+__all__ = [
+    "SimulationFailed",
+    "MovingRestraintResult",
+    "read_colvar",
+    "run_moving_restraint",
+]
+
+STATE_FILE = "state.json"
+RESTART_FILE = "restart.lmp"
+DATA_FILE = "data.lmp"
+PLUMED_FILE = "plumed.dat"
+COLVAR_FILE = "COLVAR"
+DUMP_FILE = "traj.lammpstrj"
+LOG_FILE = "log.lammps"
+PLUMED_LOG = "plumed.log"
+SUMMARY_FILE = "moving_restraint.json"
+FIX_ID = "plumed"
+
+
+class SimulationFailed(LidendriteError, RuntimeError):
+    """The MD run became unstable (lost atoms, NaN energy, PLUMED failure)."""
+
+
+@dataclass
+class MovingRestraintResult:
+    """Outputs and headline numbers of :func:`run_moving_restraint`."""
+
+    workdir: str
+    colvar: str
+    dump: str
+    log: str
+    restart: str
+    final_step: int
+    n_steps: int
+    finished: bool
+    resumed_from_step: int | None
+    s0_start: float
+    s0_end: float
+    cv_first: float
+    cv_last: float
+    plumed_version: str
+    lammps_version: str
+    wall_time_s: float
+    plumed_time_s: float
+
+
+def read_colvar(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read a PLUMED COLVAR file into ``{field: array}`` (comment lines skipped)."""
+    fields: list[str] | None = None
+    rows: list[list[float]] = []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("#! FIELDS"):
+            fields = line.split()[2:]
+        elif line.strip() and not line.startswith("#"):
+            rows.append([float(v) for v in line.split()])
+    if fields is None:
+        raise InputError(f"{path}: no '#! FIELDS' header (not a PLUMED COLVAR file)")
+    data = np.array(rows, dtype=float).reshape(-1, len(fields))
+    return {name: data[:, k] for k, name in enumerate(fields)}
+
+
+def _truncate_colvar(path: Path, t_max: float) -> None:
+    """Drop COLVAR data lines with time >= ``t_max`` (ps); keep headers."""
+    if not path.exists():
+        return
+    keep = [
+        line
+        for line in path.read_text().splitlines(keepends=True)
+        if line.startswith("#") or not line.strip() or float(line.split()[0]) < t_max
+    ]
+    path.write_text("".join(keep))
+
+
+def _truncate_dump(path: Path, step_max: int) -> None:
+    """Drop frames with timestep >= ``step_max`` from a LAMMPS text dump."""
+    if not path.exists():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    out: list[str] = []
+    keep = True
+    for k, line in enumerate(lines):
+        if line.startswith("ITEM: TIMESTEP"):
+            keep = int(lines[k + 1].split()[0]) < step_max
+        if keep:
+            out.append(line)
+    path.write_text("".join(out))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def run_moving_restraint(
+    structure: str | os.PathLike,
+    workdir: str | os.PathLike,
+    *,
+    pair_style: str,
+    pair_coeff: str,
+    type_map: list[str] | tuple[str, ...],
+    n_steps: int,
+    timestep_fs: float = 1.0,
+    temperature_k: float = 300.0,
+    pressure_bar: float = 1.0,
+    ensemble: str = "npt",
+    thermostat_damping_fs: float = 100.0,
+    barostat_damping_fs: float = 1000.0,
+    kappa_ev: float = 500.0,
+    s0_rate: float | None = None,
+    s0_end: float | None = None,
+    r0_li_li: float = 3.2,
+    r0_li_s: float = 3.0,
+    r0_li_p: float = 4.0,
+    r0_li_cl: float = 4.0,
+    n: int = 6,
+    m: int = 12,
+    n_anode_layers: int = 8,
+    restart_every: int = 1000,
+    thermo_every: int = 100,
+    dump_every: int = 1000,
+    colvar_every: int = 10,
+    seed: int = 12345,
+    deepmd: bool = False,
+    stop_at_step: int | None = None,
+) -> MovingRestraintResult:
+    """Run (or resume) the moving-restraint MD of the lpsc study.
+
+    Parameters
+    ----------
+    structure
+        Extended-XYZ structure with ``region`` and ``layer`` arrays (first
+        frame used).  Atom order = LAMMPS atom IDs = PLUMED indices.
+    workdir
+        Output directory (data file, PLUMED input, COLVAR, dump, log,
+        restart, state and summary JSON).  If it holds a restart, the run
+        resumes from it.
+    pair_style, pair_coeff
+        LAMMPS pair commands without the keyword, e.g. ``"deepmd model.pb"``
+        and ``"* * Li P S Cl"``.
+    type_map
+        Elements in LAMMPS type order (1 = first).
+    n_steps
+        Total MD steps; s0 reaches ``s0_end`` at this step.
+    timestep_fs
+        Time step, fs (paper: 1 fs).
+    temperature_k, pressure_bar
+        Target temperature (paper: 300 K) and x/y pressure (paper: 1 bar).
+    ensemble
+        ``"npt"`` (x and y coupled, z fixed; paper) or ``"nvt"``.
+    thermostat_damping_fs, barostat_damping_fs
+        Nose-Hoover damping times of ``fix npt``/``fix nvt``, fs.
+    kappa_ev
+        Restraint force constant, eV per CV unit squared (paper: 500 eV).
+    s0_rate
+        Speed of s0, CV units per ps per electrolyte Li (the paper gives no
+        rate): ``s0_end = s0_start + s0_rate * N_Li(A) * n_steps * dt``.
+    s0_end
+        Final s0 (overrides ``s0_rate``).
+    r0_li_li, r0_li_s, r0_li_p, r0_li_cl, n, m
+        Switching-function parameters (Table S1), Angstrom.
+    n_anode_layers
+        Anode layers in group B of CN(Li-Li) (paper: 8).
+    restart_every, thermo_every, dump_every, colvar_every
+        Output intervals in steps.
+    seed
+        Seed of the initial Maxwell-Boltzmann velocities.
+    deepmd
+        Make sure the deepmd-kit plugin is loaded (``pair_style deepmd``).
+    stop_at_step
+        Stop after this step as if the job were killed there (the last
+        restart is the last multiple of ``restart_every``); for tests and
+        wall-time-limited jobs.  ``None`` runs to ``n_steps``.
+
+    Returns
+    -------
+    MovingRestraintResult
+        Paths and headline numbers (also written to ``moving_restraint.json``).
+
+    Raises
+    ------
+    InputError
+        Bad structure, empty CV group, inconsistent restart state.
+    SimulationFailed
+        Lost atoms, non-finite energy or a PLUMED failure (one line).
+    """
+    from ase.io import read
+    from ase.io.lammpsdata import write_lammps_data
+
+    t_wall = time.perf_counter()
+    for key, val in (("n_steps", n_steps), ("restart_every", restart_every), ("thermo_every", thermo_every),
+                     ("dump_every", dump_every), ("colvar_every", colvar_every)):
+        if int(val) <= 0:
+            raise InputError(f"moving restraint: {key} must be > 0, got {val}")
+    if ensemble not in ("npt", "nvt"):
+        raise InputError(f"moving restraint: ensemble must be 'npt' or 'nvt', got '{ensemble}'")
+    wd = Path(workdir).resolve()
+    wd.mkdir(parents=True, exist_ok=True)
+    paths = {k: wd / v for k, v in (("state", STATE_FILE), ("restart", RESTART_FILE), ("data", DATA_FILE),
+                                   ("plumed", PLUMED_FILE), ("colvar", COLVAR_FILE), ("dump", DUMP_FILE),
+                                   ("log", LOG_FILE), ("plumed_log", PLUMED_LOG), ("summary", SUMMARY_FILE))}
+    dt_ps = timestep_fs * 1e-3
+    structure = Path(structure)
+    if not structure.is_file():
+        raise InputError(f"structure {structure} does not exist")
+    atoms = read(structure, index=0)
+    unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_map))
+    if unknown:
+        raise InputError(f"{structure}: elements {unknown} are not in type_map {list(type_map)}")
+    masses = atoms.get_masses()
+
+    resume = paths["restart"].is_file() and paths["state"].is_file()
+    if resume:
+        state = json.loads(paths["state"].read_text())
+        if state["n_steps"] != n_steps or state["natoms"] != len(atoms):
+            raise InputError(
+                f"{paths['state']}: restart state is for n_steps={state['n_steps']}, natoms={state['natoms']}; "
+                f"asked n_steps={n_steps}, natoms={len(atoms)} (use a fresh workdir)"
+            )
+        plumed_text = paths["plumed"].read_text()
+        restart_step = int(state["restart_step"])
+        _truncate_colvar(paths["colvar"], (restart_step - 0.5) * dt_ps)
+        _truncate_dump(paths["dump"], restart_step)
+    else:
+        groups = cv_groups(atoms, n_anode_layers=n_anode_layers, name=str(structure))
+        cv_kw = dict(r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m)
+        s0_start = cv_coordination_numpy(atoms, groups=groups, **cv_kw)["cv"]
+        if s0_end is None:
+            if s0_rate is None:
+                raise InputError("moving restraint: give s0_rate or s0_end")
+            s0_end = s0_start + s0_rate * groups.li_a.size * n_steps * dt_ps
+        plumed_text = moving_restraint_plumed_input(
+            groups, s_start=s0_start, s_end=s0_end, n_steps=n_steps, kappa_ev=kappa_ev,
+            colvar_file=str(paths["colvar"]), print_stride=colvar_every, **cv_kw,
+        )
+        paths["plumed"].write_text(plumed_text)
+        for stale in ("colvar", "dump"):
+            paths[stale].unlink(missing_ok=True)
+        with open(paths["data"], "w") as fd:
+            write_lammps_data(fd, atoms, specorder=list(type_map), masses=True, units="metal", atom_style="atomic")
+        state = {"n_steps": n_steps, "natoms": len(atoms), "s0_start": s0_start, "s0_end": float(s0_end),
+                 "n_li_a": int(groups.li_a.size), "restart_step": None, "type_map": list(type_map)}
+        paths["state"].write_text(json.dumps(state, indent=1))
+        restart_step = None
+
+    resumed_from = restart_step if resume else None
+    stop = n_steps if stop_at_step is None else min(int(stop_at_step), n_steps)
+    lmp = create_lammps(paths["log"], deepmd=deepmd, log_append=resume)
+    bridge: PlumedBridge | None = None
+    try:
+        setup = ["units metal", "atom_style atomic", "boundary p p p", "atom_modify map array"]
+        if resume:
+            setup.append(f"read_restart {paths['restart']}")
+        else:
+            setup.append(f"read_data {paths['data']}")
+        setup += [
+            f"pair_style {pair_style}",
+            f"pair_coeff {pair_coeff}",
+            "neighbor 2.0 bin",
+            "neigh_modify every 1 delay 0 check yes",
+            f"timestep {dt_ps}",
+        ]
+        if not resume:
+            setup.append(f"velocity all create {temperature_k} {seed} mom yes rot no dist gaussian")
+        t_damp, p_damp = thermostat_damping_fs * 1e-3, barostat_damping_fs * 1e-3
+        if ensemble == "npt":
+            setup.append(
+                f"fix md all npt temp {temperature_k} {temperature_k} {t_damp} "
+                f"x {pressure_bar} {pressure_bar} {p_damp} y {pressure_bar} {pressure_bar} {p_damp} couple xy"
+            )
+        else:
+            setup.append(f"fix md all nvt temp {temperature_k} {temperature_k} {t_damp}")
+        setup += [
+            f"fix {FIX_ID} all external pf/callback 1 1",
+            f"fix_modify {FIX_ID} energy yes virial yes",
+            f"thermo_style custom step time temp pe ke etotal press pxx pyy pzz lx ly lz f_{FIX_ID}",
+            f"thermo {thermo_every}",
+            "thermo_modify lost error flush yes norm no",
+            f"dump traj all custom {dump_every} {paths['dump']} id type element x y z",
+            f"dump_modify traj element {' '.join(type_map)} sort id" + (" append yes" if resume else ""),
+        ]
+        try:
+            lmp.commands_list(setup)
+        except Exception as exc:
+            raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
+        step = int(lmp.extract_global("ntimestep"))
+        if resume and step != restart_step:
+            raise InputError(f"{paths['restart']}: LAMMPS step {step} != restart_step {restart_step} in {paths['state']}")
+        if lmp.get_natoms() != len(atoms):
+            raise InputError(f"LAMMPS has {lmp.get_natoms()} atoms, {structure} has {len(atoms)}")
+
+        bridge = PlumedBridge(plumed_text, masses, timestep_ps=dt_ps, log_file=paths["plumed_log"],
+                              fix_id=FIX_ID, restart=resume)
+        lmp.set_fix_external_callback(FIX_ID, bridge, lmp)
+
+        while step < stop:
+            target = min((step // restart_every + 1) * restart_every, stop)
+            try:
+                lmp.command(f"run {target - step}")
+            except Exception as exc:
+                raise SimulationFailed(
+                    f"LAMMPS stopped after step {step}: {_first_line(exc)} (last good restart: step {restart_step})"
+                ) from exc
+            try:
+                bridge.raise_if_failed()
+            except Exception as exc:
+                raise SimulationFailed(
+                    f"PLUMED bias failed near step {target}: {_first_line(exc)} (last good restart: step {restart_step})"
+                ) from exc
+            step = int(lmp.extract_global("ntimestep"))
+            pe = lmp.get_thermo("pe")
+            if not math.isfinite(pe):
+                raise SimulationFailed(f"non-finite potential energy at step {step} (last good restart: step {restart_step})")
+            if lmp.get_natoms() != len(atoms):
+                raise SimulationFailed(f"lost atoms at step {step}: {lmp.get_natoms()} of {len(atoms)} left (last good restart: step {restart_step})")
+            if step % restart_every == 0 or step == n_steps:
+                tmp = paths["restart"].with_suffix(".tmp")
+                lmp.command(f"write_restart {tmp}")
+                os.replace(tmp, paths["restart"])
+                restart_step = step
+                state["restart_step"] = step
+                paths["state"].write_text(json.dumps(state, indent=1))
+        final_step = step
+        plumed_version = bridge.version()
+        lmp_version = lammps_version(lmp)
+        plumed_time = bridge.wall_time_s
+    finally:
+        if bridge is not None:
+            bridge.finalize()
+        lmp.close()
+
+    colvar = read_colvar(paths["colvar"])
+    result = MovingRestraintResult(
+        workdir=str(wd), colvar=str(paths["colvar"]), dump=str(paths["dump"]), log=str(paths["log"]),
+        restart=str(paths["restart"]), final_step=final_step, n_steps=n_steps, finished=final_step >= n_steps,
+        resumed_from_step=resumed_from, s0_start=float(state["s0_start"]),
+        s0_end=float(state["s0_end"]), cv_first=float(colvar["cv"][0]), cv_last=float(colvar["cv"][-1]),
+        plumed_version=plumed_version, lammps_version=lmp_version,
+        wall_time_s=time.perf_counter() - t_wall, plumed_time_s=plumed_time,
+    )
+    paths["summary"].write_text(json.dumps(asdict(result), indent=1))
+    return result
