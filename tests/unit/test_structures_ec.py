@@ -7,10 +7,12 @@ minimum-image neighbour list) rather than by the builder's own bookkeeping.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import ase.io
 import numpy as np
 import pytest
+import yaml
 from ase.data import atomic_masses, atomic_numbers, covalent_radii
 from ase.neighborlist import neighbor_list
 from scipy.sparse import coo_matrix
@@ -19,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from lidendrite.errors import InputError, ToolMissingError
 from lidendrite.structures import ec as ecmod
 from lidendrite.structures.ec import (
+    builder_kwargs,
     cut_double_interface,
     ec_double_interface,
     ec_electrolyte,
@@ -40,6 +43,13 @@ N_A = 6.02214076e23
 
 # ci-scale sizes (the same as config/fragments/structures_ec.yaml, scale ci)
 CI = dict(n_cells=(3, 3), n_layers=4, lattice_constant=A)
+BUILDER_BLOCKS = [
+    ("electrolyte", ec_electrolyte),
+    ("single_interface", ec_single_interface),
+    ("single_interface_explore", ec_single_interface),
+    ("double_interface", ec_double_interface),
+    ("superlattice", ec_superlattice),
+]
 
 
 # ------------------------------------------------------------------ helpers
@@ -344,3 +354,31 @@ def test_cut_needs_electrolyte():
     toy = ec_toy_capacitor(gap=20.0, n_cells=(2, 2), n_layers=4, lattice_constant=A)
     with pytest.raises(InputError):
         cut_double_interface(toy, cell_z=90.0)
+
+
+# ------------------------------------------------------------------ config fragment
+FRAGMENT = Path(__file__).parents[2] / "config" / "fragments" / "structures_ec.yaml"
+
+
+def _fragment_scale(scale):
+    frag = yaml.safe_load(FRAGMENT.read_text())["ec"]["structures"]
+    key = "paper_value" if scale == "paper" else scale
+    return {
+        block: keys[key] if "description" in keys else {k: v[key] for k, v in keys.items()}
+        for block, keys in frag.items()
+    }
+
+
+def test_ci_fragment_builds_every_structure():
+    s = _fragment_scale("ci")
+    for block, fn in BUILDER_BLOCKS:
+        atoms = fn(**builder_kwargs(s, block, fn))
+        assert len(atoms) == s[block].get("n_atoms_target", len(atoms))
+        assert check_molecules(atoms)["EC"] >= 1
+    sl = ec_superlattice(**builder_kwargs(s, "superlattice", ec_superlattice))
+    cut = cut_double_interface(sl, **s["cut"])
+    assert {"anode", "cathode", "electrolyte"} <= set(cut.arrays["region"])
+    for gap in s["toy_capacitor_gaps"]:
+        ec_toy_capacitor(gap=gap, **builder_kwargs(s, "toy_capacitor", ec_toy_capacitor))
+    with pytest.raises(InputError):
+        builder_kwargs({"electrolyte": {"box_lenght": 11.0}}, "electrolyte", ec_electrolyte)

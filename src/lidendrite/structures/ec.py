@@ -67,6 +67,8 @@ __all__ = [
     "ec_superlattice",
     "cut_double_interface",
     "ec_toy_capacitor",
+    "BUILDERS",
+    "builder_kwargs",
 ]
 
 AVOGADRO = 6.02214076e23  # 1/mol (SI exact)
@@ -604,6 +606,39 @@ def ec_toy_capacitor(
         outer_vacuum=float(outer_vacuum),
     )
     return atoms
+
+
+BUILDERS = {
+    "ec-electrolyte": ec_electrolyte,
+    "ec-single-interface": ec_single_interface,
+    "ec-double-interface": ec_double_interface,
+    "ec-superlattice": ec_superlattice,
+    "ec-toy-capacitor": ec_toy_capacitor,
+}
+
+
+def builder_kwargs(structures_cfg: dict, block: str, function) -> dict:
+    """Keyword arguments of ``function`` from the config ``ec.structures`` mapping.
+
+    ``structures_cfg["common"]`` supplies shared keys (densities, lattice
+    constant, packmol settings) that ``function`` accepts; ``structures_cfg[block]``
+    adds or overrides its own. List values for ``n_cells`` become tuples.
+    """
+    import inspect
+
+    accepted = set(inspect.signature(function).parameters)
+    if block not in structures_cfg:
+        raise InputError(f"config key ec.structures.{block} is missing")
+    merged = {k: v for k, v in structures_cfg.get("common", {}).items() if k in accepted}
+    merged.update(structures_cfg[block])
+    unknown = set(merged) - accepted
+    if unknown:
+        raise InputError(
+            f"config ec.structures.{block}: unknown key(s) {', '.join(sorted(unknown))}"
+        )
+    if "n_cells" in merged:
+        merged["n_cells"] = tuple(merged["n_cells"])
+    return merged
 
 
 # ----------------------------------------------------------------- helpers
