@@ -1,0 +1,371 @@
+"""QEq driver: from an ASE ``Atoms`` to solved charges, energy, forces and stress.
+
+Glues :mod:`~lidendrite.qeq.params`, :mod:`~lidendrite.qeq.geometry`,
+:mod:`~lidendrite.qeq.energy` and :mod:`~lidendrite.qeq.solver`. The solve and
+the force/stress evaluation run in one JIT-compiled JAX function; array shapes
+are kept fixed between calls (padded neighbour lists) so that MD steps do not
+recompile.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from lidendrite.errors import InputError
+from lidendrite.qeq.energy import (
+    COULOMB_CONSTANT,
+    CoulombConfig,
+    constp_bias,
+    coulomb_apply,
+    coulomb_prepare,
+    enable_x64,
+    ewald_kappa,
+    ewald_kvectors,
+    pme_mesh,
+)
+from lidendrite.qeq.geometry import (
+    check_cell,
+    check_min_distance,
+    coordination_numbers,
+    neighbour_pairs,
+    pad_pairs,
+)
+from lidendrite.qeq.params import QEqParameters, load_parameters, per_atom_parameters
+from lidendrite.qeq.solver import QEqNotConverged, projected_pcg
+
+__all__ = ["QEqEngine", "QEqResult", "QEqSettings"]
+
+
+@dataclass(frozen=True)
+class QEqSettings:
+    """Every setting of a QEq calculation (defaults: the papers' values; config ``qeq``).
+
+    Attributes
+    ----------
+    params : str, Path or QEqParameters
+        ``"lpsc"``, ``"ec"`` or a YAML file (:func:`~lidendrite.qeq.params.load_parameters`).
+    mode : str
+        ``"constq"`` (sum Q = ``total_charge``) or ``"constp"`` (bias of eq. S17, sum Q = 0).
+    total_charge : float
+        Q_tot for ConstQ (e).
+    phi_lower, phi_upper : float
+        ConstP bias (V) on metallic Li below / above ``split_z`` (ec: -2 V anode, +6 V cathode).
+    split_z : float or None
+        z of the plane separating the two electrodes (Angstrom); None: half the cell height.
+    cn_cutoff : float
+        Li-Li coordination cutoff (Angstrom), ec paper 3.5.
+    cn_metal : int
+        CN above which a Li is metallic (ec paper: 8, BCC).
+    slab_correction : bool
+        Dipole correction along z (eq. S8).
+    rcut : float
+        Real-space cutoff (Angstrom) of the Ewald and Gaussian-correction sums.
+    ewald_tol : float
+        Ewald error tolerance delta (sets kappa, the k cutoff and the PME mesh).
+    method : str
+        ``"auto"`` (exact Ewald up to ``ewald_max_atoms`` atoms, PME above), ``"ewald"``, ``"pme"``.
+    ewald_max_atoms : int
+        Largest N for which ``auto`` uses the exact O(N^2) Ewald sum.
+    pme_order : int
+        B-spline order of PME (even).
+    tol : float
+        Solver tolerance on max |chi_i - chi_eq| (eV/e = V).
+    max_iter : int
+        Solver iteration limit.
+    min_distance : float
+        Atoms closer than this (Angstrom) are rejected as overlapping.
+    metal : str
+        Element whose coordination decides the ConstP bias (eq. S17).
+    coulomb_constant : float
+        k_e (eV Angstrom / e^2).
+    """
+
+    params: str | Path | QEqParameters = "lpsc"
+    mode: str = "constq"
+    total_charge: float = 0.0
+    phi_lower: float = -2.0
+    phi_upper: float = 6.0
+    split_z: float | None = None
+    cn_cutoff: float = 3.5
+    cn_metal: int = 8
+    slab_correction: bool = True
+    rcut: float = 8.0
+    ewald_tol: float = 5e-4
+    method: str = "auto"
+    ewald_max_atoms: int = 300
+    pme_order: int = 6
+    tol: float = 1e-6
+    max_iter: int = 1000
+    min_distance: float = 0.5
+    metal: str = "Li"
+    coulomb_constant: float = COULOMB_CONSTANT
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("constq", "constp"):
+            raise InputError(f"mode: {self.mode!r} is not constq or constp")
+        if self.method not in ("auto", "ewald", "pme"):
+            raise InputError(f"method: {self.method!r} is not auto, ewald or pme")
+        for key in ("rcut", "tol", "cn_cutoff"):
+            if not getattr(self, key) > 0:
+                raise InputError(f"{key}: must be positive")
+        if not 0 < self.ewald_tol < 0.5:
+            raise InputError("ewald_tol: must be in (0, 0.5)")
+        if self.max_iter < 1:
+            raise InputError("max_iter: must be >= 1")
+        if self.pme_order < 4 or self.pme_order % 2:
+            raise InputError("pme_order: must be even and >= 4")
+
+
+@dataclass
+class QEqResult:
+    """Outcome of one QEq calculation (eV, Angstrom, e).
+
+    ``energy`` is the minimised functional: E_QEq (eq. S11) in ConstQ and the grand
+    energy Omega = E_QEq + sum phi_i Q_i (eq. S16) in ConstP; ``forces`` = -dE/dR of it
+    at the solved charges and ``stress`` = (1/V) dE/d(strain) (ASE sign), 3x3.
+    """
+
+    charges: np.ndarray
+    energy: float
+    e_qeq: float
+    chi_eq: float
+    iterations: int
+    residual: float
+    solve_seconds: float
+    phi: np.ndarray
+    forces: np.ndarray | None = None
+    stress: np.ndarray | None = None
+    method: str = ""
+    info: dict = field(default_factory=dict)
+
+
+def _omega(positions, cell, q, arrays, sigma, chi, J, phi, kvec, cfg):
+    """Omega(R, cell, q) = E_QEq + phi.q (eV); pure JAX."""
+    import jax.numpy as jnp
+
+    geom = coulomb_prepare(positions, cell, *arrays, sigma, kvec, cfg)
+    e_coul = 0.5 * jnp.dot(q, coulomb_apply(q, geom, sigma, cfg))
+    return e_coul + jnp.sum((chi + phi) * q + 0.5 * J * q * q)
+
+
+@partial(__import__("jax").jit, static_argnames=("cfg", "max_iter", "with_forces"))
+def _solve_core(
+    positions,
+    cell,
+    arrays,
+    sigma,
+    chi,
+    J,
+    phi,
+    kvec,
+    q_tot,
+    tol,
+    q_init,
+    *,
+    cfg,
+    max_iter,
+    with_forces,
+):
+    import jax
+    import jax.numpy as jnp
+
+    geom = coulomb_prepare(positions, cell, *arrays, sigma, kvec, cfg)
+
+    def apply_a(q):
+        return coulomb_apply(q, geom, sigma, cfg) + J * q
+
+    if cfg.gaussian:
+        diag = J + cfg.coulomb_constant / (math.sqrt(math.pi) * sigma)
+    else:
+        diag = J
+    q, chi_eq, it, res = projected_pcg(apply_a, chi + phi, q_tot, diag, tol, max_iter, q_init)
+    q = jax.lax.stop_gradient(q)
+    if not with_forces:
+        e = 0.5 * jnp.dot(q, apply_a(q)) + jnp.dot(chi + phi, q)
+        return q, chi_eq, it, res, e, None, None
+
+    def strained(pos, eps):
+        f = jnp.eye(3) + eps
+        return _omega(pos @ f, cell @ f, q, arrays, sigma, chi, J, phi, kvec, cfg)
+
+    e, (g_pos, g_eps) = jax.value_and_grad(strained, argnums=(0, 1))(
+        positions, jnp.zeros((3, 3), dtype=positions.dtype)
+    )
+    volume = jnp.abs(jnp.linalg.det(cell))
+    stress = 0.5 * (g_eps + g_eps.T) / volume
+    return q, chi_eq, it, res, e, -g_pos, stress
+
+
+class QEqEngine:
+    """Reusable QEq solver for a sequence of structures (e.g. an MD trajectory).
+
+    Parameters
+    ----------
+    settings : QEqSettings
+        All settings; keyword arguments override its fields.
+    """
+
+    def __init__(self, settings: QEqSettings | None = None, **overrides) -> None:
+        enable_x64()
+        self.settings = replace(settings or QEqSettings(), **overrides)
+        self.params = load_parameters(self.settings.params)
+        self._capacity = 0
+        self._static_key = None
+        self._q_prev = None
+
+    # ------------------------------------------------------------------ setup
+    def _static(self, symbols: list[str], cell: np.ndarray, name: str):
+        """Per-atom parameters, Coulomb config and k vectors; cached per (symbols, cell)."""
+        key = (tuple(symbols), np.asarray(cell).tobytes())
+        if key == self._static_key:
+            return self._static_data
+        s = self.settings
+        check_cell(cell, slab_correction=s.slab_correction, name=name)
+        chi, J, sigma = per_atom_parameters(self.params, symbols)
+        n = len(symbols)
+        method = s.method
+        if method == "auto":
+            method = "ewald" if n <= s.ewald_max_atoms else "pme"
+        kappa = ewald_kappa(s.rcut, s.ewald_tol)
+        cfg = CoulombConfig(
+            kappa=kappa,
+            method=method,
+            mesh=pme_mesh(cell, kappa, s.ewald_tol, s.pme_order) if method == "pme" else None,
+            order=s.pme_order,
+            gaussian=True,
+            slab=s.slab_correction,
+            coulomb_constant=s.coulomb_constant,
+        )
+        kvec = ewald_kvectors(cell, kappa, s.ewald_tol) if method == "ewald" else None
+        self._static_key = key
+        self._static_data = (chi, J, sigma, cfg, kvec)
+        self._capacity = 0
+        self._q_prev = None
+        return self._static_data
+
+    def bias(self, symbols, positions, cell, pairs) -> np.ndarray:
+        """ConstP bias phi [n] (V) from the CN rule of eq. S17; zeros in ConstQ."""
+        s = self.settings
+        if s.mode == "constq":
+            return np.zeros(len(symbols))
+        is_metal = np.asarray(symbols) == s.metal
+        cn = coordination_numbers(positions, cell, pairs, s.cn_cutoff, is_metal)
+        split = 0.5 * cell[2, 2] if s.split_z is None else s.split_z
+        return constp_bias(
+            symbols,
+            positions,
+            cn,
+            phi_lower=s.phi_lower,
+            phi_upper=s.phi_upper,
+            split_z=split,
+            cn_metal=s.cn_metal,
+            metal=s.metal,
+        )
+
+    # ------------------------------------------------------------------ solve
+    def calculate(
+        self, atoms, *, with_forces: bool = True, name: str = "structure", warm_start: bool = False
+    ) -> QEqResult:
+        """Solve the charges of ``atoms`` and (optionally) forces and stress.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+            Structure with a 3D cell (Angstrom).
+        with_forces : bool
+            Also return forces [n, 3] (eV/Angstrom) and stress [3, 3] (eV/Angstrom^3).
+        name : str
+            Used in error messages (e.g. the input file name).
+        warm_start : bool
+            Start CG from the previous call's charges (same atoms, e.g. MD).
+
+        Raises
+        ------
+        InputError
+            Missing cell, unknown element, overlapping atoms.
+        QEqNotConverged
+            The solver did not reach ``tol`` within ``max_iter`` iterations.
+        """
+        import jax.numpy as jnp
+
+        s = self.settings
+        symbols = atoms.get_chemical_symbols()
+        if len(symbols) == 0:
+            raise InputError(f"{name}: no atoms")
+        cell = np.asarray(atoms.cell.array, dtype=np.float64)
+        positions = np.asarray(atoms.positions, dtype=np.float64)
+        chi, J, sigma, cfg, kvec = self._static(symbols, cell, name)
+        pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))
+        check_min_distance(positions, cell, pairs, s.min_distance)
+        phi = self.bias(symbols, positions, cell, pairs)
+        if len(pairs.i) > self._capacity:
+            self._capacity = int(math.ceil(len(pairs.i) * 1.15 / 1024.0) * 1024)
+        padded = pad_pairs(pairs, len(symbols), self._capacity)
+        arrays = tuple(jnp.asarray(a) for a in (padded.i, padded.j, padded.shift, padded.mask))
+        q_tot = 0.0 if s.mode == "constp" else float(s.total_charge)
+        q_init = self._q_prev if (warm_start and self._q_prev is not None) else None
+        t0 = time.perf_counter()
+        iterations = 0
+        best = None
+        for _attempt in range(3):  # restarts guard against drift of the recursive residual
+            out = _solve_core(
+                jnp.asarray(positions),
+                jnp.asarray(cell),
+                arrays,
+                jnp.asarray(sigma),
+                jnp.asarray(chi),
+                jnp.asarray(J),
+                jnp.asarray(phi),
+                None if kvec is None else jnp.asarray(kvec),
+                q_tot,
+                s.tol,
+                q_init,
+                cfg=cfg,
+                max_iter=s.max_iter,
+                with_forces=with_forces,
+            )
+            res = float(out[3])
+            iterations += int(out[2])
+            if best is not None and not res < best[1]:
+                break  # no progress: round-off floor
+            best = (out, res)
+            if res < s.tol or not np.isfinite(res) or iterations >= s.max_iter:
+                break
+            q_init = out[0]
+        out, res = best
+        q, chi_eq = out[0], out[1]
+        seconds = time.perf_counter() - t0
+        if not (res < s.tol):
+            hint = (
+                "raise key max_iter / --max-iter"
+                if iterations >= s.max_iter
+                else "stalled at round-off; loosen key tol / --tol"
+            )
+            raise QEqNotConverged(
+                f"{name}: QEq solve did not converge: residual {res:.3g} V > tol {s.tol:g} V "
+                f"after {iterations} iterations ({hint})"
+            )
+        q = np.asarray(q)
+        self._q_prev = jnp.asarray(q)
+        energy = float(out[4])
+        e_bias = float(np.dot(phi, q))
+        return QEqResult(
+            charges=q,
+            energy=energy,
+            e_qeq=energy - e_bias,
+            chi_eq=float(chi_eq),
+            iterations=iterations,
+            residual=res,
+            solve_seconds=seconds,
+            phi=phi,
+            forces=None if out[5] is None else np.asarray(out[5]),
+            stress=None if out[6] is None else np.asarray(out[6]),
+            method=cfg.method,
+            info={"mesh": cfg.mesh, "kappa": cfg.kappa, "n_pairs": pairs.n_pairs},
+        )

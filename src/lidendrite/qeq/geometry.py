@@ -1,0 +1,168 @@
+"""Periodic geometry for QEq: cell checks, neighbour lists, Li-Li coordination.
+
+All lengths in Angstrom. The cell is treated as periodic in all three
+directions (the slab geometry is handled by the dipole correction along z, eq.
+S8 of the ec paper, not by open boundaries). Cells may be triclinic; the slab
+correction additionally needs the a and b vectors in the xy plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lidendrite.errors import InputError
+
+__all__ = [
+    "PairList",
+    "check_cell",
+    "check_min_distance",
+    "coordination_numbers",
+    "neighbour_pairs",
+    "pad_pairs",
+]
+
+
+@dataclass(frozen=True)
+class PairList:
+    """Full (both i-j and j-i) neighbour list within a cutoff.
+
+    Attributes
+    ----------
+    i, j : np.ndarray [p] int
+        Atom indices, ``i`` sorted ascending.
+    shift : np.ndarray [p, 3] int
+        Lattice shift of ``j``: the image is at ``R[j] + shift @ cell``.
+    mask : np.ndarray [p] bool
+        False for padding entries (which point at atom n-1 and itself).
+    cutoff : float
+        Cutoff radius (Angstrom).
+    """
+
+    i: np.ndarray
+    j: np.ndarray
+    shift: np.ndarray
+    mask: np.ndarray
+    cutoff: float
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of real (unpadded) entries."""
+        return int(self.mask.sum())
+
+
+def check_cell(cell: np.ndarray, *, slab_correction: bool = False, name: str = "cell") -> None:
+    """Raise :class:`InputError` unless ``cell`` [3, 3] spans a positive volume.
+
+    With ``slab_correction`` the a and b vectors must lie in the xy plane
+    (a_z = b_z = 0) so that z is the surface normal of eq. S8.
+    """
+    cell = np.asarray(cell, dtype=float)
+    if cell.shape != (3, 3) or not np.all(np.isfinite(cell)) or abs(np.linalg.det(cell)) < 1e-6:
+        raise InputError(
+            f"{name}: missing or degenerate cell (Lattice); QEq needs a 3D periodic cell"
+        )
+    if np.linalg.det(cell) < 0:
+        raise InputError(f"{name}: left-handed cell (negative volume); reorder the cell vectors")
+    if slab_correction and (abs(cell[0, 2]) > 1e-8 or abs(cell[1, 2]) > 1e-8):
+        raise InputError(
+            f"{name}: slab correction needs cell vectors a and b in the xy plane (a_z = b_z = 0)"
+        )
+
+
+def neighbour_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float) -> PairList:
+    """Full periodic neighbour list of all pairs closer than ``cutoff``.
+
+    Parameters
+    ----------
+    positions : np.ndarray [n, 3]
+        Cartesian positions (Angstrom).
+    cell : np.ndarray [3, 3]
+        Cell vectors as rows (Angstrom).
+    cutoff : float
+        Cutoff radius (Angstrom); may exceed the cell size (images are included).
+
+    Returns
+    -------
+    PairList
+        Sorted by ``i``; includes an atom's own periodic images.
+    """
+    from ase import Atoms
+
+    atoms = Atoms(positions=positions, cell=cell, pbc=True)
+    try:
+        from matscipy.neighbours import neighbour_list
+    except ImportError:  # pragma: no cover - matscipy is in the lock file
+        from ase.neighborlist import neighbor_list as neighbour_list
+    i, j, S = neighbour_list("ijS", atoms, float(cutoff))
+    order = np.argsort(i, kind="stable")
+    i, j, S = i[order], j[order], S[order]
+    return PairList(
+        i=i.astype(np.int32),
+        j=j.astype(np.int32),
+        shift=S.astype(np.int32),
+        mask=np.ones(len(i), dtype=bool),
+        cutoff=float(cutoff),
+    )
+
+
+def pad_pairs(pairs: PairList, n_atoms: int, capacity: int) -> PairList:
+    """Pad ``pairs`` to ``capacity`` entries (fixed array shapes avoid JIT recompiles).
+
+    Padding entries point from atom ``n_atoms - 1`` to itself with a zero shift and
+    ``mask = False``; energy kernels must use the mask to keep gradients finite.
+    """
+    p = len(pairs.i)
+    if capacity < p:
+        raise ValueError(f"capacity {capacity} < number of pairs {p}")
+    extra = capacity - p
+    last = np.full(extra, n_atoms - 1, dtype=np.int32)
+    return PairList(
+        i=np.concatenate([pairs.i, last]),
+        j=np.concatenate([pairs.j, last]),
+        shift=np.concatenate([pairs.shift, np.zeros((extra, 3), dtype=np.int32)]),
+        mask=np.concatenate([pairs.mask, np.zeros(extra, dtype=bool)]),
+        cutoff=pairs.cutoff,
+    )
+
+
+def pair_distances(positions: np.ndarray, cell: np.ndarray, pairs: PairList) -> np.ndarray:
+    """Distances [p] (Angstrom) of the entries of ``pairs`` (padding gives 0)."""
+    d = positions[pairs.j] - positions[pairs.i] + pairs.shift @ cell
+    return np.linalg.norm(d, axis=1) * pairs.mask
+
+
+def check_min_distance(
+    positions: np.ndarray, cell: np.ndarray, pairs: PairList, min_distance: float
+) -> None:
+    """Raise :class:`InputError` naming the two atoms closer than ``min_distance`` (Angstrom)."""
+    r = pair_distances(positions, cell, pairs)
+    bad = np.flatnonzero(pairs.mask & (r < min_distance))
+    if bad.size:
+        k = bad[np.argmin(r[bad])]
+        raise InputError(
+            f"atoms {pairs.i[k]} and {pairs.j[k]} overlap: {r[k]:.3f} Angstrom apart "
+            f"(< min_distance {min_distance} Angstrom)"
+        )
+
+
+def coordination_numbers(
+    positions: np.ndarray,
+    cell: np.ndarray,
+    pairs: PairList,
+    cutoff: float,
+    select: np.ndarray,
+) -> np.ndarray:
+    """Coordination numbers [n] counting neighbours within ``cutoff`` among ``select``.
+
+    With ``select`` the Li mask this is CN_Li-Li of eq. S17 (ec paper). Atoms
+    outside ``select`` get 0. ``pairs`` must have been built with a cutoff
+    of at least ``cutoff``.
+    """
+    if pairs.cutoff + 1e-12 < cutoff:
+        raise ValueError("neighbour list cutoff is shorter than the CN cutoff")
+    select = np.asarray(select, dtype=bool)
+    r = pair_distances(positions, cell, pairs)
+    hit = pairs.mask & (r < cutoff) & select[pairs.i] & select[pairs.j]
+    return np.bincount(pairs.i[hit], minlength=len(positions)) * select
