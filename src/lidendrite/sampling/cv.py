@@ -52,7 +52,12 @@ __all__ = [
 ]
 
 #: coordination numbers of eq. (2), in order, with their coefficients
-CN_PAIRS: tuple[tuple[str, float], ...] = (("li_li", 1.0), ("li_s", -1.0), ("li_p", -1.0), ("li_cl", -1.0))
+CN_PAIRS: tuple[tuple[str, float], ...] = (
+    ("li_li", 1.0),
+    ("li_s", -1.0),
+    ("li_p", -1.0),
+    ("li_cl", -1.0),
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,9 @@ def cv_groups(
     """
     for key in ("region", "layer"):
         if key not in atoms.arrays:
-            raise InputError(f"{name}: per-atom array '{key}' is missing (needed for the CV groups)")
+            raise InputError(
+                f"{name}: per-atom array '{key}' is missing (needed for the CV groups)"
+            )
     region = np.asarray(atoms.arrays["region"]).astype(str)
     layer = np.asarray(atoms.arrays["layer"]).astype(int)
     sym = np.asarray(atoms.get_chemical_symbols())
@@ -135,7 +142,9 @@ def cv_groups(
         if getattr(groups, key).size == 0:
             raise InputError(f"{name}: CV group '{key}' ({label}) is empty")
     if not np.any(anode_top):
-        raise InputError(f"{name}: CV group 'li_b' has no Li of region '{anode_region}' with layer 1..{n_anode_layers}")
+        raise InputError(
+            f"{name}: CV group 'li_b' has no Li of region '{anode_region}' with layer 1..{n_anode_layers}"
+        )
     return groups
 
 
@@ -262,7 +271,14 @@ def cv_coordination_numpy(
     cv = 0.0
     for pair, coeff in CN_PAIRS:
         out[pair] = coordination_numpy(
-            pos, cell, groups.li_a, groups.group_b(pair), r0=r0[pair], n=n, m=m, pbc=tuple(atoms.pbc)
+            pos,
+            cell,
+            groups.li_a,
+            groups.group_b(pair),
+            r0=r0[pair],
+            n=n,
+            m=m,
+            pbc=tuple(atoms.pbc),
         )
         cv += coeff * out[pair]
     out["cv"] = cv

@@ -86,7 +86,9 @@ def _import_lammps() -> Any:
         from lammps import lammps
     except (ImportError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ToolMissingError(f"cannot import the LAMMPS wheel ({msg}); fix: {_FIX_LAMMPS}") from exc
+        raise ToolMissingError(
+            f"cannot import the LAMMPS wheel ({msg}); fix: {_FIX_LAMMPS}"
+        ) from exc
     return lammps
 
 
@@ -119,7 +121,9 @@ def deepmd_plugin_library() -> Path:
         lib = Path(d) / DEEPMD_PLUGIN_NAME
         if d and lib.is_file():
             return lib.resolve()
-    raise ToolMissingError(f"deepmd-kit LAMMPS plugin {DEEPMD_PLUGIN_NAME} not found; fix: {_FIX_LAMMPS}")
+    raise ToolMissingError(
+        f"deepmd-kit LAMMPS plugin {DEEPMD_PLUGIN_NAME} not found; fix: {_FIX_LAMMPS}"
+    )
 
 
 def create_lammps(
@@ -169,7 +173,9 @@ def create_lammps(
             raise ToolMissingError(f"LAMMPS cannot load {lib} ({msg}); fix: {_FIX_LAMMPS}") from exc
         if not lmp.has_style("pair", "deepmd"):
             lmp.close()
-            raise ToolMissingError(f"LAMMPS loaded {lib} but has no pair_style deepmd; fix: {_FIX_LAMMPS}")
+            raise ToolMissingError(
+                f"LAMMPS loaded {lib} but has no pair_style deepmd; fix: {_FIX_LAMMPS}"
+            )
     return lmp
 
 
@@ -183,7 +189,9 @@ def lammps_version(lmp: Any | None = None) -> str:
     return str(lammps.__version__)
 
 
-def check_deepmd_plugin(model: str | os.PathLike | None = None, *, type_map: tuple[str, ...] = ("Li",)) -> str:
+def check_deepmd_plugin(
+    model: str | os.PathLike | None = None, *, type_map: tuple[str, ...] = ("Li",)
+) -> str:
     """Check that LAMMPS (in-process) provides ``pair_style deepmd``.
 
     Without ``model`` only the plugin is loaded.  With a frozen model
@@ -217,7 +225,9 @@ def check_deepmd_plugin(model: str | os.PathLike | None = None, *, type_map: tup
         raise ToolMissingError(f"deepmd-kit is not installed; fix: {_FIX_LAMMPS}") from exc
     lmp = create_lammps(deepmd=True)
     try:
-        line = f"LAMMPS {lammps_version(lmp)} with deepmd-kit {dp_version} plugin (pair_style deepmd)"
+        line = (
+            f"LAMMPS {lammps_version(lmp)} with deepmd-kit {dp_version} plugin (pair_style deepmd)"
+        )
         if model is None:
             return line
         model = Path(model)

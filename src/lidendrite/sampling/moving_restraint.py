@@ -24,7 +24,6 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -222,17 +221,33 @@ def run_moving_restraint(
     from ase.io.lammpsdata import write_lammps_data
 
     t_wall = time.perf_counter()
-    for key, val in (("n_steps", n_steps), ("restart_every", restart_every), ("thermo_every", thermo_every),
-                     ("dump_every", dump_every), ("colvar_every", colvar_every)):
+    for key, val in (
+        ("n_steps", n_steps),
+        ("restart_every", restart_every),
+        ("thermo_every", thermo_every),
+        ("dump_every", dump_every),
+        ("colvar_every", colvar_every),
+    ):
         if int(val) <= 0:
             raise InputError(f"moving restraint: {key} must be > 0, got {val}")
     if ensemble not in ("npt", "nvt"):
         raise InputError(f"moving restraint: ensemble must be 'npt' or 'nvt', got '{ensemble}'")
     wd = Path(workdir).resolve()
     wd.mkdir(parents=True, exist_ok=True)
-    paths = {k: wd / v for k, v in (("state", STATE_FILE), ("restart", RESTART_FILE), ("data", DATA_FILE),
-                                   ("plumed", PLUMED_FILE), ("colvar", COLVAR_FILE), ("dump", DUMP_FILE),
-                                   ("log", LOG_FILE), ("plumed_log", PLUMED_LOG), ("summary", SUMMARY_FILE))}
+    paths = {
+        k: wd / v
+        for k, v in (
+            ("state", STATE_FILE),
+            ("restart", RESTART_FILE),
+            ("data", DATA_FILE),
+            ("plumed", PLUMED_FILE),
+            ("colvar", COLVAR_FILE),
+            ("dump", DUMP_FILE),
+            ("log", LOG_FILE),
+            ("plumed_log", PLUMED_LOG),
+            ("summary", SUMMARY_FILE),
+        )
+    }
     dt_ps = timestep_fs * 1e-3
     structure = Path(structure)
     if not structure.is_file():
@@ -257,23 +272,40 @@ def run_moving_restraint(
         _truncate_dump(paths["dump"], restart_step)
     else:
         groups = cv_groups(atoms, n_anode_layers=n_anode_layers, name=str(structure))
-        cv_kw = dict(r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m)
+        cv_kw = dict(
+            r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m
+        )
         s0_start = cv_coordination_numpy(atoms, groups=groups, **cv_kw)["cv"]
         if s0_end is None:
             if s0_rate is None:
                 raise InputError("moving restraint: give s0_rate or s0_end")
             s0_end = s0_start + s0_rate * groups.li_a.size * n_steps * dt_ps
         plumed_text = moving_restraint_plumed_input(
-            groups, s_start=s0_start, s_end=s0_end, n_steps=n_steps, kappa_ev=kappa_ev,
-            colvar_file=str(paths["colvar"]), print_stride=colvar_every, **cv_kw,
+            groups,
+            s_start=s0_start,
+            s_end=s0_end,
+            n_steps=n_steps,
+            kappa_ev=kappa_ev,
+            colvar_file=str(paths["colvar"]),
+            print_stride=colvar_every,
+            **cv_kw,
         )
         paths["plumed"].write_text(plumed_text)
         for stale in ("colvar", "dump"):
             paths[stale].unlink(missing_ok=True)
         with open(paths["data"], "w") as fd:
-            write_lammps_data(fd, atoms, specorder=list(type_map), masses=True, units="metal", atom_style="atomic")
-        state = {"n_steps": n_steps, "natoms": len(atoms), "s0_start": s0_start, "s0_end": float(s0_end),
-                 "n_li_a": int(groups.li_a.size), "restart_step": None, "type_map": list(type_map)}
+            write_lammps_data(
+                fd, atoms, specorder=list(type_map), masses=True, units="metal", atom_style="atomic"
+            )
+        state = {
+            "n_steps": n_steps,
+            "natoms": len(atoms),
+            "s0_start": s0_start,
+            "s0_end": float(s0_end),
+            "n_li_a": int(groups.li_a.size),
+            "restart_step": None,
+            "type_map": list(type_map),
+        }
         paths["state"].write_text(json.dumps(state, indent=1))
         restart_step = None
 
@@ -311,7 +343,8 @@ def run_moving_restraint(
             f"thermo {thermo_every}",
             "thermo_modify lost error flush yes norm no",
             f"dump traj all custom {dump_every} {paths['dump']} id type element x y z",
-            f"dump_modify traj element {' '.join(type_map)} sort id" + (" append yes" if resume else ""),
+            f"dump_modify traj element {' '.join(type_map)} sort id"
+            + (" append yes" if resume else ""),
         ]
         try:
             lmp.commands_list(setup)
@@ -319,12 +352,20 @@ def run_moving_restraint(
             raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
         step = int(lmp.extract_global("ntimestep"))
         if resume and step != restart_step:
-            raise InputError(f"{paths['restart']}: LAMMPS step {step} != restart_step {restart_step} in {paths['state']}")
+            raise InputError(
+                f"{paths['restart']}: LAMMPS step {step} != restart_step {restart_step} in {paths['state']}"
+            )
         if lmp.get_natoms() != len(atoms):
             raise InputError(f"LAMMPS has {lmp.get_natoms()} atoms, {structure} has {len(atoms)}")
 
-        bridge = PlumedBridge(plumed_text, masses, timestep_ps=dt_ps, log_file=paths["plumed_log"],
-                              fix_id=FIX_ID, restart=resume)
+        bridge = PlumedBridge(
+            plumed_text,
+            masses,
+            timestep_ps=dt_ps,
+            log_file=paths["plumed_log"],
+            fix_id=FIX_ID,
+            restart=resume,
+        )
         lmp.set_fix_external_callback(FIX_ID, bridge, lmp)
 
         while step < stop:
@@ -344,9 +385,13 @@ def run_moving_restraint(
             step = int(lmp.extract_global("ntimestep"))
             pe = lmp.get_thermo("pe")
             if not math.isfinite(pe):
-                raise SimulationFailed(f"non-finite potential energy at step {step} (last good restart: step {restart_step})")
+                raise SimulationFailed(
+                    f"non-finite potential energy at step {step} (last good restart: step {restart_step})"
+                )
             if lmp.get_natoms() != len(atoms):
-                raise SimulationFailed(f"lost atoms at step {step}: {lmp.get_natoms()} of {len(atoms)} left (last good restart: step {restart_step})")
+                raise SimulationFailed(
+                    f"lost atoms at step {step}: {lmp.get_natoms()} of {len(atoms)} left (last good restart: step {restart_step})"
+                )
             if step % restart_every == 0 or step == n_steps:
                 tmp = paths["restart"].with_suffix(".tmp")
                 lmp.command(f"write_restart {tmp}")
@@ -365,12 +410,23 @@ def run_moving_restraint(
 
     colvar = read_colvar(paths["colvar"])
     result = MovingRestraintResult(
-        workdir=str(wd), colvar=str(paths["colvar"]), dump=str(paths["dump"]), log=str(paths["log"]),
-        restart=str(paths["restart"]), final_step=final_step, n_steps=n_steps, finished=final_step >= n_steps,
-        resumed_from_step=resumed_from, s0_start=float(state["s0_start"]),
-        s0_end=float(state["s0_end"]), cv_first=float(colvar["cv"][0]), cv_last=float(colvar["cv"][-1]),
-        plumed_version=plumed_version, lammps_version=lmp_version,
-        wall_time_s=time.perf_counter() - t_wall, plumed_time_s=plumed_time,
+        workdir=str(wd),
+        colvar=str(paths["colvar"]),
+        dump=str(paths["dump"]),
+        log=str(paths["log"]),
+        restart=str(paths["restart"]),
+        final_step=final_step,
+        n_steps=n_steps,
+        finished=final_step >= n_steps,
+        resumed_from_step=resumed_from,
+        s0_start=float(state["s0_start"]),
+        s0_end=float(state["s0_end"]),
+        cv_first=float(colvar["cv"][0]),
+        cv_last=float(colvar["cv"][-1]),
+        plumed_version=plumed_version,
+        lammps_version=lmp_version,
+        wall_time_s=time.perf_counter() - t_wall,
+        plumed_time_s=plumed_time,
     )
     paths["summary"].write_text(json.dumps(asdict(result), indent=1))
     return result

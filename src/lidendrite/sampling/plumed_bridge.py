@@ -89,9 +89,13 @@ def _new_plumed() -> Any:
     try:
         import plumed
     except ImportError as exc:
-        raise ToolMissingError(f"cannot import the PLUMED Python API ({exc}); fix: {_FIX_PLUMED}") from exc
+        raise ToolMissingError(
+            f"cannot import the PLUMED Python API ({exc}); fix: {_FIX_PLUMED}"
+        ) from exc
     if not hasattr(plumed, "Plumed"):
-        raise ToolMissingError(f"the installed `plumed` module has no Plumed class; fix: {_FIX_PLUMED}")
+        raise ToolMissingError(
+            f"the installed `plumed` module has no Plumed class; fix: {_FIX_PLUMED}"
+        )
     return plumed.Plumed()
 
 
@@ -219,11 +223,15 @@ class PlumedBridge:
                     p.cmd("readInputLine", line)
                 except Exception as exc:
                     msg = str(exc).strip().splitlines()
-                    raise InputError(f"PLUMED rejects input line '{line.strip()[:80]}': {msg[0] if msg else exc}") from exc
+                    raise InputError(
+                        f"PLUMED rejects input line '{line.strip()[:80]}': {msg[0] if msg else exc}"
+                    ) from exc
         self._plumed = p
 
     # ------------------------------------------------------------------ core
-    def compute(self, step: int, box: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    def compute(
+        self, step: int, box: np.ndarray, positions: np.ndarray
+    ) -> tuple[np.ndarray, float, np.ndarray]:
         """Run PLUMED for one step.
 
         Parameters
@@ -247,7 +255,9 @@ class PlumedBridge:
         t0 = time.perf_counter()
         pos = np.ascontiguousarray(positions, dtype=float)
         if pos.shape != (self.natoms, 3):
-            raise InputError(f"PlumedBridge: positions have shape {pos.shape}, expected ({self.natoms}, 3)")
+            raise InputError(
+                f"PlumedBridge: positions have shape {pos.shape}, expected ({self.natoms}, 3)"
+            )
         cell = np.ascontiguousarray(box, dtype=float)
         forces = np.zeros((self.natoms, 3))
         virial = np.zeros((3, 3))
@@ -271,7 +281,9 @@ class PlumedBridge:
         self._last_forces = forces
         return forces, float(bias[0]), virial
 
-    def __call__(self, lmp: Any, ntimestep: int, nlocal: int, tag: np.ndarray, x: np.ndarray, f: np.ndarray) -> None:
+    def __call__(
+        self, lmp: Any, ntimestep: int, nlocal: int, tag: np.ndarray, x: np.ndarray, f: np.ndarray
+    ) -> None:
         """``fix external`` callback: fill ``f`` and set bias energy and virial.
 
         Signature of ``lammps.set_fix_external_callback``; pass the LAMMPS
@@ -280,7 +292,9 @@ class PlumedBridge:
         try:
             idx = np.asarray(tag, dtype=np.int64).reshape(-1) - 1
             if nlocal != self.natoms:
-                raise InputError(f"PlumedBridge: LAMMPS has {nlocal} local atoms, PLUMED was set up for {self.natoms} (lost atoms or MPI decomposition)")
+                raise InputError(
+                    f"PlumedBridge: LAMMPS has {nlocal} local atoms, PLUMED was set up for {self.natoms} (lost atoms or MPI decomposition)"
+                )
             if self.last_step == int(ntimestep):
                 forces, bias, virial = self._last_forces, self.last_bias, self.last_virial
             else:
@@ -290,7 +304,9 @@ class PlumedBridge:
                     raise FloatingPointError(f"non-finite positions at step {ntimestep}")
                 forces, bias, virial = self.compute(int(ntimestep), lammps_box_matrix(lmp), pos)
                 if not (math.isfinite(bias) and np.all(np.isfinite(forces))):
-                    raise FloatingPointError(f"non-finite PLUMED bias or forces at step {ntimestep}")
+                    raise FloatingPointError(
+                        f"non-finite PLUMED bias or forces at step {ntimestep}"
+                    )
             f[:, :] = forces[idx]
             lmp.fix_external_set_energy_global(self.fix_id, bias)
             lmp.fix_external_set_virial_global(self.fix_id, plumed_virial_to_lammps(virial))
@@ -415,12 +431,16 @@ def check_plumed_coupling(
         d_ref = float(np.linalg.norm(r12)) + offset_a
         k_plumed = kappa_ev_per_a2 * EV_TO_KJMOL / ANGSTROM_TO_NM**2
         text = f"d: DISTANCE ATOMS=1,2\nr: RESTRAINT ARG=d AT={d_ref * ANGSTROM_TO_NM:.12g} KAPPA={k_plumed:.12g}\n"
-        bridge = PlumedBridge(text, np.full(natoms, 39.948), timestep_ps=0.002, log_file=wd / "plumed_coupling.log")
+        bridge = PlumedBridge(
+            text, np.full(natoms, 39.948), timestep_ps=0.002, log_file=wd / "plumed_coupling.log"
+        )
         lmp.set_fix_external_callback("plumed", bridge, lmp)
         lmp.command(f"run {n_steps}")
         bridge.raise_if_failed()
         if int(lmp.extract_global("ntimestep")) != n_steps:
-            raise CouplingError(f"LAMMPS stopped at step {lmp.extract_global('ntimestep')} instead of {n_steps}")
+            raise CouplingError(
+                f"LAMMPS stopped at step {lmp.extract_global('ntimestep')} instead of {n_steps}"
+            )
 
         def forces_by_id() -> tuple[np.ndarray, np.ndarray]:
             ids = np.asarray(lmp.numpy.extract_atom("id")).reshape(-1)[:natoms]
@@ -452,7 +472,9 @@ def check_plumed_coupling(
                 f"bias forces from fix external differ from the analytic restraint by {err:.2e} eV/A (force scale {scale:.2e})"
             )
         if abs((pe_bias - pe_plain) - v_expected) > 1e-8 * max(1.0, v_expected):
-            raise CouplingError(f"bias energy in LAMMPS {pe_bias - pe_plain:.10g} eV != restraint energy {v_expected:.10g} eV")
+            raise CouplingError(
+                f"bias energy in LAMMPS {pe_bias - pe_plain:.10g} eV != restraint energy {v_expected:.10g} eV"
+            )
         dx = x_check - x_end
         dx -= np.round(dx / np.diag(cell)) * np.diag(cell)  # run 0 may wrap atoms into the box
         if np.max(np.abs(dx)) > 1e-9:

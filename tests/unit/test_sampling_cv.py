@@ -1,0 +1,152 @@
+"""CV of the lpsc study: numpy reference vs PLUMED, switching function, groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _sampling_toy import toy_interface
+
+from lidendrite.errors import InputError
+from lidendrite.sampling.cv import (
+    CN_PAIRS,
+    coordination_numpy,
+    cv_coordination_numpy,
+    cv_groups,
+    moving_restraint_plumed_input,
+    plumed_atom_list,
+    rational_switch,
+)
+from lidendrite.sampling.moving_restraint import read_colvar
+from lidendrite.sampling.plumed_bridge import PlumedBridge
+
+
+def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0):
+    """Run PLUMED (no MD engine) on one frame; return COLVAR, forces, bias."""
+    groups = cv_groups(atoms)
+    colvar = tmp_path / "COLVAR"
+    text = moving_restraint_plumed_input(
+        groups,
+        s_start=s_start,
+        s_end=s_start if s_end is None else s_end,
+        n_steps=100,
+        kappa_ev=kappa_ev,
+        colvar_file=str(colvar),
+        print_stride=1,
+    )
+    bridge = PlumedBridge(
+        text, atoms.get_masses(), timestep_ps=0.001, log_file=tmp_path / "plumed.log"
+    )
+    forces, bias, _ = bridge.compute(step, atoms.cell[:], atoms.positions)
+    bridge.finalize()
+    return read_colvar(colvar), forces, bias
+
+
+def test_numpy_cv_equals_plumed_cv(tmp_path):
+    atoms = toy_interface()
+    ref = cv_coordination_numpy(atoms)
+    col, _, _ = _plumed_frame(atoms, tmp_path, s_start=ref["cv"])
+    # PLUMED prints with %.10f; both sum the same terms in double precision,
+    # so 1e-6 (the spec) is far above the expected ~1e-9 difference.
+    assert col["cv"][0] == pytest.approx(ref["cv"], abs=1e-6)
+    for pair, _ in CN_PAIRS:
+        assert col[f"cn_{pair}"][0] == pytest.approx(ref[pair], abs=1e-6)
+    # the CV is the signed combination of eq. (2)
+    assert ref["cv"] == pytest.approx(
+        ref["li_li"] - ref["li_s"] - ref["li_p"] - ref["li_cl"], abs=1e-12
+    )
+
+
+def test_plumed_bias_and_forces_match_restraint(tmp_path):
+    """Bias = 1/2 kappa (s - s0)^2 and F = -kappa (s - s0) ds/dx (finite differences)."""
+    atoms = toy_interface()
+    s = cv_coordination_numpy(atoms)["cv"]
+    kappa, lag = 5.0, 0.3
+    _, forces, bias = _plumed_frame(atoms, tmp_path, s_start=s - lag, kappa_ev=kappa)
+    assert bias == pytest.approx(0.5 * kappa * lag**2, rel=1e-9)  # AT0 printed with 10 decimals
+    groups = cv_groups(atoms)
+    probe = [int(groups.li_a[0]), int(groups.li_a[5]), int(groups.s[0]), int(groups.cl[0]), 0, 89]
+    h = 1e-5  # Angstrom; central-difference error ~h^2 s''' and round-off ~1e-16 s / h, both < 1e-8
+    for i in probe:
+        for k in range(3):
+            plus, minus = atoms.copy(), atoms.copy()
+            plus.positions[i, k] += h
+            minus.positions[i, k] -= h
+            ds = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (2 * h)
+            assert forces[i, k] == pytest.approx(-kappa * lag * ds, abs=1e-6)
+    # atom 89 is in anode layer 10 (not in any group): exactly no bias force
+    assert np.all(forces[89] == 0.0)
+
+
+def test_rational_switch_limits():
+    r0 = 3.2
+    x = np.linspace(0.1, 3.0, 50)
+    # for n = 6, m = 12: (1 - x^6)/(1 - x^12) = 1/(1 + x^6) exactly
+    np.testing.assert_allclose(rational_switch(x * r0, r0, 6, 12), 1.0 / (1.0 + x**6), rtol=1e-12)
+    assert rational_switch(np.array(r0), r0, 6, 12) == pytest.approx(0.5, abs=1e-12)
+    # continuous through the removable singularity at r = r0
+    eps = 1e-7
+    assert rational_switch(np.array(r0 * (1 + eps)), r0) == pytest.approx(0.5, abs=1e-6)
+    assert rational_switch(np.array(0.0), r0) == pytest.approx(1.0)
+
+
+def test_self_pairs_excluded_and_shared_pairs_counted_twice():
+    """Li-Li: A subset of B; (i, i) never counted, (i, j) with both in A counted twice."""
+    pos = np.array([[0.0, 0.0, 0.0], [2.5, 0.0, 0.0], [0.0, 2.7, 0.0]])
+    cell = np.eye(3) * 50.0
+    cn = coordination_numpy(pos, cell, np.array([0, 1]), np.array([0, 1, 2]), r0=3.2)
+
+    def s(d):
+        return 1.0 / (1.0 + (d / 3.2) ** 6)
+
+    expected = 2 * s(2.5) + s(2.7) + s(np.hypot(2.5, 2.7))
+    assert cn == pytest.approx(expected, rel=1e-12)
+
+
+def test_minimum_image_used():
+    pos = np.array([[0.5, 0.0, 0.0], [9.5, 0.0, 0.0]])
+    cell = np.eye(3) * 10.0
+    cn = coordination_numpy(pos, cell, np.array([0]), np.array([1]), r0=3.0)
+    assert cn == pytest.approx(1.0 / (1.0 + (1.0 / 3.0) ** 6), rel=1e-12)
+
+
+def test_groups_follow_region_and_layer():
+    atoms = toy_interface(n_layers=10)
+    g = cv_groups(atoms, n_anode_layers=8)
+    layer = atoms.arrays["layer"]
+    region = atoms.arrays["region"]
+    anode_in_b = [i for i in g.li_b if region[i] == "anode"]
+    assert sorted(set(layer[anode_in_b])) == list(range(1, 9))
+    assert set(g.li_a) <= set(g.li_b)
+    assert all(region[i] == "electrolyte" for i in np.concatenate([g.li_a, g.s, g.p, g.cl]))
+
+
+def test_empty_group_is_one_line_input_error():
+    atoms = toy_interface()
+    del atoms[[a.index for a in atoms if a.symbol == "Cl"]]
+    with pytest.raises(InputError) as err:
+        cv_groups(atoms, name="toy.extxyz")
+    msg = str(err.value)
+    assert "\n" not in msg and "toy.extxyz" in msg and "'cl'" in msg
+
+
+def test_missing_layer_array_is_input_error():
+    atoms = toy_interface()
+    del atoms.arrays["layer"]
+    with pytest.raises(InputError, match="layer"):
+        cv_groups(atoms)
+
+
+def test_plumed_atom_list_ranges():
+    assert plumed_atom_list(np.array([0, 1, 2, 3, 6, 8, 9])) == "1-4,7,9-10"
+    assert plumed_atom_list(np.array([4])) == "5"
+
+
+def test_moving_restraint_input_units():
+    atoms = toy_interface()
+    text = moving_restraint_plumed_input(
+        cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=1000, kappa_ev=500.0
+    )
+    # kappa 500 eV -> kJ/mol (1 eV = 96.485 kJ/mol); R0 3.2 A -> 0.32 nm
+    assert "KAPPA0=48242.66" in text and "R_0=0.32 " in text and "STEP1=1000" in text
+    with pytest.raises(InputError):
+        moving_restraint_plumed_input(cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=0)

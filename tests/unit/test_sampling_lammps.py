@@ -1,0 +1,212 @@
+"""LAMMPS (in-process) + PLUMED through fix external: forces, virial, restraint, restarts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from _sampling_toy import TOY_SPECIES, toy_interface
+
+from lidendrite.sampling.cv import cv_coordination_numpy, cv_groups, moving_restraint_plumed_input
+from lidendrite.sampling.lammps_env import check_deepmd_plugin, create_lammps
+from lidendrite.sampling.moving_restraint import SimulationFailed, read_colvar, run_moving_restraint
+from lidendrite.sampling.plumed_bridge import PlumedBridge, check_plumed_coupling
+
+pytestmark = pytest.mark.lammps
+
+#: LAMMPS metal-unit pressure conversion (force->nktv2p), eV/A^3 -> bar
+NKTV2P_METAL = 1.6021765e6
+#: the toy MD used by the run tests (weak LJ keeps the toy stable; not physics)
+TOY_MD = dict(
+    pair_style="lj/cut 5.0",
+    pair_coeff="* * 0.01 2.0",
+    type_map=TOY_SPECIES,
+    ensemble="nvt",
+    kappa_ev=5.0,
+    thermo_every=5,
+    dump_every=5,
+    colvar_every=1,
+    restart_every=10,
+)
+
+
+def _biased_lammps(atoms, tmp_path, *, lag, kappa_ev):
+    """LAMMPS with pair_style zero, zero velocities and the PLUMED restraint; after run 0."""
+    from ase.io.lammpsdata import write_lammps_data
+
+    data = tmp_path / "data.lmp"
+    with open(data, "w") as fd:
+        write_lammps_data(fd, atoms, specorder=list(TOY_SPECIES), masses=True, units="metal")
+    s = cv_coordination_numpy(atoms)["cv"]
+    text = moving_restraint_plumed_input(
+        cv_groups(atoms),
+        s_start=s - lag,
+        s_end=s - lag,
+        n_steps=10,
+        kappa_ev=kappa_ev,
+        colvar_file=str(tmp_path / "COLVAR"),
+    )
+    lmp = create_lammps(tmp_path / "log.lammps")
+    lmp.commands_list(
+        [
+            "units metal",
+            "atom_style atomic",
+            "boundary p p p",
+            "atom_modify map array",
+            f"read_data {data}",
+            "pair_style zero 6.0",
+            "pair_coeff * *",
+            "fix plumed all external pf/callback 1 1",
+            "fix_modify plumed energy yes virial yes",
+            "thermo_style custom step pe press pxx pyy pzz pxy vol",
+        ]
+    )
+    bridge = PlumedBridge(
+        text, atoms.get_masses(), timestep_ps=0.001, log_file=tmp_path / "plumed.log"
+    )
+    lmp.set_fix_external_callback("plumed", bridge, lmp)
+    lmp.command("run 0")
+    bridge.raise_if_failed()
+    return lmp, bridge, s
+
+
+def _forces_by_id(lmp):
+    n = lmp.get_natoms()
+    ids = np.asarray(lmp.numpy.extract_atom("id")).reshape(-1)[:n]
+    return np.array(lmp.numpy.extract_atom("f"))[:n][np.argsort(ids)]
+
+
+def test_fix_external_forces_and_energy_equal_restraint(tmp_path):
+    atoms = toy_interface()
+    kappa, lag = 5.0, 0.3
+    lmp, bridge, _ = _biased_lammps(atoms, tmp_path, lag=lag, kappa_ev=kappa)
+    try:
+        f = _forces_by_id(lmp)
+        # pair_style zero: the potential energy is the bias alone
+        assert lmp.get_thermo("pe") == pytest.approx(0.5 * kappa * lag**2, rel=1e-8)
+        groups = cv_groups(atoms)
+        h = 1e-5  # central differences: error << 1e-6 eV/A (see test_sampling_cv)
+        for i in (int(groups.li_a[2]), int(groups.p[0]), 3):
+            for k in range(3):
+                plus, minus = atoms.copy(), atoms.copy()
+                plus.positions[i, k] += h
+                minus.positions[i, k] -= h
+                ds = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (
+                    2 * h
+                )
+                assert f[i, k] == pytest.approx(-kappa * lag * ds, abs=1e-6)
+        # Newton's third law for a distance-based bias: total force zero
+        assert np.abs(f.sum(axis=0)).max() < 1e-9
+    finally:
+        bridge.finalize()
+        lmp.close()
+
+
+def test_bias_virial_gives_the_right_pressure(tmp_path):
+    """At T = 0 with pair_style zero, P_aa V = -dU/d(strain_aa) of the bias alone."""
+    atoms = toy_interface()
+    kappa, lag = 5.0, 0.3
+    lmp, bridge, s = _biased_lammps(atoms, tmp_path, lag=lag, kappa_ev=kappa)
+    try:
+        p_lammps = {c: lmp.get_thermo(f"p{c}{c}") for c in "xyz"}
+    finally:
+        bridge.finalize()
+        lmp.close()
+    s0 = s - lag
+    vol = atoms.get_volume()
+    eps = 1e-5  # strain; central-difference error ~eps^2, far below the 1e-6 tolerance
+
+    def bias(strained):
+        return 0.5 * kappa * (cv_coordination_numpy(strained)["cv"] - s0) ** 2
+
+    for axis, c in enumerate("xyz"):
+        u = []
+        for sign in (1, -1):
+            a = atoms.copy()
+            scale = np.eye(3)
+            scale[axis, axis] += sign * eps
+            a.set_cell(atoms.cell[:] @ scale, scale_atoms=True)
+            u.append(bias(a))
+        p_expected = -(u[0] - u[1]) / (2 * eps) / vol * NKTV2P_METAL
+        assert abs(p_expected) > 1.0  # bar: the bias really contributes
+        # 1e-6 relative: finite-difference and unit round-off only
+        assert p_lammps[c] == pytest.approx(p_expected, rel=1e-6)
+
+
+def test_moving_restraint_target_is_linear_in_lammps_step(tmp_path):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    # NPT (x, y coupled, z fixed) as in the paper: the bias virial enters the barostat
+    res = run_moving_restraint(
+        path, tmp_path / "run", n_steps=20, s0_rate=0.5, **dict(TOY_MD, ensemble="npt")
+    )
+    col = read_colvar(res.colvar)
+    step = np.rint(col["time"] / 1e-3).astype(int)
+    assert list(step) == list(range(21))
+    n_li = cv_groups(atoms).li_a.size
+    # s0_end = s0_start + rate * N_Li(A) * t_total
+    assert res.s0_end == pytest.approx(res.s0_start + 0.5 * n_li * 20 * 1e-3, rel=1e-12)
+    expected = res.s0_start + (res.s0_end - res.s0_start) * step / 20
+    np.testing.assert_allclose(col["mr.cv_cntr"], expected, atol=1e-9)  # printed with %.10f
+    assert col["cv"][0] == pytest.approx(res.s0_start, abs=1e-6)
+    # the bias column is 1/2 kappa (s - s0)^2 in kJ/mol
+    np.testing.assert_allclose(
+        col["mr.bias"],
+        0.5 * 5.0 * 96.48533212 * (col["cv"] - col["mr.cv_cntr"]) ** 2,
+        rtol=1e-6,
+        atol=1e-8,
+    )
+    summary = json.loads((tmp_path / "run" / "moving_restraint.json").read_text())
+    assert summary["finished"] and summary["final_step"] == 20
+
+
+def test_killed_run_resumes_with_continuous_colvar(tmp_path):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    kw = dict(n_steps=40, s0_rate=0.5, **TOY_MD)
+    # "killed" at step 25: last restart at step 20, COLVAR/dump already past it
+    first = run_moving_restraint(path, tmp_path / "run", stop_at_step=25, **kw)
+    assert first.final_step == 25 and not first.finished
+    second = run_moving_restraint(path, tmp_path / "run", **kw)
+    assert second.resumed_from_step == 20 and second.finished and second.final_step == 40
+    col = read_colvar(second.colvar)
+    step = np.rint(col["time"] / 1e-3).astype(int)
+    assert list(step) == list(range(41))  # every step once, no gap, no duplicate
+    expected = second.s0_start + (second.s0_end - second.s0_start) * step / 40
+    np.testing.assert_allclose(col["mr.cv_cntr"], expected, atol=1e-9)
+    lines = open(second.dump).read().splitlines()
+    frames = [
+        int(lines[k + 1]) for k, line in enumerate(lines) if line.startswith("ITEM: TIMESTEP")
+    ]
+    assert frames == list(range(0, 41, 5))
+    # the resumed trajectory follows the uninterrupted one (the restart keeps
+    # the thermostat state; observed bit-identical here, 1e-6 leaves room for
+    # round-off growth on other CPUs)
+    ref = run_moving_restraint(path, tmp_path / "ref", **kw)
+    np.testing.assert_allclose(col["cv"], read_colvar(ref.colvar)["cv"], atol=1e-6)
+
+
+def test_unstable_run_stops_with_one_line_and_keeps_restart(tmp_path):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    kw = dict(n_steps=40, s0_rate=0.5, **TOY_MD)
+    run_moving_restraint(path, tmp_path / "run", stop_at_step=10, **kw)
+    restart = tmp_path / "run" / "restart.lmp"
+    before = restart.read_bytes()
+    # a violently repulsive pair potential blows the system up after the restart
+    bad = dict(kw, pair_coeff="* * 1000.0 3.0")
+    with pytest.raises(SimulationFailed) as err:
+        run_moving_restraint(path, tmp_path / "run", **bad)
+    assert "\n" not in str(err.value) and "last good restart: step 10" in str(err.value)
+    assert restart.read_bytes() == before
+    assert json.loads((tmp_path / "run" / "state.json").read_text())["restart_step"] == 10
+
+
+def test_doctor_checks(tmp_path):
+    line = check_plumed_coupling(tmp_path)
+    assert "PLUMED" in line and "LAMMPS" in line
+    assert "deepmd" in check_deepmd_plugin()
