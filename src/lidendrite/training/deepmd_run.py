@@ -38,6 +38,7 @@ __all__ = [
     "model_devi",
     "force_model_deviation",
     "read_lcurve",
+    "check_lcurve",
 ]
 
 #: file deepmd-kit writes one line of losses to every ``disp_freq`` steps
@@ -121,7 +122,9 @@ def read_lcurve(path: str | Path) -> dict[str, np.ndarray]:
     return {n: data[:, i] for i, n in enumerate(names)}
 
 
-def _check_diverged(lcurve: Path) -> None:
+def check_lcurve(lcurve: str | Path) -> None:
+    """Raise :class:`TrainingDivergedError` when a training loss in ``lcurve.out`` is not finite."""
+    lcurve = Path(lcurve)
     if not lcurve.is_file():
         return
     cols = read_lcurve(lcurve)
@@ -219,7 +222,7 @@ def train(
             time.sleep(poll_s)
             last = _report_progress(lcurve, last, numb_steps, t0, progress)
         _report_progress(lcurve, last, numb_steps, t0, progress)
-    _check_diverged(lcurve)
+    check_lcurve(lcurve)
     if proc.returncode != 0:
         raise DeepmdFailedError(
             f"dp train failed (exit {proc.returncode}) in {workdir}: {_last_error_line(log)}; see {log}"

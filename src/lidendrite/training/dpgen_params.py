@@ -347,6 +347,7 @@ def _task_machine(
         raise InputError(f"profile: unknown {profile!r}; choose local or slurm")
     machine.update({"local_root": "./", "remote_root": remote_root})
     resources["envs"] = dict(envs)
+    resources["batch_type"] = machine["batch_type"]  # lets dpdispatcher check the batch options
     return {"command": command, "machine": machine, "resources": resources}
 
 
@@ -404,9 +405,9 @@ def build_machine(
     return {
         "api_version": "1.0",
         "deepmd_version": "3",
-        "train": [_task_machine(dp_command, group_size=1, **common)],
-        "model_devi": [_task_machine(lmp_command, group_size=model_devi_group_size, **common)],
-        "fp": [_task_machine(fp_command, group_size=fp_group_size, **common)],
+        "train": _task_machine(dp_command, group_size=1, **common),
+        "model_devi": _task_machine(lmp_command, group_size=model_devi_group_size, **common),
+        "fp": _task_machine(fp_command, group_size=fp_group_size, **common),
     }
 
 

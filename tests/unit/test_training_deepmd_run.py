@@ -1,0 +1,177 @@
+"""deepmd-kit (TensorFlow backend) training, freezing, testing and model deviation, for real.
+
+The labels come from ASE's EMT potential on an 8-atom FCC Cu cell. EMT is a
+real (if crude) many-body potential that costs nothing; it is used here ONLY
+to exercise deepmd-kit's machinery in tests. The pipeline itself labels with
+the teacher potential or DFT (``lidendrite.labeling``), never with EMT.
+
+The networks are tiny (embedding (4, 8), fitting (8, 8), 60 steps): nothing
+here judges the accuracy of the fit, only that the numbers deepmd-kit
+produces are finite, consistent with an independent evaluation, and
+physically sensible (zero deviation between identical models, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from lidendrite.errors import InputError, ToolMissingError
+from lidendrite.training import deepmd_run
+from lidendrite.training.deepmd_input import build_deepmd_input
+
+STEPS = 60
+STOP_LR = 1e-5
+
+
+def emt_frames(n, seed):
+    """Rattled and strained 8-atom Cu cells labelled by EMT (eV, eV/A)."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n):
+        a = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 1, 1))
+        a.set_cell(a.cell * (1 + 0.02 * rng.standard_normal()), scale_atoms=True)
+        a.rattle(0.08, seed=int(seed * 1000 + k))
+        a.calc = EMT()
+        a.get_potential_energy()
+        frames.append(a)
+    return frames
+
+
+def write_system(frames, path):
+    import dpdata
+
+    system = None
+    for a in frames:
+        s = dpdata.LabeledSystem(a, fmt="ase/structure")
+        if system is None:
+            system = s
+        else:
+            system.append(s)
+    system.to("deepmd/npy", str(path))
+    return path
+
+
+def tiny_input(train_dir, valid_dir, seed, numb_steps=STEPS):
+    return build_deepmd_input(
+        type_map=["Cu"],
+        training_systems=[str(train_dir)],
+        validation_systems=[str(valid_dir)],
+        sel=[40],  # 8-atom cell: at most 21 neighbours within 4 A (measured by dp)
+        rcut=4.0,
+        rcut_smth=1.0,
+        embedding_neuron=(4, 8),
+        axis_neuron=4,
+        fitting_neuron=(8, 8),
+        numb_steps=numb_steps,
+        decay_steps=20,
+        stop_lr=STOP_LR,
+        disp_freq=10,
+        save_freq=20,
+        seed=seed,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One model trained in two calls: frozen after 40 steps, then resumed to 60.
+
+    The two frozen graphs are two different models for the deviation test
+    (training one more model from scratch would add ~15 s on 2 cores).
+    """
+    root = tmp_path_factory.mktemp("dp")
+    train_dir = write_system(emt_frames(16, seed=1), root / "train")
+    valid_dir = write_system(emt_frames(4, seed=2), root / "valid")
+    a = root / "a"
+    deepmd_run.train(tiny_input(train_dir, valid_dir, 1, numb_steps=40), a, threads=1)
+    pb_40 = deepmd_run.freeze(a, root / "a40.pb", threads=1)
+    deepmd_run.train(tiny_input(train_dir, valid_dir, 1), a, threads=1)  # resumes at 40
+    pb_a = deepmd_run.freeze(a, root / "a.pb", threads=1)
+    return dict(root=root, train=train_dir, valid=valid_dir, a=a, pb_a=pb_a, pb_b=pb_40)
+
+
+def test_training_restarts_and_reaches_stop_lr(trained):
+    log = (trained["a"] / "train.log").read_text()
+    assert "train input.json --restart model.ckpt" in log
+    lc = deepmd_run.read_lcurve(trained["a"] / "lcurve.out")
+    assert lc["step"][-1] == STEPS
+    # resumed, not restarted: step 0 once, step 40 twice (end of run 1, start of run 2)
+    assert np.sum(lc["step"] == 0) == 1 and np.sum(lc["step"] == 40) == 2
+    # exp schedule: the learning rate at the last step is stop_lr
+    # (lcurve prints 2 significant digits: 5 % covers the rounding)
+    assert lc["lr"][-1] == pytest.approx(STOP_LR, rel=0.05)
+    assert np.isfinite(lc["rmse_f_trn"]).all()
+
+
+def test_dp_test_rmse_matches_independent_evaluation(trained):
+    """RMSEs from ``dp --tf test`` detail files equal those recomputed from
+    ``DeepPot`` (TensorFlow) on the same frames: same graph, float64, so they
+    agree to round-off (1e-6 relative)."""
+    import dpdata
+
+    res = deepmd_run.test(trained["pb_a"], [trained["valid"]], workdir=trained["root"] / "t")
+    assert res["n_frames"] == 4 and res["n_force_components"] == 4 * 8 * 3
+    assert math.isfinite(res["energy_rmse_meV_per_atom"])
+    assert math.isfinite(res["force_rmse_meV_per_A"])
+    assert res["force_pred"].shape == res["force_label"].shape == (32, 3)
+
+    dp = deepmd_run._load_tf_deeppot(trained["pb_a"])
+    assert type(dp.deep_eval).__module__.startswith("deepmd.tf.")
+    s = dpdata.LabeledSystem(str(trained["valid"]), fmt="deepmd/npy")
+    e, f, _ = dp.eval(s["coords"].reshape(4, -1), s["cells"].reshape(4, 9), s["atom_types"])
+    e_rmse = 1e3 * np.sqrt(np.mean(((e.ravel() - s["energies"]) / 8) ** 2))
+    f_rmse = 1e3 * np.sqrt(np.mean((f.reshape(s["forces"].shape) - s["forces"]) ** 2))
+    assert res["energy_rmse_meV_per_atom"] == pytest.approx(e_rmse, rel=1e-6)
+    assert res["force_rmse_meV_per_A"] == pytest.approx(f_rmse, rel=1e-6)
+    # the labels in the detail file are EMT's own numbers (eV/atom)
+    assert np.allclose(res["energy_per_atom_label"], s["energies"] / 8, atol=1e-10)
+
+
+def test_model_devi_shape_and_limits(trained):
+    from deepmd.infer.model_devi import calc_model_devi_f
+
+    frames = emt_frames(5, seed=3)
+    devi = deepmd_run.model_devi([trained["pb_a"], trained["pb_b"]], frames)
+    assert devi.shape == (5,)
+    assert np.isfinite(devi).all() and (devi > 0).all()  # 40 vs 60 steps differ
+    # identical models cannot disagree
+    same = deepmd_run.model_devi([trained["pb_a"], trained["pb_a"]], frames)
+    assert np.allclose(same, 0.0, atol=1e-12)
+    # our deviation = deepmd-kit's own max_devi_f on the same forces
+    fs = np.random.default_rng(0).normal(size=(4, 3, 7, 3))
+    ref_max, _, _ = calc_model_devi_f(fs)
+    assert np.allclose(deepmd_run.force_model_deviation(fs), ref_max, rtol=1e-12)
+
+
+def test_diverged_lcurve_is_one_line_error(tmp_path):
+    lc = tmp_path / "lcurve.out"
+    lc.write_text(
+        "# step rmse_val rmse_trn rmse_e_val rmse_e_trn rmse_f_val rmse_f_trn lr\n"
+        "0 1.0 1.0 nan 0.1 0.5 0.5 1e-3\n"  # NaN validation energy: missing label, not divergence
+        "10 1.0 nan 0.1 nan 0.5 nan 1e-3\n"
+    )
+    with pytest.raises(deepmd_run.TrainingDivergedError) as err:
+        deepmd_run.check_lcurve(lc)
+    assert "step 10" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_dp_and_bad_inputs(tmp_path):
+    with pytest.raises(ToolMissingError, match="pip install"):
+        deepmd_run.find_dp("no-such-dp-program")
+    with pytest.raises(InputError, match="checkpoint"):
+        deepmd_run.freeze(tmp_path, tmp_path / "m.pb")
+    with pytest.raises(InputError, match="type.raw"):
+        deepmd_run.test(__file__, [tmp_path])  # any existing file as model
+    with pytest.raises(InputError, match="TensorFlow"):
+        deepmd_run.model_devi([tmp_path / "a.pth", tmp_path / "b.pth"], emt_frames(1, 0))
+    with pytest.raises(InputError, match="two models"):
+        deepmd_run.model_devi([tmp_path / "a.pb"], emt_frames(1, 0))
+    (tmp_path / "input.json").write_text(json.dumps({}))
+    with pytest.raises(InputError, match="not found"):
+        deepmd_run.train(tmp_path / "nope.json", tmp_path / "w")

@@ -1,0 +1,174 @@
+"""DP-GEN param.json / machine.json: validated by dpgen's own argument checker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from lidendrite.errors import InputError
+from lidendrite.training import dpgen_params as P
+from lidendrite.training.deepmd_input import build_deepmd_input
+
+TYPE_MAP = ["Li", "P", "S", "Cl"]
+# lpsc SI 2.2: [0.10, 0.25] for every system at 200-500 K; at 600-1000 K
+# [0.15, 0.30] for bulk Li and bulk Li6PS5Cl, [0.25, 0.50] for the interface
+STAGES = [
+    {"temps": [200, 300, 400, 500], "trust_f": {"bulk": [0.10, 0.25], "interface": [0.10, 0.25]}},
+    {
+        "temps": [600, 700, 800, 900, 1000],
+        "trust_f": {"bulk": [0.15, 0.30], "interface": [0.25, 0.50]},
+    },
+]
+GROUPS = ["bulk", "bulk", "interface"]
+
+
+def _init_system(tmp_path):
+    """A minimal deepmd/npy system (layout only: type.raw is what build_param checks)."""
+    import dpdata
+
+    a = bulk("Li", "bcc", a=3.42, cubic=True)
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    a.calc = SinglePointCalculator(a, energy=-3.8, forces=np.zeros((len(a), 3)))
+    dpdata.LabeledSystem(a, fmt="ase/structure").to("deepmd/npy", str(tmp_path / "init" / "li"))
+    return tmp_path / "init" / "li"
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    li = bulk("Li", "bcc", a=3.42, cubic=True)
+    # a P/S/Cl/Li cell with interleaved species, to check the POSCAR sorting
+    mixed = bulk("Li", "bcc", a=3.42, cubic=True).repeat((2, 1, 1))
+    mixed.symbols[[0, 3]] = ["S", "P"]
+    mixed.symbols[1] = "Cl"
+    confs = P.write_sys_configs(
+        {"li_bulk": li, "lpsc_bulk": mixed, "interface": [li, li]}, tmp_path / "confs", TYPE_MAP
+    )
+    tp = build_deepmd_input(
+        type_map=TYPE_MAP,
+        training_systems=[],
+        for_dpgen=True,
+        sel=[90, 20, 60, 20],
+        numb_steps=1000,
+    )
+    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=STAGES, nsteps=20000, trj_freq=100)
+    return dict(confs=confs, tp=tp, jobs=jobs, init=_init_system(tmp_path), mixed=mixed)
+
+
+def test_trust_levels_follow_si_2_2(inputs):
+    """Low-T job: every system [0.10, 0.25]; high-T job: bulk [0.15, 0.30], interface [0.25, 0.50]."""
+    low, high = inputs["jobs"]
+    assert low["temps"] == [200, 300, 400, 500] and high["temps"] == [600, 700, 800, 900, 1000]
+    assert low["model_devi_f_trust_lo"] == {"0": 0.10, "1": 0.10, "2": 0.10}
+    assert low["model_devi_f_trust_hi"] == {"0": 0.25, "1": 0.25, "2": 0.25}
+    assert high["model_devi_f_trust_lo"] == {"0": 0.15, "1": 0.15, "2": 0.25}
+    assert high["model_devi_f_trust_hi"] == {"0": 0.30, "1": 0.30, "2": 0.50}
+    assert all(j["ensemble"] == "nvt" for j in inputs["jobs"])
+
+
+def test_param_accepted_by_dpgen(inputs, tmp_path):
+    from dpgen.generator.arginfo import run_jdata_arginfo
+
+    param = P.build_param(
+        type_map=TYPE_MAP,
+        init_data_systems=[inputs["init"]],
+        sys_configs=inputs["confs"],
+        training_param=inputs["tp"],
+        model_devi_jobs=inputs["jobs"],
+    )
+    info = run_jdata_arginfo()
+    norm = info.normalize_value(param, trim_pattern="_*")
+    info.check_value(norm, strict=True)  # raises on any unknown or mistyped key
+    assert param["numb_models"] == 4
+    assert param["fp_style"] == "custom"
+    assert param["fp_params"]["output_fmt"] == "extxyz"
+    assert param["train_backend"] == "tensorflow"
+    # masses from ASE: Li 6.94 amu (standard atomic weight)
+    assert param["mass_map"][0] == pytest.approx(6.94, abs=0.01)
+    assert (tmp_path / "init" / param["init_data_sys"][0]).resolve() == inputs["init"].resolve()
+
+
+def test_machine_accepted_by_dpgen(tmp_path):
+    from dpgen.generator.arginfo import run_mdata_arginfo
+
+    info = run_mdata_arginfo()
+    for profile, extra in (("local", {}), ("slurm", {"partition": "cpu", "time": "02:00:00"})):
+        m = P.build_machine(
+            remote_root=tmp_path / "remote",
+            fp_command="lidendrite label --in input.vasp --out labeled.extxyz",
+            profile=profile,
+            cpus=2,
+            **extra,
+        )
+        info.check_value(info.normalize_value(m, trim_pattern="_*"), strict=True)
+        assert m["train"]["command"] == "dp --tf"
+        batch = m["fp"]["machine"]["batch_type"]
+        assert batch == {"local": "Shell", "slurm": "Slurm"}[profile]
+    assert m["fp"]["resources"]["queue_name"] == "cpu"
+    assert m["fp"]["resources"]["custom_flags"] == ["#SBATCH --time=02:00:00"]
+
+
+def test_poscar_round_trip_keeps_the_structure(inputs):
+    """dpdata (what DP-GEN uses) reads back the same composition and, after sorting
+    into type_map order, the same positions (POSCAR holds 16 digits; 1e-8 A)."""
+    import dpdata
+
+    path = inputs["confs"][1][0]
+    s = dpdata.System(path, fmt="vasp/poscar")
+    mixed = inputs["mixed"]
+    assert s.get_natoms() == len(mixed)
+    got = {n: c for n, c in zip(s["atom_names"], s["atom_numbs"], strict=True) if c}
+    assert got == {"Li": 4, "P": 1, "S": 1, "Cl": 1} | {"Li": len(mixed) - 3}
+    order = sorted(range(len(mixed)), key=lambda i: TYPE_MAP.index(mixed[i].symbol))
+    assert np.allclose(s["coords"][0], mixed.positions[order], atol=1e-8)
+    assert len(inputs["confs"][2]) == 2  # every frame of a multi-frame entry
+
+
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        (dict(sys_groups=["bulk", "slab"], stages=STAGES, nsteps=10, trj_freq=1), "slab"),
+        (dict(sys_groups=GROUPS, stages=[], nsteps=10, trj_freq=1), "stages"),
+        (dict(sys_groups=GROUPS, stages=STAGES, nsteps=10, trj_freq=20), "trj_freq"),
+        (
+            dict(
+                sys_groups=["bulk"],
+                stages=[{"temps": [300], "trust_f": {"bulk": [0.3, 0.1]}}],
+                nsteps=10,
+                trj_freq=1,
+            ),
+            "lo < hi",
+        ),
+    ],
+)
+def test_bad_exploration_one_line_error(kwargs, needle):
+    with pytest.raises(InputError) as err:
+        P.exploration_jobs(**kwargs)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_bad_param_one_line_errors(inputs, tmp_path):
+    base = dict(
+        type_map=TYPE_MAP,
+        init_data_systems=[inputs["init"]],
+        sys_configs=inputs["confs"],
+        training_param=inputs["tp"],
+        model_devi_jobs=inputs["jobs"],
+    )
+    for change, needle in (
+        ({"init_data_systems": []}, "init_data_systems"),
+        ({"init_data_systems": [tmp_path]}, "type.raw"),
+        ({"sys_configs": inputs["confs"][:2]}, "sys_idx"),
+        ({"numb_models": 1}, "numb_models"),
+        ({"mass_map": [1.0]}, "mass_map"),
+    ):
+        with pytest.raises(InputError) as err:
+            P.build_param(**{**base, **change})
+        assert needle in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(InputError, match="Cu"):
+        P.write_sys_configs({"x": bulk("Cu")}, tmp_path / "c", TYPE_MAP)
+    with pytest.raises(InputError, match="profile"):
+        P.build_machine(remote_root=tmp_path, fp_command="x", profile="pbs")
+    with pytest.raises(InputError, match="partition"):
+        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
