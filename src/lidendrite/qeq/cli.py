@@ -1,0 +1,192 @@
+"""``lidendrite qeq``: QEq charges (ConstQ or ConstP) of an extended-XYZ structure.
+
+Writes the input structure to ``--out`` with a per-atom ``charges`` array (e)
+and, in its info, ``energy`` (eV: E_QEq in ConstQ, Omega = E_QEq + sum phi Q in
+ConstP), ``e_qeq`` (eV), ``chi_eq`` (V), ``iterations``, ``residual`` (V),
+``solve_seconds`` (s, including JIT compilation) and ``qeq_mode``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "QEq charges (ConstQ or ConstP bias) of an extended-XYZ structure, JAX Ewald/PME"
+
+_EPILOG = """\
+Units: Angstrom, e, eV; potentials in V (phi_i Q_i enters the grand energy in eV).
+ConstP (ec paper eq. S17): Li atoms with more than --cn-metal Li neighbours within
+--cn-cutoff get --phi-lower if z < --split-z, else --phi-upper; a negative phi
+favours positive charge (anode). Total charge is 0 in ConstP.
+Cells: any 3D cell, triclinic included; with the slab correction (default on) the
+a and b vectors must lie in the xy plane and z is the surface normal; atoms are not
+wrapped along z, so put the vacuum across the cell boundary z = 0 / z = Lz.
+Errors (unknown element, overlapping atoms, missing cell, no convergence) print one
+line and exit with status 2.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``lidendrite qeq`` (cheap: no JAX import)."""
+    from lidendrite.qeq.settings import default
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    parser.add_argument("input", metavar="IN.extxyz", help="input structure (extended XYZ)")
+    parser.add_argument("--out", required=True, metavar="OUT.extxyz", help="output structure")
+    parser.add_argument(
+        "--params",
+        default=default("params"),
+        metavar="lpsc|ec|FILE.yaml",
+        help="QEq parameter set: lpsc (Table S2, Li P S Cl), ec (Table S1, Li C H O P F) or "
+        "a YAML file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("constq", "constp"),
+        default=default("mode"),
+        help="(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--total-charge",
+        type=float,
+        default=default("total_charge"),
+        metavar="Q",
+        help="total charge in ConstQ, e (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--phi-lower",
+        type=float,
+        default=default("phi_lower"),
+        metavar="V",
+        help="ConstP bias on metallic Li below --split-z, V (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--phi-upper",
+        type=float,
+        default=default("phi_upper"),
+        metavar="V",
+        help="ConstP bias on metallic Li above --split-z, V (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--split-z",
+        type=float,
+        default=default("split_z"),
+        metavar="Z",
+        help="z of the plane between the electrodes, Angstrom (default: half the cell height)",
+    )
+    parser.add_argument(
+        "--cn-cutoff",
+        type=float,
+        default=default("cn_cutoff"),
+        metavar="R",
+        help="Li-Li coordination cutoff, Angstrom (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cn-metal",
+        type=int,
+        default=default("cn_metal"),
+        metavar="N",
+        help="a Li with CN > N is metallic (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-slab-correction",
+        action="store_true",
+        help="drop the z dipole correction (eq. S8): fully periodic (tin-foil) electrostatics",
+    )
+    parser.add_argument(
+        "--rcut",
+        type=float,
+        default=default("rcut"),
+        metavar="R",
+        help="real-space cutoff, Angstrom (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ewald-tol",
+        type=float,
+        default=default("ewald_tol"),
+        metavar="T",
+        help="Ewald/PME error tolerance delta (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=("auto", "ewald", "pme"),
+        default=default("method"),
+        help=f"reciprocal sum: exact Ewald, PME, or auto (Ewald up to {default('ewald_max_atoms')} "
+        "atoms; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=default("tol"),
+        metavar="V",
+        help="solver tolerance on max |chi_i - chi_eq|, V (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=default("max_iter"),
+        metavar="N",
+        help="solver iteration limit (default: %(default)s)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read, solve, write; return 0 (errors are raised as LidendriteError)."""
+    from pathlib import Path
+
+    from lidendrite.errors import InputError
+
+    path = Path(args.input)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    from ase.io import read, write
+
+    try:
+        atoms = read(path, format="extxyz")
+    except Exception as exc:  # ase raises many types for malformed files
+        raise InputError(f"{path}: cannot read as extended XYZ ({exc})") from None
+    if not atoms.cell.rank == 3:
+        raise InputError(f"{path}: missing cell (Lattice); QEq needs a 3D periodic cell")
+
+    from lidendrite.qeq.engine import QEqEngine
+    from lidendrite.qeq.settings import QEqSettings
+
+    settings = QEqSettings(
+        params=args.params,
+        mode=args.mode,
+        total_charge=args.total_charge,
+        phi_lower=args.phi_lower,
+        phi_upper=args.phi_upper,
+        split_z=args.split_z,
+        cn_cutoff=args.cn_cutoff,
+        cn_metal=args.cn_metal,
+        slab_correction=not args.no_slab_correction,
+        rcut=args.rcut,
+        ewald_tol=args.ewald_tol,
+        method=args.method,
+        tol=args.tol,
+        max_iter=args.max_iter,
+    )
+    result = QEqEngine(settings).calculate(atoms, with_forces=False, name=str(path))
+    out = atoms.copy()
+    out.calc = None
+    out.arrays["charges"] = result.charges
+    out.info.update(
+        energy=result.energy,
+        e_qeq=result.e_qeq,
+        chi_eq=result.chi_eq,
+        iterations=result.iterations,
+        residual=result.residual,
+        solve_seconds=result.solve_seconds,
+        qeq_mode=args.mode,
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    write(args.out, out, format="extxyz")
+    print(
+        f"qeq: {len(atoms)} atoms, {args.mode}, {result.iterations} iterations, "
+        f"residual {result.residual:.2e} V, energy {result.energy:.6f} eV, "
+        f"chi_eq {result.chi_eq:.4f} V -> {args.out}"
+    )
+    return 0

@@ -1,0 +1,104 @@
+"""All settings of a QEq calculation in one frozen dataclass (no heavy imports).
+
+The defaults are the papers' values (ec paper sec. 2.2, SI 1.1; lpsc SI 5) and
+mirror ``config/fragments/qeq.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from lidendrite.errors import InputError
+from lidendrite.qeq.energy import COULOMB_CONSTANT
+from lidendrite.qeq.params import QEqParameters
+
+__all__ = ["QEqSettings", "default"]
+
+
+@dataclass(frozen=True)
+class QEqSettings:
+    """Every setting of a QEq calculation (defaults: the papers' values; config ``qeq``).
+
+    Attributes
+    ----------
+    params : str, Path or QEqParameters
+        ``"lpsc"``, ``"ec"`` or a YAML file (:func:`~lidendrite.qeq.params.load_parameters`).
+    mode : str
+        ``"constq"`` (sum Q = ``total_charge``) or ``"constp"`` (bias of eq. S17, sum Q = 0).
+    total_charge : float
+        Q_tot for ConstQ (e).
+    phi_lower, phi_upper : float
+        ConstP bias (V) on metallic Li below / above ``split_z`` (ec: -2 V anode, +6 V cathode).
+    split_z : float or None
+        z of the plane separating the two electrodes (Angstrom); None: half the cell height.
+    cn_cutoff : float
+        Li-Li coordination cutoff (Angstrom), ec paper 3.5.
+    cn_metal : int
+        CN above which a Li is metallic (ec paper: 8, BCC).
+    slab_correction : bool
+        Dipole correction along z (eq. S8).
+    rcut : float
+        Real-space cutoff (Angstrom) of the Ewald and Gaussian-correction sums.
+    ewald_tol : float
+        Ewald error tolerance delta (sets kappa, the k cutoff and the PME mesh).
+    method : str
+        ``"auto"`` (exact Ewald up to ``ewald_max_atoms`` atoms, PME above), ``"ewald"``, ``"pme"``.
+    ewald_max_atoms : int
+        Largest N for which ``auto`` uses the exact O(N^2) Ewald sum.
+    pme_order : int
+        B-spline order of PME (even).
+    tol : float
+        Solver tolerance on max |chi_i - chi_eq| (eV/e = V).
+    max_iter : int
+        Solver iteration limit.
+    min_distance : float
+        Atoms closer than this (Angstrom) are rejected as overlapping.
+    metal : str
+        Element whose coordination decides the ConstP bias (eq. S17).
+    coulomb_constant : float
+        k_e (eV Angstrom / e^2).
+    """
+
+    params: str | Path | QEqParameters = "lpsc"
+    mode: str = "constq"
+    total_charge: float = 0.0
+    phi_lower: float = -2.0
+    phi_upper: float = 6.0
+    split_z: float | None = None
+    cn_cutoff: float = 3.5
+    cn_metal: int = 8
+    slab_correction: bool = True
+    rcut: float = 8.0
+    ewald_tol: float = 5e-4
+    method: str = "auto"
+    ewald_max_atoms: int = 300
+    pme_order: int = 6
+    tol: float = 1e-6
+    max_iter: int = 1000
+    min_distance: float = 0.5
+    metal: str = "Li"
+    coulomb_constant: float = COULOMB_CONSTANT
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("constq", "constp"):
+            raise InputError(f"mode: {self.mode!r} is not constq or constp")
+        if self.method not in ("auto", "ewald", "pme"):
+            raise InputError(f"method: {self.method!r} is not auto, ewald or pme")
+        for key in ("rcut", "tol", "cn_cutoff"):
+            if not getattr(self, key) > 0:
+                raise InputError(f"{key}: must be positive")
+        if not 0 < self.ewald_tol < 0.5:
+            raise InputError("ewald_tol: must be in (0, 0.5)")
+        if self.max_iter < 1:
+            raise InputError("max_iter: must be >= 1")
+        if self.pme_order < 4 or self.pme_order % 2:
+            raise InputError("pme_order: must be even and >= 4")
+
+
+def default(name: str):
+    """Default value of the setting ``name``."""
+    for f in fields(QEqSettings):
+        if f.name == name:
+            return f.default
+    raise KeyError(name)
