@@ -4,6 +4,10 @@ Writes the input structure to ``--out`` with a per-atom ``charges`` array (e)
 and, in its info, ``energy`` (eV: E_QEq in ConstQ, Omega = E_QEq + sum phi Q in
 ConstP), ``e_qeq`` (eV), ``chi_eq`` (V), ``iterations``, ``residual`` (V),
 ``solve_seconds`` (s, including JIT compilation) and ``qeq_mode``.
+
+ASE's extxyz writer stores ``atoms.arrays["charges"]`` as the column ``charge``;
+``ase.io.read`` puts it (and ``energy``) back into a SinglePointCalculator, so
+read them with ``atoms.get_charges()`` and ``atoms.get_potential_energy()``.
 """
 
 from __future__ import annotations
