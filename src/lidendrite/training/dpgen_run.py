@@ -1,0 +1,111 @@
+"""Run ``dpgen run param.json machine.json`` and collect its final models.
+
+DP-GEN keeps its progress in ``record.dpgen`` and resumes from the last
+finished step when started again in the same folder, so a killed run is
+resumed by calling :func:`run_dpgen` again (dpdispatcher also reattaches to
+jobs it had submitted, through the ``remote_root`` of ``machine.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lidendrite.errors import InputError, LidendriteError, ToolMissingError
+
+__all__ = ["DpgenFailedError", "find_dpgen", "run_dpgen", "final_models"]
+
+
+class DpgenFailedError(LidendriteError, RuntimeError):
+    """``dpgen run`` stopped with an error (a failed train, exploration or fp step)."""
+
+
+def find_dpgen() -> str:
+    """Path of the ``dpgen`` program (next to the running Python, else on ``PATH``)."""
+    here = Path(sys.executable).parent / "dpgen"
+    found = str(here) if here.is_file() else shutil.which("dpgen")
+    if not found:
+        raise ToolMissingError("dpgen not found; install it with: pip install dpgen==0.14.0")
+    return found
+
+
+def run_dpgen(
+    param_json: str | Path,
+    machine_json: str | Path,
+    workdir: str | Path,
+    *,
+    log: str | Path | None = None,
+) -> Path:
+    """Run (or resume) DP-GEN in ``workdir``.
+
+    Parameters
+    ----------
+    param_json, machine_json
+        Files written by :mod:`lidendrite.training.dpgen_params`; copied into
+        ``workdir`` as ``param.json`` and ``machine.json``.
+    workdir
+        DP-GEN work folder (``record.dpgen``, ``iter.*``).
+    log
+        File that receives DP-GEN's output (default ``workdir/dpgen.out``).
+
+    Returns
+    -------
+    Path
+        ``workdir``.
+
+    Raises
+    ------
+    DpgenFailedError
+        DP-GEN exited non-zero; the message quotes its last error line.
+    """
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    for src, name in ((param_json, "param.json"), (machine_json, "machine.json")):
+        src = Path(src).resolve()
+        if not src.is_file():
+            raise InputError(f"{src}: DP-GEN {name} not found")
+        if src != workdir / name:
+            shutil.copyfile(src, workdir / name)
+    log = Path(log) if log else workdir / "dpgen.out"
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["DP_BACKEND"] = "tensorflow"
+    with open(log, "a") as fh:
+        proc = subprocess.run(
+            [find_dpgen(), "run", "param.json", "machine.json"],
+            cwd=workdir,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    if proc.returncode != 0:
+        raise DpgenFailedError(
+            f"dpgen run failed (exit {proc.returncode}) in {workdir}: {_last_error(log)}; see {log}"
+        )
+    return workdir
+
+
+def _last_error(log: Path) -> str:
+    lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "Error" in ln or "error" in ln or "failed" in ln:
+            return ln[:300]
+    return lines[-1][:300] if lines else "no output"
+
+
+def final_models(workdir: str | Path) -> list[Path]:
+    """Frozen models of the last iteration whose training finished (``graph.*.pb``).
+
+    Raises :class:`InputError` when no iteration has trained models yet.
+    """
+    workdir = Path(workdir)
+    for idir in sorted(workdir.glob("iter.*"), reverse=True):
+        graphs = sorted((idir / "00.train").glob("graph.*.pb"))
+        if graphs:
+            return graphs
+    raise InputError(
+        f"{workdir}: no DP-GEN iteration with trained models (iter.*/00.train/graph.*.pb)"
+    )
