@@ -4,8 +4,8 @@ exploration, labelling through ``fp_style: custom``, and the next training.
 Labels come from ASE's EMT potential on an 8-atom Cu cell, through a tiny
 test-only fp script; EMT only exercises DP-GEN's machinery here and is never
 part of the pipeline (which labels with the teacher potential or DFT).
-Takes ~3 min: dpdispatcher polls its jobs every 30 s and DP-GEN offers no
-way to shorten that.
+The full iteration takes ~3 min (marked slow): dpdispatcher polls its jobs
+every 30 s and DP-GEN offers no way to shorten that.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import textwrap
 import numpy as np
 import pytest
 
+from lidendrite.errors import InputError
 from lidendrite.training import deepmd_run, dpgen_params
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.dpgen_record import iteration_history
-from lidendrite.training.dpgen_run import final_models, run_dpgen
-
-pytestmark = [pytest.mark.slow, pytest.mark.lammps]
+from lidendrite.training.dpgen_run import DpgenFailedError, final_models, run_dpgen
 
 FP_SCRIPT = textwrap.dedent(
     """\
@@ -42,6 +41,8 @@ FP_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
+@pytest.mark.lammps
 def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     import dpdata
     from ase.build import bulk
@@ -148,3 +149,17 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     assert [p.parent.parent.name for p in models] == ["iter.000001"] * 2
     res = deepmd_run.test(models[0], [tmp_path / "init" / "cu"], workdir=tmp_path / "t")
     assert np.isfinite(res["energy_rmse_meV_per_atom"]) and np.isfinite(res["force_rmse_meV_per_A"])
+
+
+def test_failed_dpgen_is_one_line_error(tmp_path):
+    """DP-GEN rejects an incomplete param.json at once; the error names the key."""
+    (tmp_path / "param.json").write_text('{"type_map": ["Cu"]}')
+    machine = dpgen_params.build_machine(remote_root=tmp_path / "remote", fp_command="true")
+    dpgen_params.write_json(machine, tmp_path / "machine.json")
+    with pytest.raises(DpgenFailedError) as err:
+        run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", tmp_path / "work")
+    assert "fp_style" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(InputError, match="not found"):
+        run_dpgen(tmp_path / "nope.json", tmp_path / "machine.json", tmp_path / "work")
+    with pytest.raises(InputError, match="no DP-GEN iteration"):
+        final_models(tmp_path / "work")
