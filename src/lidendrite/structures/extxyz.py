@@ -47,6 +47,9 @@ def write_structure(atoms: Atoms, path: str | Path) -> Path:
     os.close(fd)
     try:
         write(tmp, atoms, format="extxyz")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

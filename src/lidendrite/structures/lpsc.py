@@ -306,9 +306,15 @@ def _stack(
         _tag(source, "source", k + 1)
         parts.append(source)
         z_top = source.positions[:, 2].max()
-    atoms = parts[0]
-    for p in parts[1:]:
-        atoms = atoms + p
+    # concatenate, then set the string array once: Atoms.__add__ would cast
+    # 'electrolyte' into the first part's fixed-width dtype ('<U5' from 'anode')
+    region = np.concatenate([np.asarray(p.arrays["region"], dtype=object) for p in parts])
+    layer = np.concatenate([p.arrays["layer"] for p in parts])
+    atoms = Atoms(
+        np.concatenate([p.numbers for p in parts]),
+        positions=np.vstack([p.positions for p in parts]),
+    )
+    _tag(atoms, region.tolist(), layer.tolist())
     atoms.set_cell([lateral, lateral, z_top + vacuum])
     atoms.pbc = True
     geom = dict(term)

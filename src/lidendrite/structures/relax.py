@@ -48,7 +48,8 @@ def relax(
     ase.Atoms
         Relaxed copy with ``info["relax_converged"]``, ``info["relax_steps"]``,
         ``info["relax_fmax"]`` and, where the calculator gives it,
-        ``info["energy"]`` (eV) and, for orthorhombic cells after a cell
+        ``info["relax_energy"]`` (eV; not ``energy``, which extended XYZ
+        reads back as a calculator result) and, for orthorhombic cells after a cell
         relaxation, ``info["cell_lengths"]`` (Angstrom).
     """
     from ase.filters import FrechetCellFilter
@@ -71,7 +72,7 @@ def relax(
         relax_converged=converged,
         relax_steps=int(opt.nsteps),
         relax_fmax=float(fmax),
-        energy=energy,
+        relax_energy=energy,
     )
     if cell and np.allclose(out.cell.angles(), 90.0, atol=1e-3):
         info["cell_lengths"] = [float(x) for x in lengths]
