@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import warnings
 
 import numpy as np
 from ase import Atoms
@@ -210,9 +211,11 @@ def _spacegroup_number(parent: Atoms, li_sel) -> int:
 
     keep = [i for i in range(len(parent)) if parent.numbers[i] != 3 or i in set(li_sel)]
     sub = parent[keep]
-    ds = spglib.get_symmetry_dataset(
-        (sub.cell[:], sub.get_scaled_positions(), sub.numbers), symprec=1e-3
-    )
+    with warnings.catch_warnings():  # spglib 2.x warns about its legacy error handling
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = spglib.get_symmetry_dataset(
+            (sub.cell[:], sub.get_scaled_positions(), sub.numbers), symprec=1e-3
+        )
     return int(ds.number) if ds is not None else 1
 
 
