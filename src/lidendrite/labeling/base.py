@@ -307,8 +307,9 @@ def get_labeller(name: str, **settings: Any) -> Labeller:
     modname, clsname = LABELLERS[name].split(":")
     cls = getattr(importlib.import_module(modname), clsname)
     accepted = inspect.signature(cls).parameters
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in accepted.values())  # class checks itself
     for key in settings:
-        if key not in accepted:
+        if key not in accepted and not open_ended:
             raise InputError(
                 f"unknown setting {key!r} for labeller {name!r}: valid are {', '.join(accepted)}"
             )

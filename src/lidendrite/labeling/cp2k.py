@@ -52,6 +52,7 @@ __all__ = [
     "ScfNotConverged",
     "check_cp2k",
     "find_cp2k",
+    "kpoint_grid",
     "parse_cp2k_output",
     "run_cp2k",
     "write_cp2k_input",
@@ -102,6 +103,10 @@ class Cp2kSettings:
         Broyden density-mixing parameter.
     kpoints : list of int or None
         Monkhorst-Pack grid ``[nx, ny, nz]``; None or ``[1, 1, 1]``: Gamma only.
+    kspacing : float or None
+        If set (1/Angstrom, 2*pi included, as VASP's KSPACING), the grid is
+        ``n_i = max(1, ceil(2*pi*|b_i| / kspacing))`` per cell (overrides ``kpoints``),
+        so that one setting suits cells of every size.
     d3 : bool
         Add Grimme's D3 dispersion (``d3_damping``: ``bj`` or ``zero``).
     charge, multiplicity : int
@@ -129,6 +134,7 @@ class Cp2kSettings:
     added_mos_fraction: float = 0.3
     mixing_alpha: float = 0.3
     kpoints: list[int] | None = None
+    kspacing: float | None = None
     d3: bool = False
     d3_damping: str = "bj"
     charge: int = 0
@@ -192,13 +198,27 @@ def _check_library(symbols: Sequence[str], s: Cp2kSettings) -> dict[str, int]:
     valence = {}
     for el in sorted(set(symbols)):
         if s.basis_set not in basis.get(el, set()):
-            raise InputError(f"no basis set {s.basis_set} for element {el} in {data / s.basis_file}")
+            raise InputError(
+                f"no basis set {s.basis_set} for element {el} in {data / s.basis_file}"
+            )
         if s.potential not in pots.get(el, set()):
             raise InputError(
                 f"no pseudopotential {s.potential} for element {el} in {data / s.potential_file}"
             )
         valence[el] = _valence(data / s.potential_file, el, s.potential)
     return valence
+
+
+def kpoint_grid(atoms: Atoms, settings: Cp2kSettings) -> list[int]:
+    """Monkhorst-Pack grid of ``atoms``: from ``kspacing`` if set, else ``kpoints`` (Gamma: 1 1 1)."""
+    if settings.kspacing:
+        recip = np.linalg.norm(atoms.cell.reciprocal(), axis=1)  # 1/A, without 2*pi
+        return [max(1, math.ceil(2 * math.pi * b / settings.kspacing)) for b in recip]
+    if not settings.kpoints:
+        return [1, 1, 1]
+    if len(settings.kpoints) != 3 or any(int(k) < 1 for k in settings.kpoints):
+        raise InputError(f"kpoints must be three positive integers, got {settings.kpoints}")
+    return [int(k) for k in settings.kpoints]
 
 
 def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label") -> str:
@@ -227,9 +247,7 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
     smear = s.smearing_temperature and s.smearing_temperature > 0
     uks = s.multiplicity > 1 or (n_electrons % 2 == 1 and not smear)
     if (n_electrons + s.multiplicity - 1) % 2 == 1 and s.multiplicity > 1:
-        raise InputError(
-            f"multiplicity {s.multiplicity} impossible with {n_electrons} electrons"
-        )
+        raise InputError(f"multiplicity {s.multiplicity} impossible with {n_electrons} electrons")
     data = s.resolved_data_dir()
     lines = [
         "&GLOBAL",
@@ -280,12 +298,11 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
         "      &END MIXING",
         "    &END SCF",
     ]
-    if s.kpoints and any(int(k) > 1 for k in s.kpoints):
-        if len(s.kpoints) != 3:
-            raise InputError(f"kpoints must be three integers, got {s.kpoints}")
+    kpts = kpoint_grid(atoms, s)
+    if any(k > 1 for k in kpts):
         lines += [
             "    &KPOINTS",
-            "      SCHEME MONKHORST-PACK " + " ".join(str(int(k)) for k in s.kpoints),
+            "      SCHEME MONKHORST-PACK " + " ".join(map(str, kpts)),
             "    &END KPOINTS",
         ]
     lines += ["    &XC", f"      &XC_FUNCTIONAL {s.xc}", "      &END XC_FUNCTIONAL"]
@@ -380,7 +397,9 @@ def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> C
         raise Cp2kFailed(f"no ATOMIC FORCES block in {source}")
     rows = []
     lines = text[idx:].splitlines()
-    start = next((i + 1 for i, line in enumerate(lines[:5]) if line.lstrip().startswith("# Atom")), 3)
+    start = next(
+        (i + 1 for i, line in enumerate(lines[:5]) if line.lstrip().startswith("# Atom")), 3
+    )
     for line in lines[start:]:
         parts = line.split()
         if len(parts) != 6 or not parts[0].isdigit():
@@ -492,7 +511,9 @@ class Cp2kLabeller(Labeller):
         valid = set(Cp2kSettings.__dataclass_fields__)
         for key in settings:
             if key not in valid:
-                raise InputError(f"unknown CP2K setting {key!r}: valid are {', '.join(sorted(valid))}")
+                raise InputError(
+                    f"unknown CP2K setting {key!r}: valid are {', '.join(sorted(valid))}"
+                )
         self.cp2k = Cp2kSettings(**settings)
         self.workdir = Path(workdir) if workdir else None
         self._version: str | None = None
@@ -508,8 +529,12 @@ class Cp2kLabeller(Labeller):
             f"DFT {s.xc}{'-D3' + ('(BJ)' if s.d3_damping == 'bj' else '') if s.d3 else ''}",
             f"({version}, {s.potential} pseudopotentials, {s.basis_set}",
             f"cutoff {s.cutoff:g}/{s.rel_cutoff:g} Ry",
-            f"k-points {'x'.join(map(str, s.kpoints)) if s.kpoints else 'Gamma'}",
-            f"Fermi-Dirac {s.smearing_temperature:g} K)" if s.smearing_temperature else "no smearing)",
+            f"k-spacing {s.kspacing:g}/A"
+            if s.kspacing
+            else f"k-points {'x'.join(map(str, s.kpoints)) if s.kpoints else 'Gamma'}",
+            f"Fermi-Dirac {s.smearing_temperature:g} K)"
+            if s.smearing_temperature
+            else "no smearing)",
         ]
         return parts[0] + " " + ", ".join(parts[1:])
 
@@ -525,7 +550,9 @@ class Cp2kLabeller(Labeller):
             res = run_cp2k(atoms, self.cp2k, root / f"frame_{i:05d}")
             self._version = res.version
             labelled.append(
-                attach_labels(atoms, res.energy, res.forces, res.virial, self.name, self.level_of_theory)
+                attach_labels(
+                    atoms, res.energy, res.forces, res.virial, self.name, self.level_of_theory
+                )
             )
         return labelled
 
@@ -557,7 +584,9 @@ def check_cp2k(workdir: str | Path | None = None, threads: int = 1, timeout: flo
     import time
 
     exe = find_cp2k()
-    settings = Cp2kSettings(cutoff=150.0, rel_cutoff=30.0, eps_scf=1e-5, threads=threads, timeout=timeout)
+    settings = Cp2kSettings(
+        cutoff=150.0, rel_cutoff=30.0, eps_scf=1e-5, threads=threads, timeout=timeout
+    )
     atoms = Atoms("Li2", scaled_positions=[[0, 0, 0], [0.5, 0.5, 0.5]], cell=[3.44] * 3, pbc=True)
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="lidendrite_doctor_cp2k_"))
     (work / "doctor.out").unlink(missing_ok=True)  # always a fresh run, never a reused output
@@ -567,6 +596,8 @@ def check_cp2k(workdir: str | Path | None = None, threads: int = 1, timeout: flo
     except InputError as exc:  # basis/potential files absent: cp2k-data missing
         raise ToolMissingError(f"{exc}: run {CP2K_INSTALL}") from exc
     except Cp2kFailed as exc:
-        raise ToolMissingError(f"CP2K single point failed ({exc}): reinstall with {CP2K_INSTALL}") from exc
+        raise ToolMissingError(
+            f"CP2K single point failed ({exc}): reinstall with {CP2K_INSTALL}"
+        ) from exc
     wall = time.perf_counter() - t0
     return f"{res.version} ({exe}): Li2 single point E = {res.energy:.4f} eV in {wall:.1f} s"

@@ -75,7 +75,9 @@ def teacher_checkpoint(model: str) -> Path:
         else:
             import chgnet
 
-            path = Path(chgnet.__file__).parent / "pretrained/0.3.0/chgnet_0.3.0_e29f68s314m37.pth.tar"
+            path = (
+                Path(chgnet.__file__).parent / "pretrained/0.3.0/chgnet_0.3.0_e29f68s314m37.pth.tar"
+            )
     except ImportError as exc:
         raise ToolMissingError(f"{package} not importable ({exc}): {_FIX[package]}") from exc
     if not path.is_file():
