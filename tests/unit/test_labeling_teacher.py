@@ -1,4 +1,4 @@
-"""Teacher labeller (SevenNet-0, bundled weights): shapes, units and physics."""
+"""Teacher labellers (SevenNet-0 and CHGNet, bundled weights): shapes, units and physics."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
+from lidendrite.errors import InputError
 from lidendrite.labeling.base import get_labeller, get_labels
 from lidendrite.labeling.teacher import check_teacher
 
-pytest.importorskip("sevenn", reason="the teacher package sevenn is not installed")
+PACKAGE = {"sevennet-0": "sevenn", "chgnet": "chgnet"}
 
 
-@pytest.fixture(scope="module")
-def teacher():
-    return get_labeller("teacher", model="sevennet-0", threads=1)
+@pytest.fixture(scope="module", params=["sevennet-0", "chgnet"])
+def teacher(request):
+    pytest.importorskip(PACKAGE[request.param], reason=f"{PACKAGE[request.param]} not installed")
+    return get_labeller("teacher", model=request.param, threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,9 @@ def test_shapes_and_units(teacher, li16):
     np.testing.assert_allclose(virial, -stress * li16.get_volume(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(virial, virial.T, atol=1e-6)  # symmetric tensor
     assert frame.info["labeller"] == "teacher"
-    assert "SevenNet-0" in frame.info["level_of_theory"]
+    assert {"sevennet-0": "SevenNet-0", "chgnet": "CHGNet"}[teacher.model] in frame.info[
+        "level_of_theory"
+    ]
 
 
 def test_forces_are_minus_energy_gradient(teacher, li16):
@@ -87,5 +91,11 @@ def test_translation_invariance(teacher, li16):
 
 
 def test_doctor_line():
+    pytest.importorskip("sevenn")
     line = check_teacher("sevennet-0")
     assert "SevenNet-0" in line and "sevenn" in line and "eV/atom" in line
+
+
+def test_unknown_teacher_model_is_one_line():
+    with pytest.raises(InputError, match="sevennet-0, chgnet"):
+        get_labeller("teacher", model="mace-mp-0")
