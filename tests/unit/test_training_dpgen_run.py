@@ -144,6 +144,13 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     ours = deepmd_run.model_devi(graphs, [frame])
     assert ours[0] == pytest.approx(md[md[:, 0] == 50, 4][0], abs=1e-4)
 
+    # a second start resumes from record.dpgen: nothing finished is redone
+    record = (work / "record.dpgen").read_text()
+    mtimes = [p.stat().st_mtime for p in graphs]
+    run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", work)
+    assert (work / "record.dpgen").read_text() == record
+    assert [p.stat().st_mtime for p in graphs] == mtimes
+
     # the last iteration trained on the new labels; its models work
     models = final_models(work)
     assert [p.parent.parent.name for p in models] == ["iter.000001"] * 2
