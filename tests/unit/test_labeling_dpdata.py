@@ -106,3 +106,19 @@ def test_error_metrics_remove_per_system_offsets(chgnet, frames):
         for a in labelled
     ]
     assert error_metrics(labelled, bumped, systems)["force_rmse_meV_per_A"] == pytest.approx(100)
+
+
+def test_labels_survive_extxyz(chgnet, frames, tmp_path):
+    from ase.io import read, write
+
+    labelled = chgnet.label(frames[:2])
+    write(tmp_path / "l.extxyz", labelled)
+    back = read(tmp_path / "l.extxyz", index=":")
+    for a, b in zip(labelled, back, strict=True):
+        ea, fa, va = get_labels(a)
+        eb, fb, vb = get_labels(b)
+        # extxyz prints per-frame floats with ~16 digits, per-atom arrays with 8 decimals
+        assert eb == pytest.approx(ea, rel=1e-9)
+        np.testing.assert_allclose(fb, fa, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(vb, va, rtol=1e-9, atol=1e-12)
+        assert b.info["labeller"] == "teacher"

@@ -9,9 +9,9 @@ returns ASE ``Atoms`` that carry
   ``virial = -stress * volume`` (ASE stress sign: positive under tension).
 
 They are stored in a :class:`~ase.calculators.singlepoint.SinglePointCalculator`
-(energy, free_energy, forces, stress) and repeated in ``atoms.info``
-(``energy``, ``virial``, ``labeller``, ``level_of_theory``) so that an
-extended-XYZ round trip keeps them. :func:`write_dpdata` writes labelled
+(energy, free_energy, forces, stress) and ``atoms.info`` holds ``virial``,
+``labeller`` and ``level_of_theory``, so that an extended-XYZ round trip
+keeps them all. :func:`write_dpdata` writes labelled
 frames as a dpdata ``MultiSystems`` in ``deepmd/npy`` format with a
 ``labeller.json`` that records who labelled them.
 """
@@ -77,7 +77,9 @@ def attach_labels(
     out = atoms.copy()
     forces = np.asarray(forces, dtype=float).reshape(len(atoms), 3)
     stress = None
-    out.info.pop("virial", None)
+    for key in ("virial", "energy", "free_energy", "stress"):  # would clash in extxyz output
+        out.info.pop(key, None)
+    out.arrays.pop("forces", None)
     if virial is not None:
         virial = np.asarray(virial, dtype=float).reshape(3, 3)
         volume = abs(out.get_volume())
@@ -87,7 +89,6 @@ def attach_labels(
     out.calc = SinglePointCalculator(
         out, energy=float(energy), free_energy=float(energy), forces=forces, stress=stress
     )
-    out.info["energy"] = float(energy)
     out.info["labeller"] = labeller
     out.info["level_of_theory"] = level_of_theory
     return out
