@@ -172,3 +172,55 @@ def test_bad_param_one_line_errors(inputs, tmp_path):
         P.build_machine(remote_root=tmp_path, fp_command="x", profile="pbs")
     with pytest.raises(InputError, match="partition"):
         P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+
+
+@pytest.mark.parametrize("scale", ["ci", "demo", "paper_value"])
+def test_config_fragment_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
+    """The values of config/fragments/training.yaml at every scale pass through
+    write_dpgen_inputs and are accepted by dpgen's and deepmd-kit's checkers."""
+    import json
+    from pathlib import Path
+
+    import yaml
+    from dpgen.generator.arginfo import run_jdata_arginfo, run_mdata_arginfo
+
+    from lidendrite.training.deepmd_input import check_with_deepmd
+
+    frag = Path(__file__).resolve().parents[2] / "config" / "fragments" / "training.yaml"
+    tr = yaml.safe_load(frag.read_text())["lpsc"]["training"]
+
+    def values(block):
+        return {k: v[scale] for k, v in block.items()}
+
+    machine = values(tr["dpgen"]["machine"])
+    if machine["profile"] == "slurm":
+        machine["partition"] = "cpu"  # site-specific, from the slurm profile
+    p_json, m_json = P.write_dpgen_inputs(
+        tmp_path / "w",
+        type_map=tr["type_map"][scale],
+        structures={"li": bulk("Li", "bcc", a=3.42, cubic=True), "x": inputs["mixed"]},
+        sys_groups=["bulk", "interface"],
+        init_data_systems=[inputs["init"]],
+        fp_command="lidendrite label --in input.vasp --out labeled.extxyz",
+        model=values(tr["model"]),
+        exploration=values(tr["dpgen"]["exploration"]),
+        numb_models=tr["dpgen"]["numb_models"][scale],
+        param=values(tr["dpgen"]["param"]),
+        machine=machine,
+    )
+    param = json.loads(p_json.read_text())
+    for info, data in (
+        (run_jdata_arginfo(), param),
+        (run_mdata_arginfo(), json.loads(m_json.read_text())),
+    ):
+        info.check_value(info.normalize_value(data, trim_pattern="_*"), strict=True)
+    tp = param["default_training_param"]
+    tp["training"]["training_data"]["systems"] = ["s"]
+    check_with_deepmd(tp)
+    if scale == "paper_value":  # SI 2.2 numbers reach DP-GEN unchanged
+        assert param["numb_models"] == 4
+        assert tp["model"]["descriptor"]["neuron"] == [25, 50, 100]
+        assert tp["model"]["fitting_net"]["neuron"] == [240, 240, 240]
+        assert tp["learning_rate"]["stop_lr"] == 5e-8
+        assert param["fp_accurate_threshold"] == 0.99
+        assert param["model_devi_jobs"][1]["model_devi_f_trust_hi"] == {"0": 0.30, "1": 0.50}

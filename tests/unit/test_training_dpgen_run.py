@@ -20,7 +20,7 @@ from lidendrite.errors import InputError
 from lidendrite.training import deepmd_run, dpgen_params
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.dpgen_record import iteration_history
-from lidendrite.training.dpgen_run import DpgenFailedError, final_models, run_dpgen
+from lidendrite.training.dpgen_run import DpgenFailedError, final_models, finalize_dpgen, run_dpgen
 
 FP_SCRIPT = textwrap.dedent(
     """\
@@ -154,7 +154,12 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     # the last iteration trained on the new labels; its models work
     models = final_models(work)
     assert [p.parent.parent.name for p in models] == ["iter.000001"] * 2
-    res = deepmd_run.test(models[0], [tmp_path / "init" / "cu"], workdir=tmp_path / "t")
+    hist = finalize_dpgen(work, tmp_path / "out" / "model.pb", tmp_path / "out" / "history.json")
+    assert hist["final_models"] == [str(p) for p in models]
+    assert (tmp_path / "out" / "history.json").is_file()
+    res = deepmd_run.test(
+        tmp_path / "out" / "model.pb", [tmp_path / "init" / "cu"], workdir=tmp_path / "t"
+    )
     assert np.isfinite(res["energy_rmse_meV_per_atom"]) and np.isfinite(res["force_rmse_meV_per_A"])
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "build_param",
     "build_machine",
     "write_json",
+    "write_dpgen_inputs",
 ]
 
 #: file the custom fp command reads (one frame, VASP POSCAR written by dpdata)
@@ -417,3 +418,54 @@ def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def write_dpgen_inputs(
+    workdir: str | Path,
+    *,
+    type_map: Sequence[str],
+    structures: Mapping[str, Any],
+    sys_groups: Sequence[str],
+    init_data_systems: Sequence[str | Path],
+    fp_command: str,
+    model: Mapping[str, Any],
+    exploration: Mapping[str, Any],
+    numb_models: int = 4,
+    param: Mapping[str, Any] | None = None,
+    machine: Mapping[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``workdir/confs/``, ``workdir/param.json`` and ``workdir/machine.json``.
+
+    One call for a workflow script: ``model`` are the keyword arguments of
+    :func:`~lidendrite.training.deepmd_input.build_deepmd_input`, ``exploration``
+    those of :func:`exploration_jobs`, ``param`` extra ones of
+    :func:`build_param` and ``machine`` of :func:`build_machine` (the config
+    blocks ``<study>.training.{model,dpgen.exploration,dpgen.param,dpgen.machine}``).
+    ``sys_groups`` gives the trust-level group of each entry of ``structures``.
+
+    Returns
+    -------
+    tuple of Path
+        ``(param.json, machine.json)``.
+    """
+    from lidendrite.training.deepmd_input import build_deepmd_input
+
+    workdir = Path(workdir)
+    if len(sys_groups) != len(structures):
+        raise InputError(
+            f"sys_groups: {len(sys_groups)} groups for {len(structures)} exploration structures"
+        )
+    confs = write_sys_configs(structures, workdir / "confs", type_map)
+    training = build_deepmd_input(type_map=type_map, training_systems=[], for_dpgen=True, **model)
+    jobs = exploration_jobs(sys_groups=sys_groups, **exploration)
+    p = build_param(
+        type_map=type_map,
+        init_data_systems=init_data_systems,
+        sys_configs=confs,
+        training_param=training,
+        model_devi_jobs=jobs,
+        numb_models=numb_models,
+        **(param or {}),
+    )
+    m = build_machine(remote_root=workdir / "remote", fp_command=fp_command, **(machine or {}))
+    return write_json(p, workdir / "param.json"), write_json(m, workdir / "machine.json")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 
-__all__ = ["DpgenFailedError", "find_dpgen", "run_dpgen", "final_models"]
+__all__ = ["DpgenFailedError", "find_dpgen", "run_dpgen", "final_models", "finalize_dpgen"]
 
 
 class DpgenFailedError(LidendriteError, RuntimeError):
@@ -109,3 +109,27 @@ def final_models(workdir: str | Path) -> list[Path]:
     raise InputError(
         f"{workdir}: no DP-GEN iteration with trained models (iter.*/00.train/graph.*.pb)"
     )
+
+
+def finalize_dpgen(
+    workdir: str | Path,
+    out_pb: str | Path,
+    history_json: str | Path,
+    *,
+    accurate_threshold: float = 0.99,
+) -> dict:
+    """Copy the first final model to ``out_pb`` and write the iteration history.
+
+    Returns the history (see :func:`lidendrite.training.dpgen_record.iteration_history`)
+    with ``final_models`` (all frozen models of the last trained iteration) added.
+    """
+    from lidendrite.training.dpgen_record import iteration_history, write_history
+
+    models = final_models(workdir)
+    out_pb = Path(out_pb)
+    out_pb.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(models[0].resolve(), out_pb)
+    history = iteration_history(workdir, accurate_threshold=accurate_threshold)
+    history["final_models"] = [str(p) for p in models]
+    write_history(history, history_json)
+    return history
