@@ -10,7 +10,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 RULE_FILES = sorted((REPO / "rules").glob("*.smk"))
-REQUIRED = ["input", "output", "log", "benchmark", "threads", "resources", "conda"]
+# `input` is not required: builders start from config parameters alone
+REQUIRED = ["output", "log", "benchmark", "threads", "resources", "conda"]
 SCALE_FILES = {"ci": "config/ci.yaml", "demo": "config/config.yaml", "paper": "config/paper.yaml"}
 
 

@@ -1,0 +1,35 @@
+"""Rule relax_bulk: relax a bulk cell with the active labeller; report its lattice constant."""
+
+import json
+import math
+import sys
+
+from lidendrite.labeling.active import active_labeller
+from lidendrite.structures.extxyz import read_structure, write_structure
+from lidendrite.structures.relax import relax
+from lidendrite.structures.summary import cubic_lattice_constant, structure_summary
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    atoms = read_structure(smk.input.structure)
+    labeller = active_labeller(smk.config)
+    relaxed = relax(atoms, labeller.calculator(), fmax=smk.params.fmax, steps=smk.params.steps, cell=True)
+    write_structure(relaxed, smk.output.structure)
+    n_cells = math.prod(smk.params.repeat)
+    summary = structure_summary(
+        relaxed,
+        kind=smk.wildcards.kind,
+        scale=smk.config["scale"],
+        lattice_constant_angstrom=round(cubic_lattice_constant(relaxed, n_cells), 4),
+        cell_angles_deg=[round(float(x), 3) for x in relaxed.cell.angles()],
+        relax_energy_ev=relaxed.info.get("relax_energy"),
+        labeller=labeller.name,
+        level_of_theory=labeller.level_of_theory,
+    )
+    with open(smk.output.summary, "w") as fh:
+        json.dump(summary, fh, indent=2)
+    print(json.dumps(summary))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)
