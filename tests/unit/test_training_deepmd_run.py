@@ -132,6 +132,19 @@ def test_dp_test_rmse_matches_independent_evaluation(trained):
     # the labels in the detail file are EMT's own numbers (eV/atom)
     assert np.allclose(res["energy_per_atom_label"], s["energies"] / 8, atol=1e-10)
 
+    out = deepmd_run.write_test_summary(
+        res,
+        trained["root"] / "test" / "summary.json",
+        level_of_theory="EMT (test only)",
+        paper_energy_rmse_meV_per_atom=5.45,
+        paper_force_rmse_meV_per_A=93.9,
+    )
+    summary = json.loads(out.read_text())
+    assert summary["energy_rmse_meV_per_atom"] == res["energy_rmse_meV_per_atom"]
+    assert summary["paper_force_rmse_meV_per_A"] == 93.9
+    parity = np.load(out.with_suffix(".npz"))
+    assert np.array_equal(parity["force_pred"], res["force_pred"])
+
 
 def test_model_devi_shape_and_limits(trained):
     from deepmd.infer.model_devi import calc_model_devi_f
@@ -175,3 +188,16 @@ def test_missing_dp_and_bad_inputs(tmp_path):
     (tmp_path / "input.json").write_text(json.dumps({}))
     with pytest.raises(InputError, match="not found"):
         deepmd_run.train(tmp_path / "nope.json", tmp_path / "w")
+
+
+def test_model_devi_file_with_nan_is_one_line_error(tmp_path):
+    header = "#  step max_devi_v min_devi_v avg_devi_v max_devi_f min_devi_f avg_devi_f\n"
+    good = tmp_path / "good.out"
+    good.write_text(header + "0 0.1 0.0 0.05 0.2 0.01 0.1\n10 0.1 0.0 0.05 0.3 0.01 0.1\n")
+    cols = deepmd_run.read_model_devi_out(good)
+    assert list(cols["max_devi_f"]) == [0.2, 0.3] and list(cols["step"]) == [0, 10]
+    bad = tmp_path / "bad.out"
+    bad.write_text(header + "0 0.1 0.0 0.05 0.2 0.01 0.1\n10 0.1 0.0 0.05 nan 0.01 0.1\n")
+    with pytest.raises(InputError) as err:
+        deepmd_run.read_model_devi_out(bad)
+    assert "step 10" in str(err.value) and "\n" not in str(err.value)

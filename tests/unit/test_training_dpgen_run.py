@@ -137,12 +137,12 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     from ase.io import read
 
     task = work / "iter.000000/01.model_devi/task.000.000000"
-    md = np.loadtxt(task / "model_devi.out")
+    cols = deepmd_run.read_model_devi_out(task / "model_devi.out")
     frame = read(task / "traj" / "50.lammpstrj", format="lammps-dump-text")
     frame.set_chemical_symbols(["Cu"] * len(frame))
     graphs = sorted((work / "iter.000000/00.train").glob("graph.*.pb"))
     ours = deepmd_run.model_devi(graphs, [frame])
-    assert ours[0] == pytest.approx(md[md[:, 0] == 50, 4][0], abs=1e-4)
+    assert ours[0] == pytest.approx(cols["max_devi_f"][cols["step"] == 50][0], abs=1e-4)
 
     # a second start resumes from record.dpgen: nothing finished is redone
     record = (work / "record.dpgen").read_text()

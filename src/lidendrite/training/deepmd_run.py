@@ -39,6 +39,8 @@ __all__ = [
     "force_model_deviation",
     "read_lcurve",
     "check_lcurve",
+    "read_model_devi_out",
+    "write_test_summary",
 ]
 
 #: file deepmd-kit writes one line of losses to every ``disp_freq`` steps
@@ -479,6 +481,64 @@ def model_devi(models: Sequence[str | Path], frames) -> np.ndarray:
             f"model deviation: NaN or inf in frame {int(np.argmax(~np.isfinite(devi)))}"
         )
     return devi
+
+
+def read_model_devi_out(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a deepmd-kit ``model_devi.out`` (LAMMPS ``pair_style deepmd`` or ``dp model-devi``).
+
+    Returns its columns by header name (``step``, ``max_devi_v`` ...,
+    ``max_devi_f``, ``min_devi_f``, ``avg_devi_f``; eV/Angstrom for forces).
+    Raises :class:`InputError` naming the file and step when a deviation is NaN
+    (a broken model or an exploded trajectory).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: model deviation file not found")
+    lines = path.read_text().splitlines()
+    if not lines or not lines[0].startswith("#"):
+        raise InputError(f"{path}: no '# step ...' header; not a deepmd-kit model_devi.out")
+    names = lines[0].lstrip("#").split()
+    data = np.loadtxt(path, ndmin=2)
+    if data.shape[1] != len(names):
+        raise InputError(f"{path}: {data.shape[1]} columns for {len(names)} header names")
+    bad = ~np.isfinite(data[:, 1:]).all(axis=1)
+    if bad.any():
+        raise InputError(f"{path}: NaN model deviation at step {int(data[bad.argmax(), 0])}")
+    return {n: data[:, i] for i, n in enumerate(names)}
+
+
+def write_test_summary(
+    result: dict[str, Any],
+    json_path: str | Path,
+    *,
+    level_of_theory: str,
+    paper_energy_rmse_meV_per_atom: float | None = None,
+    paper_force_rmse_meV_per_A: float | None = None,
+) -> Path:
+    """Write the headline numbers of :func:`test` as JSON and the parity arrays as ``.npz``.
+
+    The JSON holds this run's RMSEs beside the paper's (lpsc: 5.45 meV/atom,
+    93.9 meV/Angstrom; ec full DP: 3.0 meV/atom, 150 meV/Angstrom) and the
+    level of theory of the labels; the ``.npz`` next to it (same stem) holds
+    ``energy_per_atom_label/pred`` (eV/atom) and ``force_label/pred`` (eV/Angstrom)
+    for the parity plots.
+    """
+    json_path = Path(json_path)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {k: np.asarray(v) for k, v in result.items() if isinstance(v, np.ndarray)}
+    npz = json_path.with_suffix(".npz")
+    np.savez_compressed(npz, **arrays)
+    summary = {
+        "energy_rmse_meV_per_atom": result["energy_rmse_meV_per_atom"],
+        "force_rmse_meV_per_A": result["force_rmse_meV_per_A"],
+        "n_frames": result["n_frames"],
+        "paper_energy_rmse_meV_per_atom": paper_energy_rmse_meV_per_atom,
+        "paper_force_rmse_meV_per_A": paper_force_rmse_meV_per_A,
+        "level_of_theory": level_of_theory,
+        "parity_arrays": npz.name,
+    }
+    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    return json_path
 
 
 # ``test`` is a deepmd-kit verb, not a pytest test function
