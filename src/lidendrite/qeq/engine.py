@@ -19,12 +19,15 @@ import numpy as np
 from lidendrite.errors import InputError
 from lidendrite.qeq.energy import (
     CoulombConfig,
+    _smooth_size,
     constp_bias,
     coulomb_apply,
+    coulomb_energy,
     coulomb_prepare,
     enable_x64,
     ewald_kappa,
     ewald_kvectors,
+    make_mesh_preconditioner,
     pme_mesh,
 )
 from lidendrite.qeq.geometry import (
@@ -68,12 +71,11 @@ def _omega(positions, cell, q, arrays, sigma, chi, J, phi, kvec, cfg):
     """Omega(R, cell, q) = E_QEq + phi.q (eV); pure JAX."""
     import jax.numpy as jnp
 
-    geom = coulomb_prepare(positions, cell, *arrays, sigma, kvec, cfg)
-    e_coul = 0.5 * jnp.dot(q, coulomb_apply(q, geom, sigma, cfg))
+    e_coul = coulomb_energy(positions, cell, q, arrays, sigma, kvec, cfg)
     return e_coul + jnp.sum((chi + phi) * q + 0.5 * J * q * q)
 
 
-@partial(__import__("jax").jit, static_argnames=("cfg", "max_iter", "with_forces"))
+@partial(__import__("jax").jit, static_argnames=("cfg", "max_iter", "with_forces", "precond_mesh"))
 def _solve_core(
     positions,
     cell,
@@ -90,6 +92,7 @@ def _solve_core(
     cfg,
     max_iter,
     with_forces,
+    precond_mesh=None,
 ):
     import jax
     import jax.numpy as jnp
@@ -103,7 +106,12 @@ def _solve_core(
         diag = J + cfg.coulomb_constant / (math.sqrt(math.pi) * sigma)
     else:
         diag = J
-    q, chi_eq, it, res = projected_pcg(apply_a, chi + phi, q_tot, diag, tol, max_iter, q_init)
+    precond = None
+    if precond_mesh is not None:
+        precond = make_mesh_preconditioner(positions, cell, diag, precond_mesh, cfg)
+    q, chi_eq, it, res = projected_pcg(
+        apply_a, chi + phi, q_tot, diag, tol, max_iter, q_init, precond=precond
+    )
     q = jax.lax.stop_gradient(q)
     if not with_forces:
         e = 0.5 * jnp.dot(q, apply_a(q)) + jnp.dot(chi + phi, q)
@@ -162,8 +170,14 @@ class QEqEngine:
             coulomb_constant=s.coulomb_constant,
         )
         kvec = ewald_kvectors(cell, kappa, s.ewald_tol) if method == "ewald" else None
+        precond_mesh = None
+        if s.precond_spacing > 0:
+            lengths = np.linalg.norm(cell, axis=1)
+            precond_mesh = tuple(
+                _smooth_size(max(8, math.ceil(x / s.precond_spacing))) for x in lengths
+            )
         self._static_key = key
-        self._static_data = (chi, J, sigma, cfg, kvec)
+        self._static_data = (chi, J, sigma, cfg, kvec, precond_mesh)
         self._capacity = 0
         self._q_prev = None
         return self._static_data
@@ -219,7 +233,7 @@ class QEqEngine:
             raise InputError(f"{name}: no atoms")
         cell = np.asarray(atoms.cell.array, dtype=np.float64)
         positions = np.asarray(atoms.positions, dtype=np.float64)
-        chi, J, sigma, cfg, kvec = self._static(symbols, cell, name)
+        chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name)
         pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))
         check_min_distance(positions, cell, pairs, s.min_distance)
         phi = self.bias(symbols, positions, cell, pairs)
@@ -232,7 +246,8 @@ class QEqEngine:
         t0 = time.perf_counter()
         iterations = 0
         best = None
-        for _attempt in range(3):  # restarts guard against drift of the recursive residual
+        mesh_pc = precond_mesh
+        for _attempt in range(4):  # restarts: round-off drift, or a failing preconditioner
             out = _solve_core(
                 jnp.asarray(positions),
                 jnp.asarray(cell),
@@ -246,17 +261,25 @@ class QEqEngine:
                 s.tol,
                 q_init,
                 cfg=cfg,
-                max_iter=s.max_iter,
+                max_iter=max(1, s.max_iter - iterations),
                 with_forces=with_forces,
+                precond_mesh=mesh_pc,
             )
             res = float(out[3])
             iterations += int(out[2])
-            if best is not None and not res < best[1]:
-                break  # no progress: round-off floor
-            best = (out, res)
-            if res < s.tol or not np.isfinite(res) or iterations >= s.max_iter:
+            improved = best is None or res < best[1]
+            if improved:
+                best = (out, res)
+            if res < s.tol or iterations >= s.max_iter:
                 break
-            q_init = out[0]
+            if mesh_pc is not None:
+                # CG stopped short (breakdown: the continuum preconditioner is not
+                # positive definite for this structure, or drift): continue with
+                # Jacobi from the best charges so far
+                mesh_pc = None
+            elif not improved:
+                break  # no progress with Jacobi either: round-off floor
+            q_init = best[0][0]
         out, res = best
         q, chi_eq = out[0], out[1]
         seconds = time.perf_counter() - t0
@@ -286,5 +309,10 @@ class QEqEngine:
             forces=None if out[5] is None else np.asarray(out[5]),
             stress=None if out[6] is None else np.asarray(out[6]),
             method=cfg.method,
-            info={"mesh": cfg.mesh, "kappa": cfg.kappa, "n_pairs": pairs.n_pairs},
+            info={
+                "mesh": cfg.mesh,
+                "kappa": cfg.kappa,
+                "n_pairs": pairs.n_pairs,
+                "precond_mesh": precond_mesh,
+            },
         )

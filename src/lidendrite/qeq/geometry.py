@@ -38,6 +38,8 @@ class PairList:
         False for padding entries (which point at atom n-1 and itself).
     cutoff : float
         Cutoff radius (Angstrom).
+    distance : np.ndarray [p] float
+        Pair distances (Angstrom) at build time; 0 for padding.
     """
 
     i: np.ndarray
@@ -45,6 +47,7 @@ class PairList:
     shift: np.ndarray
     mask: np.ndarray
     cutoff: float
+    distance: np.ndarray
 
     @property
     def n_pairs(self) -> int:
@@ -95,15 +98,17 @@ def neighbour_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float) -> P
         from matscipy.neighbours import neighbour_list
     except ImportError:  # pragma: no cover - matscipy is in the lock file
         from ase.neighborlist import neighbor_list as neighbour_list
-    i, j, S = neighbour_list("ijS", atoms, float(cutoff))
-    order = np.argsort(i, kind="stable")
-    i, j, S = i[order], j[order], S[order]
+    i, j, S, d = neighbour_list("ijSd", atoms, float(cutoff))
+    if np.any(np.diff(i) < 0):
+        order = np.argsort(i, kind="stable")
+        i, j, S, d = i[order], j[order], S[order], d[order]
     return PairList(
         i=i.astype(np.int32),
         j=j.astype(np.int32),
         shift=S.astype(np.int32),
         mask=np.ones(len(i), dtype=bool),
         cutoff=float(cutoff),
+        distance=np.asarray(d, dtype=np.float64),
     )
 
 
@@ -124,20 +129,15 @@ def pad_pairs(pairs: PairList, n_atoms: int, capacity: int) -> PairList:
         shift=np.concatenate([pairs.shift, np.zeros((extra, 3), dtype=np.int32)]),
         mask=np.concatenate([pairs.mask, np.zeros(extra, dtype=bool)]),
         cutoff=pairs.cutoff,
+        distance=np.concatenate([pairs.distance, np.zeros(extra)]),
     )
-
-
-def pair_distances(positions: np.ndarray, cell: np.ndarray, pairs: PairList) -> np.ndarray:
-    """Distances [p] (Angstrom) of the entries of ``pairs`` (padding gives 0)."""
-    d = positions[pairs.j] - positions[pairs.i] + pairs.shift @ cell
-    return np.linalg.norm(d, axis=1) * pairs.mask
 
 
 def check_min_distance(
     positions: np.ndarray, cell: np.ndarray, pairs: PairList, min_distance: float
 ) -> None:
     """Raise :class:`InputError` naming the two atoms closer than ``min_distance`` (Angstrom)."""
-    r = pair_distances(positions, cell, pairs)
+    r = pairs.distance
     bad = np.flatnonzero(pairs.mask & (r < min_distance))
     if bad.size:
         k = bad[np.argmin(r[bad])]
@@ -163,6 +163,6 @@ def coordination_numbers(
     if pairs.cutoff + 1e-12 < cutoff:
         raise ValueError("neighbour list cutoff is shorter than the CN cutoff")
     select = np.asarray(select, dtype=bool)
-    r = pair_distances(positions, cell, pairs)
+    r = pairs.distance
     hit = pairs.mask & (r < cutoff) & select[pairs.i] & select[pairs.j]
     return np.bincount(pairs.i[hit], minlength=len(positions)) * select

@@ -46,6 +46,9 @@ class QEqSettings:
         ``"auto"`` (exact Ewald up to ``ewald_max_atoms`` atoms, PME above), ``"ewald"``, ``"pme"``.
     ewald_max_atoms : int
         Largest N for which ``auto`` uses the exact O(N^2) Ewald sum.
+    precond_spacing : float
+        Mesh spacing (Angstrom) of the continuum preconditioner
+        (:func:`~lidendrite.qeq.energy.make_mesh_preconditioner`); 0 selects Jacobi.
     pme_order : int
         B-spline order of PME (even).
     tol : float
@@ -69,11 +72,12 @@ class QEqSettings:
     cn_cutoff: float = 3.5
     cn_metal: int = 8
     slab_correction: bool = True
-    rcut: float = 8.0
+    rcut: float = 7.0
     ewald_tol: float = 5e-4
     method: str = "auto"
     ewald_max_atoms: int = 300
-    pme_order: int = 6
+    pme_order: int = 4
+    precond_spacing: float = 4.0
     tol: float = 1e-6
     max_iter: int = 1000
     min_distance: float = 0.5

@@ -27,7 +27,7 @@ class QEqNotConverged(LidendriteError, CalculationFailed):
     """The charge solve did not reach its tolerance within the iteration limit."""
 
 
-def projected_pcg(apply_a, b, q_tot, diag, tol, max_iter, q_init=None):
+def projected_pcg(apply_a, b, q_tot, diag, tol, max_iter, q_init=None, precond=None):
     """Solve min Q.A.Q/2 + b.Q s.t. sum(Q) = q_tot by projected preconditioned CG (pure JAX).
 
     Parameters
@@ -39,7 +39,10 @@ def projected_pcg(apply_a, b, q_tot, diag, tol, max_iter, q_init=None):
     q_tot : float
         Total charge (e).
     diag : array [n]
-        Positive approximation of diag(A) used as preconditioner (eV/e^2).
+        Positive approximation of diag(A) (eV/e^2): the Jacobi preconditioner.
+    precond : callable or None
+        Symmetric positive-definite ``r -> M^-1 r`` replacing Jacobi (e.g.
+        :func:`~lidendrite.qeq.energy.make_mesh_preconditioner`).
     tol : float
         Stop when max |projected gradient| < tol (eV/e).
     max_iter : int
@@ -63,18 +66,26 @@ def projected_pcg(apply_a, b, q_tot, diag, tol, max_iter, q_init=None):
     import jax.numpy as jnp
 
     n = b.shape[0]
-    inv_d = 1.0 / diag
-    sum_inv_d = jnp.sum(inv_d)
+    if precond is None:
+        inv_d = 1.0 / diag
+
+        def precond(r):
+            return inv_d * r
+
+    u = precond(jnp.ones(n, dtype=b.dtype))  # M^-1 1
+    sum_u = jnp.sum(u)
 
     def precondition(r):
-        """(z, r.z) with z = D^-1 (r - rbar), rbar the D^-1-weighted mean, so sum(z) = 0.
+        """(z, r.z): z = M^-1 r projected onto sum(z) = 0 in the M metric.
 
-        r carries the large constant chi_eq; subtracting rbar before any product keeps
-        r.z = sum (r - rbar)^2 / d free of cancellation (it would otherwise floor the
-        residual at ~1e-7 V).
+        r carries the large constant chi_eq; it is removed (rc = r - mean r) before
+        any product, since the projection is blind to it. This keeps
+        r.z = rc.z free of cancellation (which otherwise floors the residual
+        near 1e-7 V).
         """
-        rc = r - jnp.sum(inv_d * r) / sum_inv_d
-        z = inv_d * rc
+        rc = r - jnp.mean(r)
+        z = precond(rc)
+        z = z - u * (jnp.sum(z) / sum_u)
         return z, jnp.dot(rc, z)
 
     def proj_norm(r):
