@@ -7,12 +7,10 @@ minimum-image neighbour list) rather than by the builder's own bookkeeping.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import ase.io
 import numpy as np
 import pytest
-import yaml
 from ase.data import atomic_masses, atomic_numbers, covalent_radii
 from ase.neighborlist import neighbor_list
 from scipy.sparse import coo_matrix
@@ -356,21 +354,11 @@ def test_cut_needs_electrolyte():
         cut_double_interface(toy, cell_z=90.0)
 
 
-# ------------------------------------------------------------------ config fragment
-FRAGMENT = Path(__file__).parents[2] / "config" / "fragments" / "structures_ec.yaml"
+# ------------------------------------------------------------------ pipeline config
+def test_ci_config_builds_every_structure():
+    from lidendrite.config import load_config
 
-
-def _fragment_scale(scale):
-    frag = yaml.safe_load(FRAGMENT.read_text())["ec"]["structures"]
-    key = "paper_value" if scale == "paper" else scale
-    return {
-        block: keys[key] if "description" in keys else {k: v[key] for k, v in keys.items()}
-        for block, keys in frag.items()
-    }
-
-
-def test_ci_fragment_builds_every_structure():
-    s = _fragment_scale("ci")
+    s = load_config("ci")["ec"]["structures"]
     for block, fn in BUILDER_BLOCKS:
         atoms = fn(**builder_kwargs(s, block, fn))
         assert len(atoms) == s[block].get("n_atoms_target", len(atoms))

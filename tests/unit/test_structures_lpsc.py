@@ -1,13 +1,12 @@
 """Builders of study lpsc: BCC Li, ordered Li6PS5Cl, the 185-atom interface, the SI 3 sandwich.
 
-Parameters come from the config fragment ``config/fragments/structures_lpsc.yaml``
-(the lead merges it into the config; then these tests read the merged config).
+Parameters come from the pipeline's config of each scale (``lpsc.structures.<block>``,
+config/schema.yaml defaults + config/ci.yaml / config/paper.yaml overrides).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from ase.calculators.lj import LennardJones
 from scipy.spatial import cKDTree
 
 from lidendrite.cli import main
+from lidendrite.config import load_config
 from lidendrite.errors import InputError
 from lidendrite.structures.argyrodite import FORMAL_CHARGES, argyrodite_parent, ordered_li_sites
 from lidendrite.structures.checks import check_min_distance
@@ -28,15 +28,12 @@ from lidendrite.structures.lpsc import (
 )
 from lidendrite.structures.relax import relax
 
-FRAGMENT = Path(__file__).resolve().parents[2] / "config" / "fragments" / "structures_lpsc.yaml"
 SCALES = ("ci", "demo", "paper")
 MIN_DISTANCE = 1.8  # Angstrom, issue 4: no two atoms closer in any built structure
 
 
 def params(block: str, scale: str) -> dict:
-    frag = yaml.safe_load(FRAGMENT.read_text())["lpsc"]["structures"][block]
-    key = {"ci": "ci", "demo": "demo", "paper": "paper_value"}[scale]
-    return {k: v[key] for k, v in frag.items()}
+    return dict(load_config(scale)["lpsc"]["structures"][block])
 
 
 def min_distance(atoms) -> float:

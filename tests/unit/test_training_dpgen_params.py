@@ -174,37 +174,35 @@ def test_bad_param_one_line_errors(inputs, tmp_path):
         P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
 
 
-@pytest.mark.parametrize("scale", ["ci", "demo", "paper_value"])
-def test_config_fragment_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
-    """The values of config/fragments/training.yaml at every scale pass through
+@pytest.mark.parametrize("scale", ["ci", "demo", "paper"])
+def test_config_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
+    """The pipeline config's lpsc.training values at every scale pass through
     write_dpgen_inputs and are accepted by dpgen's and deepmd-kit's checkers."""
     import json
-    from pathlib import Path
 
-    import yaml
     from dpgen.generator.arginfo import run_jdata_arginfo, run_mdata_arginfo
 
+    from lidendrite.config import load_config
     from lidendrite.training.deepmd_input import check_with_deepmd
 
-    frag = Path(__file__).resolve().parents[2] / "config" / "fragments" / "training.yaml"
-    tr = yaml.safe_load(frag.read_text())["lpsc"]["training"]
+    tr = load_config(scale)["lpsc"]["training"]
 
     def values(block):
-        return {k: v[scale] for k, v in block.items()}
+        return dict(block)
 
     machine = values(tr["dpgen"]["machine"])
     if machine["profile"] == "slurm":
         machine["partition"] = "cpu"  # site-specific, from the slurm profile
     p_json, m_json = P.write_dpgen_inputs(
         tmp_path / "w",
-        type_map=tr["type_map"][scale],
+        type_map=tr["type_map"],
         structures={"li": bulk("Li", "bcc", a=3.42, cubic=True), "x": inputs["mixed"]},
         sys_groups=["bulk", "interface"],
         init_data_systems=[inputs["init"]],
         fp_command="lidendrite label --in input.vasp --out labeled.extxyz",
         model=values(tr["model"]),
         exploration=values(tr["dpgen"]["exploration"]),
-        numb_models=tr["dpgen"]["numb_models"][scale],
+        numb_models=tr["dpgen"]["numb_models"],
         param=values(tr["dpgen"]["param"]),
         machine=machine,
     )

@@ -9,7 +9,7 @@ exponentially decaying learning rate, as in SI 2.2 of the lpsc paper (embedding
 ec paper (same networks, 6 Angstrom cutoff, 1e-3 -> 3.51e-8).
 
 Every number is a keyword argument; the values per scale live in
-``config/fragments/training.yaml``.
+``config/schema.yaml`` (key ``<study>.training.model``).
 """
 
 from __future__ import annotations
