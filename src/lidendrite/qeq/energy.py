@@ -474,7 +474,7 @@ def coulomb_energy(positions, cell, q, pair_arrays, sigma, kvec, cfg):
     return e + e_pos + e_cell - 2.0 * jax.lax.stop_gradient(e_cell)
 
 
-def make_mesh_preconditioner(positions, cell, diag, mesh, cfg):
+def make_mesh_preconditioner(positions, cell, diag, mesh, cfg, order: int = 4):
     """Continuum (mesh) preconditioner for the QEq operator, SPD, pure JAX.
 
     For charges varying slowly in space, ``A q ~ D q + phi[n q]``: on-site hardness
@@ -497,6 +497,8 @@ def make_mesh_preconditioner(positions, cell, diag, mesh, cfg):
         Coarse mesh (K1, K2, K3).
     cfg : CoulombConfig
         For the Coulomb constant.
+    order : int
+        B-spline order of the spreading (2 = cloud-in-cell).
 
     Returns
     -------
@@ -507,7 +509,6 @@ def make_mesh_preconditioner(positions, cell, diag, mesh, cfg):
 
     n_atoms = positions.shape[0]
     K = np.asarray(mesh)
-    order = 4
     s = positions @ jnp.linalg.inv(cell)
     u = (s - jnp.floor(s)) * K
     base = jnp.floor(u)
