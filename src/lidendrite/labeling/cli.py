@@ -1,0 +1,163 @@
+"""``lidendrite label``: label a structure with the active labeller, write extended XYZ.
+
+This is the command DP-GEN's custom ``fp`` step runs in every task folder
+(:data:`lidendrite.training.dpgen_params.FP_INPUT` ``input.vasp`` in,
+:data:`~lidendrite.training.dpgen_params.FP_OUTPUT` ``labeled.extxyz`` out),
+and it works on any structure file ASE reads (POSCAR, extxyz, ...).
+
+Which labeller and with which settings, in order of precedence:
+
+* ``--settings FILE.json``: ``{"labeller": NAME, "settings": {...}}`` (the
+  format of a dataset's ``labeller.json``, written by the DP-GEN rule beside
+  ``param.json`` so that every fp task uses the run's labeller);
+* ``--config FILE`` or ``--scale``: the config's ``labeller`` and
+  ``labeling.<name>`` block;
+* ``--labeller NAME`` overrides the name (settings then come from the config).
+
+Output: every frame of the input with energy (eV), forces (eV/Angstrom) and
+virial (eV, ``-stress * volume``) as written by
+:func:`lidendrite.labeling.base.attach_labels`; the file is written to a
+temporary name and renamed, so a killed labelling leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from lidendrite.errors import InputError
+
+__all__ = ["HELP", "add_arguments", "run", "read_frames", "labeller_from_args", "label_file"]
+
+HELP = "label a structure with the active labeller (energy, forces, virial) as extxyz"
+
+#: smallest interatomic distance accepted before labelling, Angstrom (Li-Li in
+#: BCC Li is 2.96 A, the shortest P-S bond of Li6PS5Cl ~2.05 A; 1.0 A means
+#: overlapping atoms, on which every labeller returns nonsense or crashes)
+MIN_DISTANCE = 1.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``lidendrite label`` (no heavy imports)."""
+    parser.add_argument("--in", dest="inp", required=True, type=Path, help="structure file")
+    parser.add_argument("--out", required=True, type=Path, help="output file (.extxyz)")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        help='JSON {"labeller": NAME, "settings": {...}} (e.g. a labeller.json)',
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="config file (labeller + labeling)"
+    )
+    parser.add_argument(
+        "--scale", choices=("ci", "demo", "paper"), default=None, help="config scale"
+    )
+    parser.add_argument("--labeller", default=None, help="labeller name (overrides the config)")
+    parser.add_argument(
+        "--format",
+        default=None,
+        help="ASE format of --in (default: from the name; vasp for *.vasp)",
+    )
+    parser.add_argument(
+        "--min-distance",
+        type=float,
+        default=MIN_DISTANCE,
+        help=f"refuse structures with atoms closer than this, Angstrom (default {MIN_DISTANCE})",
+    )
+
+
+def read_frames(path: Path, fmt: str | None = None) -> list:
+    """Every frame of ``path`` (``*.vasp``, ``POSCAR``, ``CONTCAR`` read as VASP)."""
+    import ase.io
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: structure file not found")
+    if fmt is None and (path.suffix == ".vasp" or path.name in ("POSCAR", "CONTCAR")):
+        fmt = "vasp"
+    try:
+        frames = ase.io.read(str(path), index=":", format=fmt)
+    except Exception as exc:  # ASE raises many types on unreadable input
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot read structure ({msg})") from None
+    if not frames:
+        raise InputError(f"{path}: no structure in the file")
+    return frames
+
+
+def labeller_from_args(
+    settings: Path | None = None,
+    config: Path | None = None,
+    scale: str | None = None,
+    labeller: str | None = None,
+) -> Any:
+    """Build the labeller chosen by a settings JSON, a config, or a name."""
+    from lidendrite.labeling.base import get_labeller
+
+    if settings is not None:
+        settings = Path(settings)
+        if not settings.is_file():
+            raise InputError(f"{settings}: labeller settings file not found")
+        try:
+            record = json.loads(settings.read_text())
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{settings}: not JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(record, dict) or "labeller" not in record:
+            raise InputError(f"{settings}: needs a 'labeller' key")
+        name = labeller or record["labeller"]
+        kw = dict(record.get("settings") or {}) if name == record["labeller"] else {}
+        return get_labeller(name, **kw)
+    from lidendrite.config import load_config
+
+    cfg = load_config(scale, config) if (config or scale) else None
+    if cfg is None:
+        if labeller is None:
+            raise InputError("give --settings FILE.json, --config FILE, --scale or --labeller")
+        return get_labeller(labeller)
+    name = labeller or cfg["labeller"]
+    return get_labeller(name, **dict(cfg.get("labeling", {}).get(name, {}) or {}))
+
+
+def label_file(
+    inp: Path,
+    out: Path,
+    labeller: Any,
+    *,
+    fmt: str | None = None,
+    min_distance: float = MIN_DISTANCE,
+) -> list:
+    """Label every frame of ``inp`` with ``labeller`` and write them to ``out`` (extxyz).
+
+    Raises :class:`InputError` naming the frame and the two atoms when atoms
+    overlap (closer than ``min_distance`` Angstrom).
+    """
+    import ase.io
+
+    from lidendrite.structures.checks import check_min_distance
+
+    frames = read_frames(inp, fmt)
+    for k, atoms in enumerate(frames):
+        check_min_distance(atoms, min_distance, what=f"{inp} frame {k}")
+    labelled = labeller.label(frames)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    ase.io.write(str(tmp), labelled, format="extxyz")
+    os.replace(tmp, out)
+    return labelled
+
+
+def run(args: argparse.Namespace) -> int:
+    """Label ``--in`` and write ``--out``; print one line per frame."""
+    labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller)
+    frames = label_file(
+        args.inp, args.out, labeller, fmt=args.format, min_distance=args.min_distance
+    )
+    for atoms in frames:
+        e = atoms.get_potential_energy()
+        print(f"{atoms.get_chemical_formula()}: {e:.6f} eV ({labeller.name})")
+    return 0
