@@ -1,0 +1,184 @@
+"""``DPQEqCalculator``: the DP-QEq potential of the ec paper as an ASE calculator.
+
+``E_Total = E_Short + E_QEq`` (ec paper, eq. 1): a Deep Potential trained on
+the short-range labels (``E_label - E_QEq`` at ConstQ, see
+:mod:`lidendrite.dpqeq.short_range`) evaluated by deepmd-kit's TensorFlow
+backend from a frozen ``.pb`` graph, plus the charge-equilibration energy of
+:class:`lidendrite.qeq.QEqCalculator` with the ec parameter set (Table S1).
+
+In ConstQ the total charge is fixed (zero); in ConstP the Li atoms with a Li-Li
+coordination number >= ``cn_metal`` within ``cn_cutoff`` are held at
+``phi_lower`` (below ``split_z``) or ``phi_upper`` (above), eq. S17, and the
+energy is the grand energy ``Omega = E_Short + E_QEq + sum_i phi_i Q_i`` (eq.
+S16) whose negative gradient the forces are.
+
+Results (ASE units): ``energy``/``free_energy`` (eV), ``forces`` [n, 3]
+(eV/Angstrom), ``stress`` (6,) Voigt (eV/Angstrom^3, ASE sign), ``charges``
+[n] (e), and for analysis ``e_short`` and ``e_qeq`` (eV).
+
+Example
+-------
+>>> calc = DPQEqCalculator("results/demo/ec/potential/dp_short.pb", mode="constp",
+...                        phi_lower=-2.0, phi_upper=6.0)          # doctest: +SKIP
+>>> atoms.calc = calc; atoms.get_forces(); atoms.get_charges()      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase.calculators.calculator import Calculator, all_changes
+
+from lidendrite.errors import InputError
+from lidendrite.qeq.calculator import QEqCalculator
+
+__all__ = ["DPQEqCalculator", "load_dp_calculator"]
+
+
+def load_dp_calculator(model: str | Path, type_map: Sequence[str] | None = None) -> Calculator:
+    """deepmd-kit's ASE calculator on a frozen TensorFlow ``.pb`` model.
+
+    Parameters
+    ----------
+    model
+        Frozen ``.pb`` graph (``dp --tf freeze``).
+    type_map
+        Element of each DeePMD type, in the model's order; ``None`` reads it
+        from the model. Every element given must be one the model knows.
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not a ``.pb``, deepmd-kit did not pick its
+        TensorFlow evaluator, or ``type_map`` names an element the model lacks.
+    """
+    model = Path(model)
+    if model.suffix != ".pb":
+        raise InputError(f"{model}: DP_short must be a frozen TensorFlow .pb model")
+    if not model.is_file():
+        raise InputError(f"{model}: frozen model not found")
+    os.environ.setdefault("DP_BACKEND", "tensorflow")
+    from deepmd.calculator import DP  # heavy import (TensorFlow)
+
+    calc = DP(str(model))
+    backend = type(calc.dp.deep_eval).__module__
+    if not backend.startswith("deepmd.tf."):
+        raise InputError(f"{model}: deepmd-kit chose the {backend} evaluator, not TensorFlow")
+    model_map = list(calc.dp.get_type_map())
+    if type_map is not None:
+        unknown = [t for t in type_map if t not in model_map]
+        if unknown:
+            raise InputError(
+                f"{model}: element {unknown[0]} is not in the model type_map {model_map}"
+            )
+    return calc
+
+
+class DPQEqCalculator(Calculator):
+    """DP_short (deepmd-kit, TF ``.pb``) + QEq (ConstQ or ConstP) of the ec paper.
+
+    Parameters
+    ----------
+    model
+        Frozen DP_short model (``results/<scale>/ec/potential/dp_short.pb``).
+    qeq_settings
+        Further fields of :class:`lidendrite.qeq.settings.QEqSettings`
+        (``rcut``, ``ewald_tol``, ``tol``, ``max_iter``, ``method``,
+        ``slab_correction``, ...) — e.g. the config block ``qeq`` — and
+        ``warm_start``. ``params`` defaults to ``"ec"`` (Table S1).
+    mode
+        ``"constq"`` (total charge fixed at ``total_charge``, default 0) or
+        ``"constp"`` (electrode bias of eq. S17).
+    phi_lower, phi_upper
+        ConstP potentials (V) of metallic Li below / above ``split_z``
+        (ec paper: -2 V anode, +6 V cathode).
+    split_z
+        z (Angstrom) separating the two electrodes; None: half the cell height.
+    cn_cutoff, cn_metal
+        Li-Li coordination cutoff (Angstrom, 3.5) and the CN at and above which a
+        Li is metallic (8), ec paper 2.2.2.
+    type_map
+        Element of each DeePMD type; None: the model's own (Li, C, H, O, P, F).
+
+    Notes
+    -----
+    Unknown elements raise :class:`~lidendrite.errors.InputError` naming the
+    element (missing QEq parameter or not in the model's type map).
+    """
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "charges"]
+    nolabel = True
+
+    def __init__(
+        self,
+        model: str | Path,
+        qeq_settings: Mapping[str, Any] | None = None,
+        *,
+        mode: str = "constq",
+        phi_lower: float = -2.0,
+        phi_upper: float = 6.0,
+        split_z: float | None = None,
+        cn_cutoff: float = 3.5,
+        cn_metal: int = 8,
+        type_map: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        Calculator.__init__(self, **kwargs)
+        self.model = Path(model)
+        self.type_map = list(type_map) if type_map is not None else None
+        settings = {"params": "ec", **dict(qeq_settings or {})}
+        settings.update(
+            mode=mode,
+            phi_lower=float(phi_lower),
+            phi_upper=float(phi_upper),
+            split_z=None if split_z is None else float(split_z),
+            cn_cutoff=float(cn_cutoff),
+            cn_metal=int(cn_metal),
+        )
+        from lidendrite.qeq.settings import QEqSettings
+
+        QEqSettings(**{k: v for k, v in settings.items() if k != "warm_start"})  # validate early
+        self.qeq = QEqCalculator(**settings)
+        self.short = load_dp_calculator(self.model, self.type_map)
+        if self.type_map is not None:
+            self.short.type_dict = {t: i for i, t in enumerate(self.type_map)}
+
+    def _check_elements(self, atoms) -> None:
+        known = set(self.short.type_dict)
+        for s in atoms.get_chemical_symbols():
+            if s not in known:
+                raise InputError(
+                    f"{self.model}: element {s} is not in the model type_map {sorted(known)}"
+                )
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        Calculator.calculate(self, atoms, properties, system_changes)
+        self._check_elements(self.atoms)
+        work = self.atoms.copy()
+        work.calc = None
+        self.short.calculate(work, ["energy", "forces", "virial"], all_changes)
+        short = self.short.results
+        qeq = self.qeq
+        qeq.calculate(work, ["energy", "forces", "stress", "charges"], system_changes)
+        q = qeq.results
+        e_short = float(short["energy"])
+        energy = e_short + float(q["energy"])
+        volume = abs(work.get_volume())
+        v = np.asarray(short["virial"], dtype=float).reshape(3, 3)
+        s_short = -0.5 * (v + v.T) / volume
+        s_short_voigt = s_short.flat[[0, 4, 8, 5, 2, 1]]
+        self.results = {
+            "energy": energy,
+            "free_energy": energy,
+            "forces": np.asarray(short["forces"], dtype=float).reshape(-1, 3) + q["forces"],
+            "stress": s_short_voigt + np.asarray(q["stress"], dtype=float),
+            "charges": np.asarray(q["charges"], dtype=float),
+            "e_short": e_short,
+            "e_qeq": float(q["energy"]),
+            "chi_eq": q.get("chi_eq"),
+            "qeq_iterations": q.get("iterations"),
+        }
