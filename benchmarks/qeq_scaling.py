@@ -35,7 +35,9 @@ def lpsc_cell(a: float = 9.86):
     from pymatgen.io.ase import AseAtomsAdaptor
 
     s = Structure.from_spacegroup(
-        "F-43m", Lattice.cubic(a), ["Li", "P", "S", "S", "Cl"],
+        "F-43m",
+        Lattice.cubic(a),
+        ["Li", "P", "S", "S", "Cl"],
         [[0.3125, 0.3125, 0.0224], [0.5, 0.5, 0.5], [0.6196] * 3, [0.25] * 3, [0, 0, 0]],
     )
     atoms = AseAtomsAdaptor.get_atoms(s)
@@ -49,8 +51,16 @@ def lpsc_cell(a: float = 9.86):
     return atoms
 
 
-def sandwich(nx: int, ny: int, n_li: int = 8, n_lpsc: int = 2, gap: float = 2.0,
-             vacuum: float = 20.0, a_li: float = 3.44, rattle: float = 0.1):
+def sandwich(
+    nx: int,
+    ny: int,
+    n_li: int = 8,
+    n_lpsc: int = 2,
+    gap: float = 2.0,
+    vacuum: float = 20.0,
+    a_li: float = 3.44,
+    rattle: float = 0.1,
+):
     """Li | Li6PS5Cl | Li slab model with vacuum (a small 'realistic interface')."""
     from ase.build import bcc100
 
@@ -179,8 +189,11 @@ def write_table(path: Path, meta: dict, rows: list[dict]) -> None:
             f"{r['iterations']} | {r['neighbour_list_seconds']:.3f} | {r['mesh']} |"
         )
     if 1000 in by_n and 16000 in by_n:
-        lines += ["", f"t(16000)/t(1000) = {by_n[16000]['seconds'] / by_n[1000]['seconds']:.1f} "
-                  f"(goal < 20; paper {PAPER_V100[16000] / PAPER_V100[1000]:.1f})"]
+        lines += [
+            "",
+            f"t(16000)/t(1000) = {by_n[16000]['seconds'] / by_n[1000]['seconds']:.1f} "
+            f"(goal < 20; paper {PAPER_V100[16000] / PAPER_V100[1000]:.1f})",
+        ]
     if 4000 in by_n:
         lines += [f"t(4000) = {by_n[4000]['seconds']:.3f} s (CPU goal < 0.5 s)"]
     if meta.get("note"):
