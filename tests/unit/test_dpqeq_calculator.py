@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _dpqeq_toy import TYPE_MAP, li_ec_cell, train_tiny_dp
 
 from lidendrite.errors import InputError
-
-from _dpqeq_toy import TYPE_MAP, li_ec_cell, train_tiny_dp
 
 pytestmark = pytest.mark.slow
 
