@@ -13,6 +13,9 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/structures.smk"
+include: "rules/ec_validation.smk"
+include: "rules/lpsc_potential.smk"
+include: "rules/ec_potential.smk"
 
 
 rule all:

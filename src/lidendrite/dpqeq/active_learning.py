@@ -1,0 +1,276 @@
+"""Concurrent learning of DP_short driven by DP-QEq MD (ec paper 2.2.3).
+
+One iteration:
+
+1. train ``numb_models`` DP_short models (different seeds) on all short-range
+   data so far (deepmd-kit TF backend);
+2. explore: ASE NVT MD with :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`
+   on model 0 — ConstQ on the single interface, then ConstP on the double
+   interface, at the configured temperatures (paper: 200-400 K);
+3. model deviation ``eps_f = max_i std_models(F_i)`` of the DP_short models on
+   every explored frame (:func:`lidendrite.training.deepmd_run.model_devi`);
+4. frames with ``lo <= eps_f < hi`` (paper: [0.1, 0.2] eV/Angstrom) are
+   labelled by the active labeller, turned into short-range labels and added.
+
+The loop is converged when every explored frame has ``eps_f < lo``; it stops
+then or after ``n_iterations``. The record (one entry per iteration) is what
+the history plot draws. Units: eV, Angstrom, K, fs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+
+from lidendrite.errors import InputError
+
+__all__ = ["train_models", "explore", "classify", "run_active_learning"]
+
+
+def train_models(
+    systems: Sequence[str | Path],
+    workdir: str | Path,
+    *,
+    type_map: Sequence[str],
+    model_cfg: Mapping[str, Any],
+    n_models: int,
+    numb_steps: int | None = None,
+    seed0: int = 1,
+    threads: int | None = None,
+    name: str = "model",
+) -> list[Path]:
+    """Train and freeze ``n_models`` Deep Potentials (seeds ``seed0 + k``); return the ``.pb`` files."""
+    from lidendrite.training import deepmd_run
+    from lidendrite.training.deepmd_input import build_deepmd_input
+
+    workdir = Path(workdir)
+    cfg = dict(model_cfg)
+    if numb_steps is not None:
+        cfg["numb_steps"] = int(numb_steps)
+    out = []
+    for k in range(int(n_models)):
+        jdata = build_deepmd_input(
+            type_map=type_map,
+            training_systems=[str(Path(s).resolve()) for s in systems],
+            seed=seed0 + k,
+            **cfg,
+        )
+        tdir = workdir / f"{name}{k}"
+        deepmd_run.train(jdata, tdir, threads=threads, progress=False, poll_s=1.0)
+        out.append(deepmd_run.freeze(tdir, workdir / f"{name}{k}.pb", threads=threads))
+    return out
+
+
+def explore(
+    model: str | Path,
+    atoms: Atoms,
+    *,
+    mode: str,
+    temperature_K: float,
+    n_steps: int,
+    timestep_fs: float,
+    sample_every: int,
+    dpqeq: Mapping[str, Any],
+    seed: int = 0,
+) -> list[Atoms]:
+    """NVT MD (Langevin, ASE) with DP-QEq; return the frames every ``sample_every`` steps.
+
+    ``dpqeq`` is the config block ``ec.dpqeq``: ``qeq`` (QEq settings),
+    ``phi_lower``, ``phi_upper``, ``cn_cutoff``, ``cn_metal`` (used when
+    ``mode == "constp"``; the split plane is the middle of the cell).
+    Frames carry the DP-QEq charges as ``charges``.
+    """
+    from ase import units
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    from lidendrite.dpqeq.calculator import DPQEqCalculator
+
+    if n_steps <= 0 or not 0 < sample_every <= n_steps:
+        raise InputError(f"exploration: need 0 < sample_every <= n_steps, got {sample_every}, {n_steps}")
+    calc = DPQEqCalculator(
+        model,
+        dpqeq.get("qeq", {}),
+        mode=mode,
+        phi_lower=dpqeq["phi_lower"],
+        phi_upper=dpqeq["phi_upper"],
+        cn_cutoff=dpqeq["cn_cutoff"],
+        cn_metal=dpqeq["cn_metal"],
+    )
+    a = Atoms(atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True)
+    a.calc = calc
+    rng = np.random.default_rng(seed)
+    MaxwellBoltzmannDistribution(a, temperature_K=temperature_K, rng=rng)
+    Stationary(a)
+    dyn = Langevin(
+        a, timestep_fs * units.fs, temperature_K=temperature_K, friction=0.01 / units.fs, rng=rng
+    )
+    frames: list[Atoms] = []
+
+    def sample() -> None:
+        f = Atoms(a.get_chemical_symbols(), positions=a.positions, cell=a.cell, pbc=True)
+        f.arrays["charges"] = np.asarray(calc.results["charges"]).copy()
+        frames.append(f)
+
+    dyn.attach(sample, interval=sample_every)
+    dyn.run(n_steps)
+    return frames[1:]
+
+
+def classify(devi: np.ndarray, lo: float, hi: float) -> dict[str, np.ndarray]:
+    """Split frames by model deviation (eV/Angstrom): accurate < lo <= candidate < hi <= failed."""
+    devi = np.asarray(devi, dtype=float)
+    if not np.isfinite(devi).all():
+        raise InputError(f"model deviation: NaN or inf at frame {int(np.argmax(~np.isfinite(devi)))}")
+    if not 0 < lo < hi:
+        raise InputError(f"trust_f: need 0 < lo < hi, got [{lo}, {hi}]")
+    return {
+        "accurate": np.flatnonzero(devi < lo),
+        "candidate": np.flatnonzero((devi >= lo) & (devi < hi)),
+        "failed": np.flatnonzero(devi >= hi),
+    }
+
+
+def run_active_learning(
+    *,
+    init_short_systems: Sequence[str | Path],
+    structures: Mapping[str, Atoms],
+    labeller: Any,
+    workdir: str | Path,
+    type_map: Sequence[str],
+    training: Mapping[str, Any],
+    al_cfg: Mapping[str, Any],
+    dpqeq: Mapping[str, Any],
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Run the loop; return the record (also written to ``workdir/record.json`` after each iteration).
+
+    Parameters
+    ----------
+    init_short_systems
+        dpdata systems of the initial short-range data.
+    structures
+        Starting structures named as in ``al_cfg['explorations'][*]['structure']``.
+    training
+        Config ``ec.training`` (``model``, ``numb_models``, ``trust_f``).
+    al_cfg
+        Config ``ec.active_learning``: ``n_iterations``, ``max_label_per_iteration``,
+        ``explorations`` (list of ``{structure, mode, temps, n_steps,
+        timestep_fs, sample_every}``).
+    dpqeq
+        Config ``ec.dpqeq``.
+
+    Returns
+    -------
+    dict
+        ``iterations`` (per iteration: explored, accurate, candidate, failed,
+        labelled counts and deviation stats), ``converged``, ``short_systems``
+        (all short-range data folders), ``full_frames`` (labelled frames added).
+    """
+    from lidendrite.dpqeq.short_range import write_short_range
+    from lidendrite.training.deepmd_run import model_devi
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    lo, hi = (float(x) for x in training["trust_f"])
+    systems = [Path(s) for s in init_short_systems]
+    record: dict[str, Any] = {"trust_f": [lo, hi], "iterations": [], "converged": False}
+    added: list[Atoms] = []
+    for it in range(int(al_cfg["n_iterations"])):
+        t0 = time.monotonic()
+        idir = workdir / f"iter.{it:03d}"
+        models = train_models(
+            systems,
+            idir / "train",
+            type_map=type_map,
+            model_cfg=training["model"],
+            n_models=int(training["numb_models"]),
+            seed0=1 + 10 * it,
+            threads=threads,
+        )
+        entry: dict[str, Any] = {"iteration": it, "n_train_systems": len(systems), "explorations": []}
+        candidates: list[Atoms] = []
+        all_devi = []
+        for j, ex in enumerate(al_cfg["explorations"]):
+            name = ex["structure"]
+            if name not in structures:
+                raise InputError(f"ec.active_learning.explorations[{j}].structure: unknown {name!r}")
+            for temp in ex["temps"]:
+                frames = explore(
+                    models[0],
+                    structures[name],
+                    mode=ex["mode"],
+                    temperature_K=float(temp),
+                    n_steps=int(ex["n_steps"]),
+                    timestep_fs=float(ex["timestep_fs"]),
+                    sample_every=int(ex["sample_every"]),
+                    dpqeq=dpqeq,
+                    seed=1000 * it + 10 * j + int(temp),
+                )
+                devi = model_devi(models, frames)
+                groups = classify(devi, lo, hi)
+                all_devi.append(devi)
+                candidates += [frames[i] for i in groups["candidate"]]
+                entry["explorations"].append(
+                    {
+                        "structure": name,
+                        "mode": ex["mode"],
+                        "temperature_K": float(temp),
+                        "n_frames": len(frames),
+                        "max_devi_f": devi.tolist(),
+                        **{k: int(v.size) for k, v in groups.items()},
+                    }
+                )
+        devi_all = np.concatenate(all_devi)
+        groups = classify(devi_all, lo, hi)
+        entry.update({k: int(v.size) for k, v in groups.items()})
+        entry["n_explored"] = int(devi_all.size)
+        entry["devi_f_max"] = float(devi_all.max())
+        entry["devi_f_mean"] = float(devi_all.mean())
+        if groups["accurate"].size == devi_all.size:
+            entry["n_labelled"] = 0
+            entry["seconds"] = time.monotonic() - t0
+            record["iterations"].append(entry)
+            record["converged"] = True
+            _write(record, workdir)
+            break
+        rng = np.random.default_rng(it)
+        n_max = int(al_cfg["max_label_per_iteration"])
+        pick = rng.permutation(len(candidates))[:n_max]
+        chosen = [candidates[i] for i in sorted(pick)]
+        entry["n_labelled"] = len(chosen)
+        if chosen:
+            labelled = labeller.label(chosen)
+            for f in labelled:
+                f.info["source"] = f"iter.{it:03d}"
+            added += labelled
+            _, new = write_short_range(
+                labelled,
+                idir / "short",
+                type_map,
+                labeller=labeller.name,
+                level_of_theory=labeller.level_of_theory,
+                qeq_settings=dpqeq.get("qeq", {}),
+            )
+            systems += new
+        entry["seconds"] = time.monotonic() - t0
+        record["iterations"].append(entry)
+        _write(record, workdir)
+    record["short_systems"] = [str(s) for s in systems]
+    record["n_labelled_total"] = len(added)
+    _write(record, workdir)
+    record["added_frames"] = added
+    return record
+
+
+def _write(record: dict[str, Any], workdir: Path) -> None:
+    rec = {k: v for k, v in record.items() if k != "added_frames"}
+    tmp = workdir / "record.json.tmp"
+    tmp.write_text(json.dumps(rec, indent=2, default=str) + "\n")
+    tmp.replace(workdir / "record.json")
