@@ -150,13 +150,17 @@ class Cp2kSettings:
 
 @dataclass
 class Cp2kResult:
-    """Parsed CP2K single point: energy eV, forces ``[n, 3]`` eV/A, virial ``[3, 3]`` eV."""
+    """Parsed CP2K single point: energy eV, forces ``[n, 3]`` eV/A, virial ``[3, 3]`` eV.
+
+    ``seconds`` is CP2K's own total time (timing report), None if absent.
+    """
 
     energy: float
     forces: np.ndarray
     virial: np.ndarray | None
     version: str
     scf_steps: int | None
+    seconds: float | None = None
 
 
 # --------------------------------------------------------------------------- input
@@ -415,7 +419,9 @@ def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> C
         stress_gpa = np.array([[float(x) for x in line.split()[2:5]] for line in block])
         virial = stress_gpa  # scaled by the volume in Cp2kCalculator (needs the cell)
     scf = re.findall(r"SCF run converged in\s+(\d+) steps", text)
-    return Cp2kResult(energy, forces, virial, version, int(scf[-1]) if scf else None)
+    timing = re.findall(r"^ CP2K\s+1\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)\s*$", text, re.M)
+    seconds = float(timing[-1]) if timing else None
+    return Cp2kResult(energy, forces, virial, version, int(scf[-1]) if scf else None, seconds)
 
 
 def run_cp2k(
@@ -549,6 +555,9 @@ class Cp2kLabeller(Labeller):
             _check_frame(atoms, i)
             res = run_cp2k(atoms, self.cp2k, root / f"frame_{i:05d}")
             self._version = res.version
+            atoms = atoms.copy()
+            atoms.info["cp2k_seconds"] = res.seconds
+            atoms.info["cp2k_scf_steps"] = res.scf_steps
             labelled.append(
                 attach_labels(
                     atoms, res.energy, res.forces, res.virial, self.name, self.level_of_theory
@@ -600,4 +609,7 @@ def check_cp2k(workdir: str | Path | None = None, threads: int = 1, timeout: flo
             f"CP2K single point failed ({exc}): reinstall with {CP2K_INSTALL}"
         ) from exc
     wall = time.perf_counter() - t0
-    return f"{res.version} ({exe}): Li2 single point E = {res.energy:.4f} eV in {wall:.1f} s"
+    return (
+        f"{res.version} ({exe}): 2-atom Li cell, {settings.cutoff:g} Ry check grid, "
+        f"E = {res.energy:.4f} eV in {wall:.1f} s"
+    )
