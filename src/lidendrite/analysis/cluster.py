@@ -1,0 +1,125 @@
+"""Metallic Li cluster away from the electrodes (lpsc Results, Fig. 3).
+
+A cluster is a connected set of Li (edges: Li-Li closer than ``li_li_cutoff``,
+Angstrom) whose QEq charges are metal-like (below ``q_metal``, e) and which
+is not connected to an electrode: components holding an anode Li of layer >=
+``anchor_layer`` (a layer that stays in the metal) or a counter-electrode
+(``source``) Li are the electrodes themselves.  The paper's cluster lies
+~1 nm above the Li/SEI boundary, inside the SEI, made of Li that came from
+the electrolyte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from lidendrite.analysis.geometry import height_axis, pair_distances, unwrapped_positions
+
+__all__ = ["ClusterResult", "find_cluster"]
+
+
+@dataclass
+class ClusterResult:
+    """The largest free metallic Li cluster of a frame (``size`` 0 when none)."""
+
+    step: int
+    size: int
+    atoms: list[int] = field(default_factory=list)
+    centroid_height: float | None = None
+    distance_from_boundary: float | None = None
+    min_distance_to_anode: float | None = None
+    location: str = "none"
+    origin: dict[str, int] = field(default_factory=dict)
+    mean_charge: float | None = None
+    n_metal_like_li: int = 0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+def _components(adj: np.ndarray) -> list[np.ndarray]:
+    n = adj.shape[0]
+    seen = np.zeros(n, bool)
+    comps = []
+    for s in range(n):
+        if seen[s]:
+            continue
+        stack, comp = [s], []
+        seen[s] = True
+        while stack:
+            k = stack.pop()
+            comp.append(k)
+            for j in np.flatnonzero(adj[k] & ~seen):
+                seen[j] = True
+                stack.append(j)
+        comps.append(np.array(sorted(comp)))
+    return comps
+
+
+def find_cluster(
+    atoms,
+    charges: np.ndarray,
+    *,
+    h_boundary: float,
+    h_sei_top: float,
+    li_li_cutoff: float = 3.2,
+    q_metal: float = 0.4,
+    min_size: int = 4,
+    anchor_layer: int = 2,
+) -> ClusterResult:
+    """Find the largest metal-like Li cluster not connected to an electrode.
+
+    Parameters
+    ----------
+    atoms
+        Frame with ``region``, ``layer`` and ``start_positions`` arrays.
+    charges
+        ``[n]`` QEq charges (e).
+    h_boundary, h_sei_top
+        Li/SEI boundary and SEI top (Angstrom, from :func:`~lidendrite.analysis.regions.analyse_regions`).
+    li_li_cutoff, q_metal, min_size, anchor_layer
+        See the module docstring.
+    """
+    pos = unwrapped_positions(atoms)
+    sign, offset = height_axis(atoms)
+    h = sign * pos[:, 2] - offset
+    sym = np.asarray(atoms.get_chemical_symbols())
+    region = np.asarray(atoms.arrays["region"]).astype(str)
+    layer = np.asarray(atoms.arrays["layer"]).astype(int)
+    li_metal = np.flatnonzero((sym == "Li") & (np.asarray(charges) < q_metal))
+    step = int(atoms.info.get("step", 0))
+    if li_metal.size == 0:
+        return ClusterResult(step=step, size=0)
+    adj = pair_distances(atoms, pos, li_metal, li_metal) < li_li_cutoff
+    np.fill_diagonal(adj, False)
+    anchored = ((region == "anode") & (layer >= anchor_layer)) | (region == "source")
+    free = [li_metal[c] for c in _components(adj) if not anchored[li_metal[c]].any()]
+    free = [c for c in free if c.size >= min_size]
+    if not free:
+        return ClusterResult(step=step, size=0, n_metal_like_li=int(li_metal.size))
+    best = max(free, key=len)
+    hc = float(h[best].mean())
+    anode_li = np.flatnonzero((sym == "Li") & (h < h_boundary) & (region != "source"))
+    dmin = float(pair_distances(atoms, pos, best, anode_li).min()) if anode_li.size else None
+    if hc < h_boundary:
+        where = "anode"
+    elif hc <= h_sei_top:
+        where = "sei"
+    else:
+        where = "electrolyte"
+    origin = {r: int((region[best] == r).sum()) for r in ("anode", "electrolyte", "source")}
+    return ClusterResult(
+        step=step,
+        size=int(best.size),
+        atoms=[int(i) for i in best],
+        centroid_height=hc,
+        distance_from_boundary=hc - h_boundary,
+        min_distance_to_anode=dmin,
+        location=where,
+        origin=origin,
+        mean_charge=float(np.asarray(charges)[best].mean()),
+        n_metal_like_li=int(li_metal.size),
+    )

@@ -1,0 +1,134 @@
+"""Stage-level functions of the lpsc analysis rules (one call per rule script).
+
+Each returns the dict written as the rule's JSON; arrays go to the files the
+rule declares.  Distances in Angstrom, times in ps, charges in e.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lidendrite.analysis.charges import li_charge_summary, qeq_charges
+from lidendrite.analysis.cluster import find_cluster
+from lidendrite.analysis.frames import frame_steps, pick_frames, read_frames
+from lidendrite.analysis.regions import analyse_regions
+from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
+from lidendrite.errors import InputError
+
+__all__ = ["sampling_summary", "charges_at_times", "regions_over_time", "cluster_and_rdf", "REGION_KEYS"]
+
+REGION_KEYS = ("li_li_cutoff", "bond_cutoff", "n_metal_neighbours", "crystal_displacement", "ps_bond", "bin_width")
+
+
+def sampling_summary(result, timestep_fs: float, natoms: int) -> dict[str, Any]:
+    """Headline numbers of a moving-restraint run: CV and s0 start/end, throughput (ns/day), PLUMED share."""
+    steps_run = result.final_step - (result.resumed_from_step or 0)
+    ns = steps_run * timestep_fs * 1e-6
+    return {
+        "n_atoms": natoms,
+        "n_steps": result.n_steps,
+        "final_step": result.final_step,
+        "finished": result.finished,
+        "resumed_from_step": result.resumed_from_step,
+        "cv_start": round(result.cv_first, 4),
+        "cv_end": round(result.cv_last, 4),
+        "s0_start": round(result.s0_start, 4),
+        "s0_end": round(result.s0_end, 4),
+        "wall_time_s": round(result.wall_time_s, 2),
+        "throughput_ns_per_day": round(ns / result.wall_time_s * 86400, 4) if result.wall_time_s else None,
+        "plumed_share": round(result.plumed_time_s / result.wall_time_s, 4) if result.wall_time_s else None,
+        "lammps_version": result.lammps_version,
+        "plumed_version": result.plumed_version,
+    }
+
+
+def charges_at_times(traj, start, *, n_steps: int, timestep_fs: float, fractions, out_extxyz, **qeq) -> dict:
+    """QEq charges (ConstQ, total 0) on the frames nearest to ``fractions`` of the run; write them as extxyz."""
+    from ase.io import write
+
+    steps = frame_steps(traj)
+    picks = pick_frames(steps, n_steps, list(fractions))
+    frames, rows = [], []
+    for k in picks:
+        atoms = read_frames(traj, start, index=k)
+        q = qeq_charges(atoms, **qeq)
+        if not np.all(np.isfinite(q)):
+            raise InputError(f"{traj}: QEq charges are not finite at step {atoms.info['step']}")
+        atoms.info["time_ps"] = atoms.info["step"] * timestep_fs * 1e-3
+        frames.append(atoms)
+        rows.append({"step": atoms.info["step"], "time_ps": round(atoms.info["time_ps"], 4), **li_charge_summary(atoms)})
+    tmp = Path(str(out_extxyz) + ".tmp.extxyz")
+    write(tmp, frames, format="extxyz")
+    os.replace(tmp, out_extxyz)
+    return {"frames": rows}
+
+
+def regions_over_time(traj, start, *, timestep_fs: float, **params) -> dict:
+    """SEI thickness, boundary and products for every frame of ``traj``."""
+    rows = []
+    for atoms in read_frames(traj, start):
+        res, _, _ = analyse_regions(atoms, **params)
+        rows.append({"time_ps": round(res.step * timestep_fs * 1e-3, 4), **res.as_dict()})
+    return {"frames": rows, "sei_thickness_final_angstrom": rows[-1]["sei_thickness"],
+            "sei_thickness_initial_angstrom": rows[0]["sei_thickness"]}
+
+
+def cluster_and_rdf(charge_frames, *, region_params: dict, li_li_cutoff: float, q_metal: float, min_size: int,
+                    anchor_layer: int, r_max: float, dr: float) -> tuple[dict, dict[str, np.ndarray]]:
+    """Cluster search on the QEq frames and the Li-Li RDF of cluster vs anode interior.
+
+    Returns the JSON dict and the RDF arrays (``r``, ``g_cluster``, ``g_anode``).
+    """
+    per_frame, best = [], None
+    for atoms in charge_frames:
+        reg, _, h = analyse_regions(atoms, **region_params)
+        cl = find_cluster(atoms, atoms.arrays["charges"], h_boundary=reg.h_boundary, h_sei_top=reg.h_sei_top,
+                          li_li_cutoff=li_li_cutoff, q_metal=q_metal, min_size=min_size, anchor_layer=anchor_layer)
+        d = cl.as_dict()
+        d.update(time_ps=round(float(atoms.info.get("time_ps", 0.0)), 4), h_boundary=round(reg.h_boundary, 4),
+                 h_sei_top=round(reg.h_sei_top, 4))
+        per_frame.append(d)
+        if cl.size and best is None:
+            best = (atoms, cl)
+    last = charge_frames[-1]
+    sym = np.asarray(last.get_chemical_symbols())
+    region = np.asarray(last.arrays["region"]).astype(str)
+    layer = np.asarray(last.arrays["layer"]).astype(int)
+    n_layers = int(layer[region == "anode"].max())
+    interior = np.flatnonzero((sym == "Li") & (region == "anode") & (layer >= 3) & (layer <= max(3, n_layers - 2)))
+    area = np.linalg.norm(np.cross(last.cell[0], last.cell[1]))
+    z = last.arrays["start_positions"][region == "anode", 2]
+    rho = (region == "anode").sum() / (area * (z.max() - z.min() + 1.7))
+    r, g_anode = li_li_rdf([last], [interior], rho=rho, r_max=r_max, dr=dr)
+    out: dict[str, Any] = {
+        "frames": per_frame,
+        "anode_nn_peak_angstrom": round(first_peak(r, g_anode), 3),
+        "anode_mean_nn_angstrom": round(mean_nearest_neighbour(last, interior), 3),
+        "rdf_reference_density_per_A3": round(float(rho), 5),
+    }
+    arrays = {"r": r, "g_anode": g_anode, "g_cluster": np.full_like(r, np.nan)}
+    if best is None:
+        out.update(cluster_found=False, cluster_size=0, cluster_distance_from_boundary_angstrom=None,
+                   cluster_nn_peak_angstrom=None, cluster_mean_nn_angstrom=None, cluster_origin={},
+                   cluster_location="none", cluster_time_ps=None,
+                   seen="no free metal-like Li cluster (QEq charge below q_metal, not connected to an electrode) "
+                        "in any analysed frame")
+    else:
+        atoms, cl = best
+        _, g_cl = li_li_rdf([atoms], [np.array(cl.atoms)], rho=rho, r_max=r_max, dr=dr)
+        arrays["g_cluster"] = g_cl
+        out.update(cluster_found=True, cluster_size=cl.size, cluster_time_ps=round(float(atoms.info.get("time_ps", 0)), 4),
+                   cluster_step=cl.step,
+                   cluster_distance_from_boundary_angstrom=round(cl.distance_from_boundary, 3),
+                   cluster_min_distance_to_anode_angstrom=cl.min_distance_to_anode and round(cl.min_distance_to_anode, 3),
+                   cluster_location=cl.location, cluster_origin=cl.origin, cluster_atoms=cl.atoms,
+                   cluster_mean_charge_e=round(cl.mean_charge, 4),
+                   cluster_nn_peak_angstrom=round(first_peak(r, g_cl), 3),
+                   cluster_mean_nn_angstrom=round(mean_nearest_neighbour(atoms, np.array(cl.atoms)), 3),
+                   seen=f"a {cl.size}-atom metal-like Li cluster at {cl.distance_from_boundary:.1f} A from the Li/SEI "
+                        f"boundary ({cl.location}), atoms from {cl.origin}")
+    return out, arrays

@@ -1,0 +1,129 @@
+"""PBE band gap and density of states with CP2K (lpsc Results, Fig. 4d).
+
+The input is the labelling single point of :mod:`lidendrite.labeling.cp2k`
+(same basis, pseudopotentials, cutoffs, smearing, k-points) turned into an
+``ENERGY`` run that prints the DOS histogram (``DFT/PRINT/DOS``, bin
+``dos_delta_ev``).  The gap is the width of the empty window of the DOS
+around the Fermi level: 0 for a metal (states at E_F), otherwise (lowest
+state above E_F) - (highest state below E_F), resolved to one bin.  Paper:
+Li6PS5Cl 2.15 eV; the amorphous SEI slab 0 eV (VASP, PBE).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lidendrite.errors import InputError
+from lidendrite.labeling.cp2k import Cp2kFailed, Cp2kSettings, find_cp2k, kpoint_grid, write_cp2k_input
+
+__all__ = ["BandGapResult", "band_gap_settings", "band_gap_input", "read_dos", "gap_from_dos", "run_band_gap"]
+
+HARTREE_EV = 27.211386245988
+
+
+@dataclass
+class BandGapResult:
+    """Band gap (eV), Fermi level (eV), k-point grid and DOS file of one CP2K run."""
+
+    band_gap_ev: float
+    fermi_ev: float
+    kpoints: list[int]
+    n_atoms: int
+    dos_file: str
+    output: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def band_gap_input(atoms, settings: Cp2kSettings, project: str, dos_delta_ev: float = 0.01) -> str:
+    """CP2K input: the labelling single point as an ENERGY run printing the DOS."""
+    text = write_cp2k_input(atoms, settings, project)
+    text = text.replace("RUN_TYPE ENERGY_FORCE", "RUN_TYPE ENERGY")
+    text = text.replace("  STRESS_TENSOR ANALYTICAL\n", "")
+    text = re.sub(r"  &PRINT\n    &FORCES ON\n    &END FORCES\n    &STRESS_TENSOR ON\n    &END STRESS_TENSOR\n  &END PRINT\n", "", text)
+    dos = (
+        "    &PRINT\n      &DOS\n        NDIGITS 8\n"
+        f"        DELTA_E {dos_delta_ev / HARTREE_EV:.8f}\n"
+        "      &END DOS\n    &END PRINT\n"
+    )
+    return text.replace("  &END DFT\n", dos + "  &END DFT\n", 1)
+
+
+def read_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
+    """Read a CP2K ``.dos`` file: energies (eV), DOS (states per bin, spin summed), E_Fermi (eV)."""
+    text = Path(path).read_text()
+    m = re.search(r"E_Fermi(?:\[a\.u\.\])?\s*=\s*([-+0-9.Ee]+)", text)
+    if not m:
+        raise InputError(f"{path}: no E_Fermi in the DOS header")
+    rows = np.array([[float(x) for x in ln.split()] for ln in text.splitlines()
+                     if ln.strip() and not ln.lstrip().startswith("#")])
+    if rows.size == 0:
+        raise InputError(f"{path}: DOS file has no data")
+    header = [ln for ln in text.splitlines() if ln.lstrip().startswith("#")]
+    beta = any("Beta" in ln for ln in header)
+    dens = rows[:, 1] + (rows[:, 3] if beta and rows.shape[1] >= 5 else 0.0)
+    return rows[:, 0] * HARTREE_EV, dens, float(m.group(1)) * HARTREE_EV
+
+
+def gap_from_dos(energy: np.ndarray, dos: np.ndarray, fermi: float, tol: float = 1e-8) -> float:
+    """Empty window (eV) of ``dos`` around ``fermi``; 0 when a bin within half a bin of E_F is occupied."""
+    de = float(np.median(np.diff(energy))) if energy.size > 1 else 0.0
+    filled = dos > tol
+    if np.any(filled & (np.abs(energy - fermi) <= de / 2 + 1e-12)):
+        return 0.0
+    below = energy[filled & (energy < fermi)]
+    above = energy[filled & (energy > fermi)]
+    if below.size == 0 or above.size == 0:
+        raise InputError("DOS has no states on one side of the Fermi level (too few empty bands)")
+    return float(max(above.min() - below.max() - de, 0.0))
+
+
+def run_band_gap(atoms, settings: Cp2kSettings, workdir: str | os.PathLike, *, project: str = "gap",
+                 dos_delta_ev: float = 0.01) -> BandGapResult:
+    """Run CP2K on ``atoms`` in ``workdir`` and return its band gap and DOS file.
+
+    Raises
+    ------
+    Cp2kFailed
+        CP2K exited without a DOS file, or timed out.
+    """
+    wd = Path(workdir)
+    wd.mkdir(parents=True, exist_ok=True)
+    text = band_gap_input(atoms, settings, project, dos_delta_ev)
+    inp, out = wd / f"{project}.inp", wd / f"{project}.out"
+    inp.write_text(text)
+    env = dict(os.environ, OMP_NUM_THREADS=str(int(settings.threads)))
+    try:
+        proc = subprocess.run([find_cp2k(settings.executable), "-i", inp.name, "-o", out.name], cwd=wd,
+                              env=env, capture_output=True, text=True, timeout=settings.timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise Cp2kFailed(f"CP2K exceeded timeout {settings.timeout} s in {wd}") from exc
+    dos_files = sorted(wd.glob(f"{project}*.dos"))
+    if not dos_files:
+        tail = (out.read_text(errors="replace") if out.is_file() else proc.stderr).strip().splitlines()[-1:] or [""]
+        raise Cp2kFailed(f"CP2K wrote no DOS in {wd} (exit {proc.returncode}): {tail[0]}")
+    energy, dos, fermi = read_dos(dos_files[-1])
+    return BandGapResult(
+        band_gap_ev=round(gap_from_dos(energy, dos, fermi), 4),
+        fermi_ev=round(fermi, 4),
+        kpoints=kpoint_grid(atoms, settings),
+        n_atoms=len(atoms),
+        dos_file=str(dos_files[-1]),
+        output=str(out),
+    )
+
+
+def band_gap_settings(cp2k: dict, dft: dict, system: str) -> Cp2kSettings:
+    """Cp2kSettings from config ``labeling.cp2k`` overridden by ``lpsc.dft`` (k-points of ``system``: bulk/sei)."""
+    s = {k: v for k, v in cp2k.items() if k in Cp2kSettings.__dataclass_fields__}
+    s.update(basis_set=dft["basis_set"], cutoff=dft["cutoff"], rel_cutoff=dft["rel_cutoff"],
+             smearing_temperature=dft["smearing_temperature"], kspacing=None,
+             kpoints=list(dft[f"kpoints_{system}"]), timeout=dft["timeout_s"])
+    return Cp2kSettings(**s)
