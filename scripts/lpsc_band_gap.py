@@ -1,0 +1,26 @@
+"""Rule band_gap: CP2K PBE band gap and DOS of bulk Li6PS5Cl or of the SEI slab."""
+
+import json
+import shutil
+import sys
+
+from lidendrite.dft.band_gap import band_gap_settings, run_band_gap
+from lidendrite.structures.extxyz import read_structure
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    system = smk.wildcards.system
+    settings = band_gap_settings(smk.config["labeling"]["cp2k"], smk.params.dft, system)
+    atoms = read_structure(smk.input.structure)
+    res = run_band_gap(atoms, settings, smk.params.workdir, dos_delta_ev=smk.params.dft["dos_delta_ev"])
+    shutil.copyfile(res.dos_file, smk.output.dos)
+    out = {"scale": smk.config["scale"], "system": system, "labeller": "cp2k",
+           "level_of_theory": f"DFT PBE (CP2K, {settings.basis_set}, {settings.cutoff} Ry, k {res.kpoints})",
+           "comparable_to_paper": smk.params.comparable, **res.as_dict()}
+    with open(smk.output.summary, "w") as fh:
+        json.dump(out, fh, indent=2)
+    print(json.dumps(out))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)

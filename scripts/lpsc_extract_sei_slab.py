@@ -1,0 +1,25 @@
+"""Rule extract_sei_slab: ~1 nm SEI slab around the cluster, periodic without vacuum, relaxed with the DP model."""
+
+import json
+import sys
+
+from lidendrite.analysis.charges import read_charge_frames
+from lidendrite.analysis.sei_slab import extract_sei_slab
+from lidendrite.structures.extxyz import write_structure
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    p = smk.params
+    with open(smk.input.cluster) as fh:
+        cluster = json.load(fh)
+    slab, summary = extract_sei_slab(read_charge_frames(smk.input.frames), cluster, width=p.width,
+                                     min_distance=p.min_distance, model=smk.input.model, fmax=p.fmax, steps=p.steps)
+    write_structure(slab, smk.output.structure)
+    summary = {"scale": smk.config["scale"], "level_of_theory": p.level_of_theory, **summary}
+    with open(smk.output.summary, "w") as fh:
+        json.dump(summary, fh, indent=2)
+    print(json.dumps(summary))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)
