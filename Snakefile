@@ -16,6 +16,8 @@ include: "rules/structures.smk"
 include: "rules/ec_validation.smk"
 include: "rules/lpsc_potential.smk"
 include: "rules/ec_potential.smk"
+include: "rules/lpsc_sampling.smk"
+include: "rules/lpsc_analysis.smk"
 
 
 rule all:
