@@ -60,7 +60,7 @@ def _check_lammps_deepmd(_: Path) -> str:
 
 
 def _check_plumed(workdir: Path) -> str:
-    from lidendrite.sampling.lammps_env import check_plumed_coupling
+    from lidendrite.sampling.plumed_bridge import check_plumed_coupling
 
     return check_plumed_coupling(workdir)
 
@@ -86,9 +86,14 @@ def _check_cp2k(workdir: Path) -> str:
 
 
 def _check_packmol(workdir: Path) -> str:
-    from lidendrite.structures.packing import check_packmol
+    from lidendrite.structures.molecules import ethylene_carbonate
+    from lidendrite.structures.packing import Species, pack, packmol_version
 
-    return check_packmol(workdir)
+    box = (0.0, 0.0, 0.0, 12.0, 12.0, 12.0)
+    atoms = pack([Species("EC", ethylene_carbonate(), 4, box)], box[3:], workdir=workdir / "packmol")
+    if len(atoms) != 40:
+        raise RuntimeError(f"packmol placed {len(atoms)} atoms, expected 40")
+    return f"packmol {packmol_version()} (4 EC packed in a periodic 12 A box)"
 
 
 def _check_teacher(_: Path) -> str:
