@@ -1,0 +1,84 @@
+"""lpsc analysis: unwrapping, regions, cluster detection, RDF peak, DOS gap (synthetic structures)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+from ase.build import bulk
+
+from lidendrite.analysis.cluster import find_cluster
+from lidendrite.analysis.geometry import unwrapped_positions
+from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
+from lidendrite.dft.band_gap import gap_from_dos
+
+A_LI = 3.44  # BCC Li lattice constant used by the synthetic anodes (Angstrom)
+
+
+def _sandwich(cluster: bool):
+    """BCC Li anode (6 layers, 3x3) below a sparse 'electrolyte' of S with a 4-Li BCC fragment 10 A above."""
+    anode = bulk("Li", "bcc", a=A_LI, cubic=True).repeat((3, 3, 3))
+    n_an = len(anode)
+    top = anode.positions[:, 2].max()
+    sym, pos = [], []
+    for x in np.arange(1.0, 10.0, 4.0):
+        for y in np.arange(1.0, 10.0, 4.0):
+            sym.append("S"), pos.append([x, y, top + 16.0])
+    if cluster:
+        frag = np.array([[0, 0, 0], [A_LI / 2] * 3, [A_LI, 0, 0], [A_LI / 2, A_LI / 2, -A_LI / 2]]) + [4.0, 4.0, top + 10.0]
+        sym += ["Li"] * 4
+        pos += list(frag)
+    atoms = anode + Atoms(sym, positions=pos)
+    atoms.set_cell([3 * A_LI, 3 * A_LI, top + 30.0])
+    atoms.pbc = True
+    region = np.array(["anode"] * n_an + ["electrolyte"] * (len(atoms) - n_an), dtype="<U11")
+    z = anode.positions[:, 2]
+    layer = np.full(len(atoms), -1)
+    layer[:n_an] = np.round((top - z) / (A_LI / 2)).astype(int) + 1
+    atoms.new_array("region", region)
+    atoms.new_array("layer", layer)
+    atoms.new_array("start_positions", atoms.positions.copy())
+    return atoms
+
+
+def test_unwrap_keeps_atoms_that_cross_z0_at_the_bottom():
+    atoms = _sandwich(False)
+    i = int(np.argmin(atoms.positions[:, 2]))
+    atoms.positions[i, 2] -= 0.3
+    atoms.wrap()  # LAMMPS puts it at the top of the cell
+    assert atoms.positions[i, 2] > atoms.cell[2, 2] - 1
+    np.testing.assert_allclose(unwrapped_positions(atoms)[i, 2], atoms.arrays["start_positions"][i, 2] - 0.3, atol=1e-9)
+
+
+def test_cluster_found_above_anode_with_distance_and_origin():
+    atoms = _sandwich(True)
+    sym = np.asarray(atoms.get_chemical_symbols())
+    q = np.where(sym == "Li", 0.05, -1.0)  # metal-like Li everywhere, anions negative
+    res = find_cluster(atoms, q, h_boundary=0.0, h_sei_top=15.0, min_size=4)
+    assert res.size == 4
+    # fragment atoms at heights 10, 11.72, 10, 8.28 above the anode top: centroid 10.0 A
+    assert abs(res.distance_from_boundary - 10.0) < 1e-6
+    assert res.location == "sei" and res.origin["electrolyte"] == 4
+    # charged Li are not metal-like: no cluster
+    q2 = q.copy()
+    q2[res.atoms] = 0.9
+    assert find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=15.0).size == 0
+
+
+def test_rdf_first_peak_of_bcc_is_the_nearest_neighbour_distance():
+    atoms = _sandwich(False)
+    region = atoms.arrays["region"]
+    layer = atoms.arrays["layer"]
+    interior = np.flatnonzero((region == "anode") & (layer >= 3) & (layer <= 4))
+    rho = 2 / A_LI**3
+    r, g = li_li_rdf([atoms], [interior], rho=rho, r_max=5.0, dr=0.02)
+    nn = A_LI * np.sqrt(3) / 2  # 2.979 A
+    # a delta peak spread by the 3-bin running mean: ties resolve to the lower bin, so within 1.5 bins
+    assert abs(first_peak(r, g) - nn) <= 1.5 * 0.02 + 1e-9
+    assert abs(mean_nearest_neighbour(atoms, interior) - nn) < 1e-6
+
+
+def test_gap_from_dos_insulator_and_metal():
+    e = np.arange(-5, 5, 0.01)
+    dos = ((e < -1.0) | (e > 1.15)).astype(float)
+    assert abs(gap_from_dos(e, dos, fermi=0.0) - 2.15) < 0.03  # resolved to ~one bin (0.01 eV)
+    assert gap_from_dos(e, np.ones_like(e), fermi=0.0) == 0.0
