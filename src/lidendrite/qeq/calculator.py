@@ -56,10 +56,10 @@ class QEqCalculator(Calculator):
 
     def _get_engine(self):
         if self._engine is None:
-            from lidendrite.qeq.engine import QEqEngine, QEqSettings
+            from lidendrite.qeq.engine import QEqEngine
 
             settings = {k: v for k, v in self.parameters.items() if k != "warm_start"}
-            self._engine = QEqEngine(QEqSettings(**settings))
+            self._engine = QEqEngine(**settings)
         return self._engine
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):

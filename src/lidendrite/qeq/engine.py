@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 
 import numpy as np
@@ -140,6 +140,12 @@ class QEqEngine:
 
     def __init__(self, settings: QEqSettings | None = None, **overrides) -> None:
         enable_x64()
+        known = {f.name for f in fields(QEqSettings)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise InputError(
+                f"unknown QEq setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+            )
         self.settings = replace(settings or QEqSettings(), **overrides)
         self.params = load_parameters(self.settings.params)
         self._capacity = 0
