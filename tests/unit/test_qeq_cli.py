@@ -103,5 +103,9 @@ def test_yaml_parameters_override_and_errors(tmp_path):
         load_parameters(bad)
     with pytest.raises(InputError, match="not a built-in set"):
         load_parameters("nonsense")
+    from lidendrite.qeq.engine import QEqEngine
+
+    with pytest.raises(InputError, match="'rcutt'"):
+        QEqEngine(rcutt=3.0)  # a typo in a setting names the key
     ec = load_parameters("ec")
     assert ec.chi == {"Li": -3.0, "C": 5.8678, "H": 5.32, "O": 8.5, "P": 1.8, "F": 9.0}
