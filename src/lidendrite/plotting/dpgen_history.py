@@ -48,7 +48,7 @@ def plot_dpgen_history(
     if not isinstance(history, dict):
         history = json.loads(Path(history).read_text())
     its = [e for e in history["iterations"] if e.get("n_explored")]
-    fig, ax = figure(figsize=(max(5.0, 1.4 * len(its) + 3.0), 4.6))
+    fig, ax = figure(figsize=(max(8.0, 1.3 * len(its) + 5.5), 4.8))
     if not its:
         ax.text(0.5, 0.5, "no iteration explored frames yet", ha="center", va="center",
                 transform=ax.transAxes)
@@ -64,17 +64,18 @@ def plot_dpgen_history(
                 ax.text(xi, b + f / 2, f"{f:.0f} %", ha="center", va="center", fontsize=9)
         bottom += frac
     thr = 100.0 * float(history.get("accurate_threshold", 0.99))
-    ax.axhline(thr, ls="--", color="k", lw=1, label=f"converged: > {thr:g} % accurate (paper)")
+    ax.axhline(thr, ls="--", color="k", lw=1, label=f"converged:\n> {thr:g} % accurate\n(paper SI 2.2)")
     ax.set_xticks(x)
     ax.set_xticklabels(
         [f"iter {e['iteration']}\n{'/'.join(f'{t:g}' for t in e.get('temps', []))} K\n"
          f"{e['n_explored']} frames" for e in its],
         fontsize=9,
     )
-    ax.set_ylim(0, 118)
+    ax.set_xlim(-0.8, max(len(its), 1) - 0.2)
+    ax.set_ylim(0, 105)
     ax.set_ylabel("explored frames (%)")
     ax.set_xlabel("DP-GEN iteration (exploration temperatures, frames)")
-    ax.legend(loc="upper center", ncol=4, fontsize=8.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax.set_title("DP-GEN model-deviation classes" + (f"\nlabels: {level_of_theory}" if level_of_theory else ""),
                  fontsize=10)
     save_figure(fig, png, pdf)

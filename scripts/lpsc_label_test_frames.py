@@ -1,0 +1,58 @@
+"""Rule label_test_frames: NPT DPMD of the 185-atom interface, random frames labelled (lpsc Results)."""
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from lidendrite.errors import LidendriteError
+from lidendrite.labeling.active import active_labeller
+from lidendrite.labeling.base import write_dpdata
+from lidendrite.labeling.cli import MIN_DISTANCE
+from lidendrite.structures.checks import check_min_distance
+from lidendrite.structures.extxyz import read_structure
+from lidendrite.training.potential_test import npt_dpmd, pick_frames
+
+
+def run(smk):
+    p = dict(smk.params.test)
+    n_frames, seed = p.pop("n_frames"), p["seed"]
+    atoms = read_structure(smk.input.interface)
+    check_min_distance(atoms, MIN_DISTANCE, what=smk.input.interface)
+    frames, md = npt_dpmd(atoms, smk.input.model, smk.params.workdir, smk.params.type_map, **p)
+    picked, idx = pick_frames(frames, n_frames, seed=seed)
+    labeller = active_labeller(smk.config)
+    labelled = labeller.label(picked)
+    out = Path(smk.output.data)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write_dpdata(labelled, tmp, smk.params.type_map, labeller=labeller.name,
+                 level_of_theory=labeller.level_of_theory, settings=labeller.settings())
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    summary = {
+        "scale": smk.config["scale"],
+        "labeller": labeller.name,
+        "level_of_theory": labeller.level_of_theory,
+        "structure": str(smk.input.interface),
+        "n_atoms": len(atoms),
+        "npt_dpmd": md,
+        "n_frames": len(picked),
+        "frame_steps": [(i + 1) * p["dump_every"] for i in idx],
+    }
+    Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary))
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    try:
+        run(smk)
+    except LidendriteError as exc:  # one line for the user, the log keeps it too
+        print(f"error: {exc}")
+        sys.__stderr__.write(f"label_test_frames: error: {exc}\n")
+        sys.exit(1)
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)

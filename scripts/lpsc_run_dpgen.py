@@ -1,0 +1,118 @@
+"""Rule run_dpgen: DP-GEN concurrent learning (lpsc SI 2.2), resumable, then freeze and history.
+
+The DP-GEN work folder (params.workdir, results/<scale>/lpsc/dpgen/) is NOT a
+Snakemake output: Snakemake deletes the outputs of a failed or killed job, and
+DP-GEN's record.dpgen there is what a re-run resumes from. A fingerprint of
+everything that defines the run (inputs' contents, config blocks, labeller)
+sits in the folder; a re-run with the same fingerprint resumes, a different one
+moves the old folder to <workdir>.stale and starts afresh.
+"""
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from lidendrite.errors import LidendriteError
+from lidendrite.labeling.active import active_labeller
+from lidendrite.plotting.dpgen_history import plot_dpgen_history
+from lidendrite.training.dpgen_params import FP_INPUT, FP_OUTPUT, write_dpgen_inputs
+from lidendrite.training.dpgen_record import write_history
+from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
+from lidendrite.training.potential_test import collect_systems
+
+
+def fingerprint(smk, labeller):
+    h = hashlib.sha256()
+    for path in sorted(Path(p) for p in smk.input if Path(p).is_file()):
+        h.update(path.name.encode() + path.read_bytes())
+    for path in sorted(Path(smk.input.init_data).rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(smk.input.init_data)).encode() + path.read_bytes())
+    h.update(json.dumps([dict(smk.params.dpgen), dict(smk.params.model), list(smk.params.type_map),
+                         labeller.name, labeller.settings()], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def prepare_workdir(workdir, stamp):
+    """Keep the folder (resume) when the fingerprint matches; else move it aside."""
+    fp_file = workdir / "lidendrite_fingerprint.txt"
+    if workdir.exists() and (not fp_file.is_file() or fp_file.read_text().strip() != stamp):
+        stale = workdir.with_name(workdir.name + ".stale")
+        shutil.rmtree(stale, ignore_errors=True)
+        workdir.rename(stale)
+        print(f"inputs changed: moved the previous DP-GEN folder to {stale}")
+    resumed = (workdir / "record.dpgen").is_file()
+    workdir.mkdir(parents=True, exist_ok=True)
+    fp_file.write_text(stamp + "\n")
+    return resumed
+
+
+def copy_labelled(workdir, out, labeller):
+    """Copy DP-GEN's labelled candidates (iter.*/02.fp/data.*) to the data output."""
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    n = 0
+    for data in sorted(workdir.glob("iter.*/02.fp/data.*")):
+        shutil.copytree(data, tmp / data.parent.parent.name / data.name)
+        n += 1
+    (tmp / "labeller.json").write_text(json.dumps({
+        "labeller": labeller.name, "level_of_theory": labeller.level_of_theory,
+        "settings": labeller.settings(), "source": f"DP-GEN fp steps in {workdir}",
+    }, indent=2, default=str) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return n
+
+
+def run(smk):
+    labeller = active_labeller(smk.config)
+    workdir = Path(smk.params.workdir).resolve()
+    resumed = prepare_workdir(workdir, fingerprint(smk, labeller))
+    settings = workdir / "labeller.json"
+    settings.write_text(json.dumps({"labeller": labeller.name, "settings": labeller.settings()},
+                                   default=str) + "\n")
+    fp_command = (f"{sys.executable} -m lidendrite label --settings {settings} "
+                  f"--in {FP_INPUT} --out {FP_OUTPUT}")
+    dpgen = smk.params.dpgen
+    param, machine = write_dpgen_inputs(
+        workdir,
+        type_map=smk.params.type_map,
+        structures={"li-bcc": smk.input.li_bcc, "lpsc-bulk": smk.input.lpsc_bulk,
+                    "lpsc-interface": smk.input.interface},
+        sys_groups=["bulk", "bulk", "interface"],
+        init_data_systems=collect_systems(smk.input.init_data),
+        fp_command=fp_command,
+        model=smk.params.model,
+        exploration=dpgen["exploration"],
+        numb_models=dpgen["numb_models"],
+        param=dpgen["param"],
+        machine=dpgen["machine"],
+    )
+    print(f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})", flush=True)
+    run_dpgen(param, machine, workdir)
+    history = finalize_dpgen(workdir, smk.output.model, smk.output.history,
+                             accurate_threshold=dpgen["param"]["fp_accurate_threshold"])
+    history.update(scale=smk.config["scale"], labeller=labeller.name,
+                   level_of_theory=labeller.level_of_theory, workdir=str(workdir),
+                   resumed=resumed, n_fp_data_folders=copy_labelled(workdir, Path(smk.output.data),
+                                                                    labeller))
+    write_history(history, smk.output.history)
+    plot_dpgen_history(history, smk.output.plot, smk.output.plot_pdf,
+                       level_of_theory=labeller.level_of_theory)
+    print(json.dumps({k: v for k, v in history.items() if k != "record"}, default=float))
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    try:
+        run(smk)
+    except LidendriteError as exc:  # one line for the user, the log keeps it too
+        print(f"error: {exc}")
+        sys.__stderr__.write(f"run_dpgen: error: {exc}\n")
+        sys.exit(1)
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)

@@ -1,0 +1,211 @@
+"""Test set of a Deep Potential as in the lpsc paper (Results, first paragraph; Fig. 1d-e).
+
+The trained DP drives an NPT MD of the 185-atom Li/Li6PS5Cl interface (paper:
+200 ps; LAMMPS ``pair_style deepmd``, in-process), frames are saved every
+``dump_every`` steps, ``n_frames`` of them (paper: 100) are drawn at random,
+labelled by the active labeller (paper: VASP PBE single points) and written as
+dpdata; ``dp --tf test`` on them gives the RMSEs
+(:func:`lidendrite.training.deepmd_run.test`).
+
+The interface is a slab with vacuum along z, so the barostat couples x and y
+only (``fix npt ... x P P Pdamp y P P Pdamp couple xy``) and z stays fixed, as
+in the moving-restraint MD of :mod:`lidendrite.sampling.moving_restraint`.
+Nose-Hoover thermostat and barostat (Shinoda, Shiga, Mikami, Phys. Rev. B 69,
+134103 (2004), doi:10.1103/PhysRevB.69.134103; LAMMPS ``fix npt``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lidendrite.errors import InputError, LidendriteError
+
+__all__ = ["DpmdFailedError", "npt_dpmd", "pick_frames", "collect_systems"]
+
+
+class DpmdFailedError(LidendriteError, RuntimeError):
+    """The DPMD run stopped (lost atoms, non-finite energy, a LAMMPS error)."""
+
+
+def npt_dpmd(
+    atoms: Any,
+    model_pb: str | Path,
+    workdir: str | Path,
+    type_map: Sequence[str],
+    *,
+    n_steps: int,
+    timestep_fs: float = 1.0,
+    temperature_K: float = 300.0,
+    pressure_bar: float = 1.0,
+    thermostat_damping_fs: float = 100.0,
+    barostat_damping_fs: float = 1000.0,
+    dump_every: int = 100,
+    thermo_every: int = 100,
+    seed: int = 12345,
+) -> tuple[list[Any], dict[str, Any]]:
+    """Run NPT DPMD of ``atoms`` with ``model_pb``; return the dumped frames and a summary.
+
+    Parameters
+    ----------
+    atoms
+        Starting structure (``ase.Atoms``, 3D periodic cell; a slab has vacuum along z).
+    model_pb
+        Frozen deepmd-kit TensorFlow model.
+    workdir
+        Folder for ``data.lmp``, ``log.lammps`` and ``traj.lammpstrj``.
+    type_map
+        Elements in LAMMPS type order (the model's type map).
+    n_steps, timestep_fs
+        MD length in steps and time step in fs.
+    temperature_K, pressure_bar
+        Nose-Hoover targets; pressure couples x and y (z fixed).
+    thermostat_damping_fs, barostat_damping_fs
+        Damping times, fs.
+    dump_every, thermo_every
+        Steps between saved frames and thermo lines.
+    seed
+        Seed of the initial Maxwell-Boltzmann velocities.
+
+    Returns
+    -------
+    frames : list of ase.Atoms
+        Frames at steps ``dump_every, 2*dump_every, ...`` (the start is dropped),
+        chemical symbols from ``type_map``, atoms in the input order.
+    summary : dict
+        ``n_steps``, ``time_ps``, ``n_frames``, mean ``temperature_K`` and
+        ``pressure_bar`` over the thermo lines, final cell lengths (Angstrom),
+        ``lammps_version``, ``wall_time_s``.
+    """
+    from ase.io import read
+    from ase.io.lammpsdata import write_lammps_data
+
+    from lidendrite.sampling.lammps_env import create_lammps, lammps_version
+
+    if n_steps <= 0 or dump_every <= 0 or dump_every > n_steps or thermo_every <= 0:
+        raise InputError(
+            f"npt_dpmd: need n_steps > 0 and 0 < dump_every <= n_steps, got {n_steps}, {dump_every}"
+        )
+    model_pb = Path(model_pb).resolve()
+    if not model_pb.is_file():
+        raise InputError(f"{model_pb}: frozen model not found")
+    unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_map))
+    if unknown:
+        raise InputError(f"structure: element {unknown[0]} is not in type_map {list(type_map)}")
+    wd = Path(workdir).resolve()
+    wd.mkdir(parents=True, exist_ok=True)
+    data, dump, log = wd / "data.lmp", wd / "traj.lammpstrj", wd / "log.lammps"
+    dump.unlink(missing_ok=True)
+    with open(data, "w") as fd:
+        write_lammps_data(
+            fd, atoms, specorder=list(type_map), masses=True, units="metal", atom_style="atomic"
+        )
+    dt_ps = timestep_fs * 1e-3
+    t_damp, p_damp = thermostat_damping_fs * 1e-3, barostat_damping_fs * 1e-3
+    t0 = time.perf_counter()
+    lmp = create_lammps(log, deepmd=True)
+    temps, press = [], []
+    try:
+        cmds = [
+            "units metal",
+            "atom_style atomic",
+            "boundary p p p",
+            "atom_modify map array",
+            f"read_data {data}",
+            f"pair_style deepmd {model_pb}",
+            f"pair_coeff * * {' '.join(type_map)}",
+            "neighbor 2.0 bin",
+            "neigh_modify every 1 delay 0 check yes",
+            f"timestep {dt_ps}",
+            f"velocity all create {temperature_K} {seed} mom yes rot no dist gaussian",
+            f"fix md all npt temp {temperature_K} {temperature_K} {t_damp} "
+            f"x {pressure_bar} {pressure_bar} {p_damp} y {pressure_bar} {pressure_bar} {p_damp} "
+            "couple xy",
+            "thermo_style custom step time temp pe ke etotal press lx ly lz",
+            f"thermo {thermo_every}",
+            "thermo_modify lost error flush yes norm no",
+            f"dump traj all custom {dump_every} {dump} id type element x y z",
+            f"dump_modify traj element {' '.join(type_map)} sort id",
+        ]
+        try:
+            lmp.commands_list(cmds)
+        except Exception as exc:
+            raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
+        step = 0
+        while step < n_steps:
+            chunk = min(thermo_every, n_steps - step)
+            try:
+                lmp.command(f"run {chunk}")
+            except Exception as exc:
+                raise DpmdFailedError(
+                    f"DPMD stopped after step {step}: {_first_line(exc)}"
+                ) from exc
+            step = int(lmp.extract_global("ntimestep"))
+            pe = lmp.get_thermo("pe")
+            if not math.isfinite(pe) or lmp.get_natoms() != len(atoms):
+                raise DpmdFailedError(
+                    f"DPMD broke down at step {step}: energy {pe}, {lmp.get_natoms()} of {len(atoms)} atoms"
+                )
+            temps.append(lmp.get_thermo("temp"))
+            press.append(lmp.get_thermo("press"))
+        cell = [lmp.get_thermo(k) for k in ("lx", "ly", "lz")]
+        version = lammps_version(lmp)
+    finally:
+        lmp.close()
+    frames = read(str(dump), index=":", format="lammps-dump-text")[1:]
+    symbols = atoms.get_chemical_symbols()
+    for f in frames:
+        f.set_chemical_symbols(symbols)  # sort id: same order as the input
+        f.pbc = True
+        f.calc = None
+    summary = {
+        "n_steps": int(n_steps),
+        "timestep_fs": float(timestep_fs),
+        "time_ps": n_steps * dt_ps,
+        "n_frames_dumped": len(frames),
+        "temperature_K_target": float(temperature_K),
+        "temperature_K_mean": float(np.mean(temps)),
+        "pressure_bar_target": float(pressure_bar),
+        "pressure_bar_mean": float(np.mean(press)),
+        "final_cell_angstrom": [round(float(x), 4) for x in cell],
+        "lammps_version": version,
+        "wall_time_s": time.perf_counter() - t0,
+    }
+    (wd / "npt_dpmd.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return frames, summary
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def pick_frames(frames: Sequence[Any], n: int, seed: int = 0) -> tuple[list[Any], list[int]]:
+    """Draw ``n`` distinct frames at random (all when fewer); return them and their indices (sorted)."""
+    if n <= 0:
+        raise InputError(f"n_frames: must be > 0, got {n}")
+    if not frames:
+        raise InputError("no frames to pick from (the MD saved none)")
+    rng = np.random.default_rng(seed)
+    idx = sorted(int(i) for i in rng.choice(len(frames), size=min(n, len(frames)), replace=False))
+    return [frames[i] for i in idx], idx
+
+
+def collect_systems(*roots: str | Path) -> list[Path]:
+    """Every dpdata ``deepmd/npy`` system (a folder with ``type.raw``) below ``roots``, sorted."""
+    out: list[Path] = []
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            raise InputError(f"{root}: data folder not found")
+        out += sorted({p.parent for p in root.rglob("type.raw")})
+    if not out:
+        raise InputError(f"no deepmd/npy system under {', '.join(os.fspath(r) for r in roots)}")
+    return out

@@ -1,0 +1,40 @@
+"""Pieces of the DP test of the lpsc paper: frame draw, system discovery, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from ase.build import bulk
+
+from lidendrite.errors import InputError
+from lidendrite.training.potential_test import collect_systems, npt_dpmd, pick_frames
+
+
+def test_pick_frames_distinct_reproducible():
+    frames = list(range(50))
+    a, ia = pick_frames(frames, 10, seed=3)
+    b, ib = pick_frames(frames, 10, seed=3)
+    assert ia == ib and len(set(ia)) == 10 and ia == sorted(ia) and a == ia
+    assert pick_frames(frames[:4], 10)[1] == [0, 1, 2, 3]  # fewer frames than asked: all
+    with pytest.raises(InputError, match="no frames"):
+        pick_frames([], 3)
+
+
+def test_collect_systems(tmp_path):
+    for p in ("init/li/Li16", "init/lpsc/Cl4Li24P4S20", "dpgen/iter.000000/data.000/Li16"):
+        (tmp_path / p).mkdir(parents=True)
+        (tmp_path / p / "type.raw").write_text("0\n")
+    found = collect_systems(tmp_path / "init", tmp_path / "dpgen")
+    assert [p.name for p in found] == ["Li16", "Cl4Li24P4S20", "Li16"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no deepmd/npy system"):
+        collect_systems(tmp_path / "empty")
+    with pytest.raises(InputError, match="not found"):
+        collect_systems(tmp_path / "nothing")
+
+
+def test_npt_dpmd_bad_input(tmp_path):
+    a = bulk("Li", "bcc", a=3.44, cubic=True)
+    with pytest.raises(InputError, match="frozen model not found"):
+        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=5)
+    with pytest.raises(InputError, match="dump_every"):
+        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=50)
