@@ -154,12 +154,20 @@ class QEqEngine:
 
     # ------------------------------------------------------------------ setup
     def _static(self, symbols: list[str], cell: np.ndarray, name: str):
-        """Per-atom parameters, Coulomb config and k vectors; cached per (symbols, cell)."""
-        key = (tuple(symbols), np.asarray(cell).tobytes())
-        if key == self._static_key:
-            return self._static_data
+        """Per-atom parameters, Coulomb config and k vectors; cached per (symbols, cell).
+
+        Under NPT the cell changes every step: the mesh and k-vector set of the
+        first cell are kept while the cell stays within 2 % of it (kappa is fixed,
+        so only the reciprocal cutoff moves by that much), which avoids a JIT
+        recompilation per step.
+        """
         s = self.settings
         check_cell(cell, slab_correction=s.slab_correction, name=name)
+        if self._static_key is not None and self._static_key[0] == tuple(symbols):
+            ref = self._static_key[1]
+            if np.max(np.abs(cell - ref)) <= 0.02 * np.max(np.abs(ref)):
+                return self._static_data
+        key = (tuple(symbols), np.array(cell, dtype=np.float64))
         chi, J, sigma = per_atom_parameters(self.params, symbols)
         n = len(symbols)
         method = s.method
