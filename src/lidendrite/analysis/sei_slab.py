@@ -46,6 +46,7 @@ def cut_periodic_slab(atoms, h_center: float, *, width: float = 10.0, min_distan
     slab_cell = np.array([cell[0], cell[1], [0.0, 0.0, width]])
     slab = Atoms(np.asarray(atoms.get_chemical_symbols())[sel], positions=new_pos, cell=slab_cell, pbc=True)
     slab.new_array("region", region[sel].astype("<U11"))
+    slab.new_array("layer", np.full(len(sel), -1, dtype=int))  # the extxyz interface needs it; no metal layers here
     slab.new_array("source_index", sel.astype(int))
     keep = np.ones(len(slab), bool)
     for i in range(len(slab)):
