@@ -1,7 +1,7 @@
 """All settings of a QEq calculation in one frozen dataclass (no heavy imports).
 
 The defaults are the papers' values (ec paper sec. 2.2, SI 1.1; lpsc SI 5) and
-mirror ``config/fragments/qeq.yaml``.
+mirror the ``qeq`` block of ``config/schema.yaml``.
 """
 
 from __future__ import annotations
