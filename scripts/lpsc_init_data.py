@@ -16,8 +16,11 @@ from lidendrite.training.init_data import initial_dataset
 
 def run(smk):
     structures = {}
-    for name, path in (("li-bcc", smk.input.li_bcc), ("lpsc-bulk", smk.input.lpsc_bulk),
-                       ("lpsc-interface", smk.input.interface)):
+    for name, path in (
+        ("li-bcc", smk.input.li_bcc),
+        ("lpsc-bulk", smk.input.lpsc_bulk),
+        ("lpsc-interface", smk.input.interface),
+    ):
         atoms = read_structure(path)
         check_min_distance(atoms, MIN_DISTANCE, what=str(path))
         structures[name] = atoms
@@ -25,11 +28,16 @@ def run(smk):
     out = Path(smk.output.data)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    written = initial_dataset(structures, labeller, tmp, smk.params.type_map, **smk.params.init_data)
+    written = initial_dataset(
+        structures, labeller, tmp, smk.params.type_map, **smk.params.init_data
+    )
     os.replace(tmp, out)
-    systems = {name: [str(out / p.relative_to(tmp)) for p in paths] for name, paths in written.items()}
-    n_frames = {name: json.loads((out / name / "labeller.json").read_text())["n_frames"]
-                for name in written}
+    systems = {
+        name: [str(out / p.relative_to(tmp)) for p in paths] for name, paths in written.items()
+    }
+    n_frames = {
+        name: json.loads((out / name / "labeller.json").read_text())["n_frames"] for name in written
+    }
     summary = {
         "scale": smk.config["scale"],
         "labeller": labeller.name,

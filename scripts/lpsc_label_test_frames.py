@@ -10,7 +10,7 @@ from lidendrite.errors import LidendriteError
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.labeling.cli import MIN_DISTANCE
-from lidendrite.structures.checks import check_min_distance
+from lidendrite.structures.checks import check_min_distance, closest_pair
 from lidendrite.structures.extxyz import read_structure
 from lidendrite.training.potential_test import npt_dpmd, pick_frames
 
@@ -27,8 +27,14 @@ def run(smk):
     out = Path(smk.output.data)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    write_dpdata(labelled, tmp, smk.params.type_map, labeller=labeller.name,
-                 level_of_theory=labeller.level_of_theory, settings=labeller.settings())
+    write_dpdata(
+        labelled,
+        tmp,
+        smk.params.type_map,
+        labeller=labeller.name,
+        level_of_theory=labeller.level_of_theory,
+        settings=labeller.settings(),
+    )
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
     summary = {
@@ -40,6 +46,10 @@ def run(smk):
         "npt_dpmd": md,
         "n_frames": len(picked),
         "frame_steps": [(i + 1) * p["dump_every"] for i in idx],
+        # a DPMD driven by a poorly trained model can collapse: shortest distance in the test frames
+        "min_distance_angstrom": min(
+            (pair[2] for f in picked if (pair := closest_pair(f, 6.0)) is not None), default=None
+        ),
     }
     Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))

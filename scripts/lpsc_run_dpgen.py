@@ -30,8 +30,19 @@ def fingerprint(smk, labeller):
     for path in sorted(Path(smk.input.init_data).rglob("*")):
         if path.is_file():
             h.update(str(path.relative_to(smk.input.init_data)).encode() + path.read_bytes())
-    h.update(json.dumps([dict(smk.params.dpgen), dict(smk.params.model), list(smk.params.type_map),
-                         labeller.name, labeller.settings()], sort_keys=True, default=str).encode())
+    h.update(
+        json.dumps(
+            [
+                dict(smk.params.dpgen),
+                dict(smk.params.model),
+                list(smk.params.type_map),
+                labeller.name,
+                labeller.settings(),
+            ],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    )
     return h.hexdigest()
 
 
@@ -58,10 +69,19 @@ def copy_labelled(workdir, out, labeller):
     for data in sorted(workdir.glob("iter.*/02.fp/data.*")):
         shutil.copytree(data, tmp / data.parent.parent.name / data.name)
         n += 1
-    (tmp / "labeller.json").write_text(json.dumps({
-        "labeller": labeller.name, "level_of_theory": labeller.level_of_theory,
-        "settings": labeller.settings(), "source": f"DP-GEN fp steps in {workdir}",
-    }, indent=2, default=str) + "\n")
+    (tmp / "labeller.json").write_text(
+        json.dumps(
+            {
+                "labeller": labeller.name,
+                "level_of_theory": labeller.level_of_theory,
+                "settings": labeller.settings(),
+                "source": f"DP-GEN fp steps in {workdir}",
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return n
@@ -72,16 +92,22 @@ def run(smk):
     workdir = Path(smk.params.workdir).resolve()
     resumed = prepare_workdir(workdir, fingerprint(smk, labeller))
     settings = workdir / "labeller.json"
-    settings.write_text(json.dumps({"labeller": labeller.name, "settings": labeller.settings()},
-                                   default=str) + "\n")
-    fp_command = (f"{sys.executable} -m lidendrite label --settings {settings} "
-                  f"--in {FP_INPUT} --out {FP_OUTPUT}")
+    settings.write_text(
+        json.dumps({"labeller": labeller.name, "settings": labeller.settings()}, default=str) + "\n"
+    )
+    fp_command = (
+        f"{sys.executable} -m lidendrite label --settings {settings} "
+        f"--in {FP_INPUT} --out {FP_OUTPUT}"
+    )
     dpgen = smk.params.dpgen
     param, machine = write_dpgen_inputs(
         workdir,
         type_map=smk.params.type_map,
-        structures={"li-bcc": smk.input.li_bcc, "lpsc-bulk": smk.input.lpsc_bulk,
-                    "lpsc-interface": smk.input.interface},
+        structures={
+            "li-bcc": smk.input.li_bcc,
+            "lpsc-bulk": smk.input.lpsc_bulk,
+            "lpsc-interface": smk.input.interface,
+        },
         sys_groups=["bulk", "bulk", "interface"],
         init_data_systems=collect_systems(smk.input.init_data),
         fp_command=fp_command,
@@ -91,17 +117,29 @@ def run(smk):
         param=dpgen["param"],
         machine=dpgen["machine"],
     )
-    print(f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})", flush=True)
+    print(
+        f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})",
+        flush=True,
+    )
     run_dpgen(param, machine, workdir)
-    history = finalize_dpgen(workdir, smk.output.model, smk.output.history,
-                             accurate_threshold=dpgen["param"]["fp_accurate_threshold"])
-    history.update(scale=smk.config["scale"], labeller=labeller.name,
-                   level_of_theory=labeller.level_of_theory, workdir=str(workdir),
-                   resumed=resumed, n_fp_data_folders=copy_labelled(workdir, Path(smk.output.data),
-                                                                    labeller))
+    history = finalize_dpgen(
+        workdir,
+        smk.output.model,
+        smk.output.history,
+        accurate_threshold=dpgen["param"]["fp_accurate_threshold"],
+    )
+    history.update(
+        scale=smk.config["scale"],
+        labeller=labeller.name,
+        level_of_theory=labeller.level_of_theory,
+        workdir=str(workdir),
+        resumed=resumed,
+        n_fp_data_folders=copy_labelled(workdir, Path(smk.output.data), labeller),
+    )
     write_history(history, smk.output.history)
-    plot_dpgen_history(history, smk.output.plot, smk.output.plot_pdf,
-                       level_of_theory=labeller.level_of_theory)
+    plot_dpgen_history(
+        history, smk.output.plot, smk.output.plot_pdf, level_of_theory=labeller.level_of_theory
+    )
     print(json.dumps({k: v for k, v in history.items() if k != "record"}, default=float))
 
 

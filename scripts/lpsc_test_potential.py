@@ -14,35 +14,63 @@ from lidendrite.training.potential_test import collect_systems
 def evaluate(smk, systems, json_path, *, which, level_of_theory, labeller):
     workdir = (Path(smk.params.workdir) / which).resolve()  # deepmd_run.test runs dp in workdir
     result = test(smk.input.model, systems, workdir=workdir, threads=smk.threads)
-    write_test_summary(result, json_path, level_of_theory=level_of_theory,
-                       paper_energy_rmse_meV_per_atom=paper_value("lpsc", "dp_test_energy_rmse"),
-                       paper_force_rmse_meV_per_A=paper_value("lpsc", "dp_test_force_rmse"))
+    write_test_summary(
+        result,
+        json_path,
+        level_of_theory=level_of_theory,
+        paper_energy_rmse_meV_per_atom=paper_value("lpsc", "dp_test_energy_rmse"),
+        paper_force_rmse_meV_per_A=paper_value("lpsc", "dp_test_force_rmse"),
+    )
     summary = json.loads(Path(json_path).read_text())
-    summary.update(scale=smk.config["scale"], labeller=labeller, data_set=which,
-                   systems=[str(s) for s in systems], model=str(smk.input.model))
+    summary.update(
+        scale=smk.config["scale"],
+        labeller=labeller,
+        data_set=which,
+        systems=[str(s) for s in systems],
+        model=str(smk.input.model),
+    )
     Path(json_path).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
 def run(smk):
     test_lab = json.loads((Path(smk.input.test_data) / "labeller.json").read_text())
-    init_lab = json.loads((Path(smk.input.init_data) / "lpsc-interface" / "labeller.json").read_text())
-    s_test = evaluate(smk, collect_systems(smk.input.test_data), smk.output.test_json, which="test",
-                      level_of_theory=test_lab["level_of_theory"], labeller=test_lab["labeller"])
-    s_train = evaluate(smk, collect_systems(smk.input.init_data, smk.input.dpgen_data),
-                       smk.output.train_json, which="training",
-                       level_of_theory=init_lab["level_of_theory"], labeller=init_lab["labeller"])
+    init_lab = json.loads(
+        (Path(smk.input.init_data) / "lpsc-interface" / "labeller.json").read_text()
+    )
+    s_test = evaluate(
+        smk,
+        collect_systems(smk.input.test_data),
+        smk.output.test_json,
+        which="test",
+        level_of_theory=test_lab["level_of_theory"],
+        labeller=test_lab["labeller"],
+    )
+    s_train = evaluate(
+        smk,
+        collect_systems(smk.input.init_data, smk.input.dpgen_data),
+        smk.output.train_json,
+        which="training",
+        level_of_theory=init_lab["level_of_theory"],
+        labeller=init_lab["labeller"],
+    )
     n_atoms = json.loads(Path(smk.input.test_summary).read_text())["n_atoms"]
-    plot_parity(Path(smk.output.test_json).with_suffix(".npz"), smk.output.test_png,
-                smk.output.test_pdf,
-                title=f"DP vs labels, test set: {s_test['n_frames']} frames of NPT DPMD, "
-                      f"{n_atoms}-atom Li/Li6PS5Cl interface (paper Fig. 1d-e)",
-                level_of_theory=s_test["level_of_theory"])
-    plot_parity(Path(smk.output.train_json).with_suffix(".npz"), smk.output.train_png,
-                smk.output.train_pdf,
-                title=f"DP vs labels, training set: {s_train['n_frames']} frames "
-                      "(initial data + DP-GEN candidates; paper Fig. S1)",
-                level_of_theory=s_train["level_of_theory"])
+    plot_parity(
+        Path(smk.output.test_json).with_suffix(".npz"),
+        smk.output.test_png,
+        smk.output.test_pdf,
+        title=f"DP vs labels, test set: {s_test['n_frames']} frames of NPT DPMD, "
+        f"{n_atoms}-atom Li/Li6PS5Cl interface (paper Fig. 1d-e)",
+        level_of_theory=s_test["level_of_theory"],
+    )
+    plot_parity(
+        Path(smk.output.train_json).with_suffix(".npz"),
+        smk.output.train_png,
+        smk.output.train_pdf,
+        title=f"DP vs labels, training set: {s_train['n_frames']} frames "
+        "(initial data + DP-GEN candidates; paper Fig. S1)",
+        level_of_theory=s_train["level_of_theory"],
+    )
     print(json.dumps({"test": s_test, "training": s_train}))
 
 

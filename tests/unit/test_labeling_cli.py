@@ -48,8 +48,17 @@ def test_overlapping_atoms_one_line(tmp_path, capsys):
     a = bulk("Li", "bcc", a=3.44, cubic=True)
     a.positions[1] = a.positions[0] + [0.3, 0.0, 0.0]
     write(tmp_path / "bad.vasp", a, format="vasp")
-    rc = main(["label", "--labeller", "teacher", "--in", str(tmp_path / "bad.vasp"),
-               "--out", str(tmp_path / "o.extxyz")])
+    rc = main(
+        [
+            "label",
+            "--labeller",
+            "teacher",
+            "--in",
+            str(tmp_path / "bad.vasp"),
+            "--out",
+            str(tmp_path / "o.extxyz"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err and "0.300 A apart" in err
     assert not (tmp_path / "o.extxyz").exists()
@@ -61,7 +70,16 @@ def test_unknown_labeller_and_missing_file_one_line(tmp_path, poscar, capsys):
     rc = main(["label", "--settings", str(bad), "--in", str(poscar), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "unknown labeller 'dft-magic'" in err and "\n" not in err
-    rc = main(["label", "--labeller", "teacher", "--in", str(tmp_path / "nope.vasp"),
-               "--out", str(tmp_path / "o")])
+    rc = main(
+        [
+            "label",
+            "--labeller",
+            "teacher",
+            "--in",
+            str(tmp_path / "nope.vasp"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "not found" in err and "\n" not in err

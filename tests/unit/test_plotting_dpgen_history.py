@@ -12,13 +12,31 @@ from lidendrite.plotting.dpgen_history import plot_dpgen_history
 
 def _history():
     its = [
-        {"iteration": 0, "temps": [300.0], "n_explored": 33, "accurate_fraction": 0.5,
-         "candidate_fraction": 0.3, "failed_fraction": 0.2},
-        {"iteration": 1, "temps": [600.0, 800.0], "n_explored": 66, "accurate_fraction": 0.995,
-         "candidate_fraction": 0.005, "failed_fraction": 0.0},
+        {
+            "iteration": 0,
+            "temps": [300.0],
+            "n_explored": 33,
+            "accurate_fraction": 0.5,
+            "candidate_fraction": 0.3,
+            "failed_fraction": 0.2,
+        },
+        {
+            "iteration": 1,
+            "temps": [600.0, 800.0],
+            "n_explored": 66,
+            "accurate_fraction": 0.995,
+            "candidate_fraction": 0.005,
+            "failed_fraction": 0.0,
+        },
         # trained but not explored yet (the last iteration of a dpgen run)
-        {"iteration": 2, "temps": [], "n_explored": 0, "accurate_fraction": None,
-         "candidate_fraction": None, "failed_fraction": None},
+        {
+            "iteration": 2,
+            "temps": [],
+            "n_explored": 0,
+            "accurate_fraction": None,
+            "candidate_fraction": None,
+            "failed_fraction": None,
+        },
     ]
     return {"iterations": its, "accurate_threshold": 0.99}
 
@@ -26,8 +44,9 @@ def _history():
 def test_fractions_drawn(tmp_path):
     h = _history()
     (tmp_path / "h.json").write_text(json.dumps(h))
-    drawn = plot_dpgen_history(tmp_path / "h.json", tmp_path / "h.png", tmp_path / "h.pdf",
-                               level_of_theory="synthetic")
+    drawn = plot_dpgen_history(
+        tmp_path / "h.json", tmp_path / "h.png", tmp_path / "h.pdf", level_of_theory="synthetic"
+    )
     assert drawn.shape == (2, 3)  # the unexplored iteration has no bar
     np.testing.assert_allclose(drawn.sum(axis=1), 100.0, rtol=1e-12)
     assert drawn[0] == pytest.approx([50.0, 30.0, 20.0])

@@ -37,7 +37,8 @@ def test_reads_the_npz_of_write_test_summary(tmp_path):
     arrays = _arrays(np.random.default_rng(1))
     result = dict(arrays, energy_rmse_meV_per_atom=5.0, force_rmse_meV_per_A=100.0, n_frames=20)
     js = write_test_summary(result, tmp_path / "dp_test.json", level_of_theory="synthetic")
-    r = plot_parity(js.with_suffix(".npz"), tmp_path / "p.png", title="t", level_of_theory="x",
-                    show_paper=False)
+    r = plot_parity(
+        js.with_suffix(".npz"), tmp_path / "p.png", title="t", level_of_theory="x", show_paper=False
+    )
     assert r["energy_rmse_meV_per_atom"] == pytest.approx(5.0, rel=1e-9)
     assert r["force_rmse_meV_per_A"] == pytest.approx(100.0, rel=1e-9)

@@ -50,8 +50,14 @@ def plot_dpgen_history(
     its = [e for e in history["iterations"] if e.get("n_explored")]
     fig, ax = figure(figsize=(max(8.0, 1.3 * len(its) + 5.5), 4.8))
     if not its:
-        ax.text(0.5, 0.5, "no iteration explored frames yet", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no iteration explored frames yet",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     x = np.arange(len(its))
     bottom = np.zeros(len(its))
     drawn = []
@@ -64,11 +70,16 @@ def plot_dpgen_history(
                 ax.text(xi, b + f / 2, f"{f:.0f} %", ha="center", va="center", fontsize=9)
         bottom += frac
     thr = 100.0 * float(history.get("accurate_threshold", 0.99))
-    ax.axhline(thr, ls="--", color="k", lw=1, label=f"converged:\n> {thr:g} % accurate\n(paper SI 2.2)")
+    ax.axhline(
+        thr, ls="--", color="k", lw=1, label=f"converged:\n> {thr:g} % accurate\n(paper SI 2.2)"
+    )
     ax.set_xticks(x)
     ax.set_xticklabels(
-        [f"iter {e['iteration']}\n{'/'.join(f'{t:g}' for t in e.get('temps', []))} K\n"
-         f"{e['n_explored']} frames" for e in its],
+        [
+            f"iter {e['iteration']}\n{'/'.join(f'{t:g}' for t in e.get('temps', []))} K\n"
+            f"{e['n_explored']} frames"
+            for e in its
+        ],
         fontsize=9,
     )
     ax.set_xlim(-0.8, max(len(its), 1) - 0.2)
@@ -76,7 +87,10 @@ def plot_dpgen_history(
     ax.set_ylabel("explored frames (%)")
     ax.set_xlabel("DP-GEN iteration (exploration temperatures, frames)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    ax.set_title("DP-GEN model-deviation classes" + (f"\nlabels: {level_of_theory}" if level_of_theory else ""),
-                 fontsize=10)
+    ax.set_title(
+        "DP-GEN model-deviation classes"
+        + (f"\nlabels: {level_of_theory}" if level_of_theory else ""),
+        fontsize=10,
+    )
     save_figure(fig, png, pdf)
     return np.array(drawn).T.reshape(len(its), 3)

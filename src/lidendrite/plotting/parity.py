@@ -25,14 +25,24 @@ def _panel(ax, x, y, *, rmse: float, unit: str, paper: float | None, quantity: s
     hi = float(max(np.max(x), np.max(y)))
     pad = 0.05 * (hi - lo if hi > lo else 1.0)
     lo, hi = lo - pad, hi + pad
-    ax.plot(x, y, "o", ms=3 if x.size < 2000 else 1.5, alpha=0.6, color="C0", mec="none",
-            label=f"this run: RMSE {rmse:.3g} {unit}")
+    ax.plot(
+        x,
+        y,
+        "o",
+        ms=3 if x.size < 2000 else 1.5,
+        alpha=0.6,
+        color="C0",
+        mec="none",
+        label=f"this run: RMSE {rmse:.3g} {unit}",
+    )
     line = np.array([lo, hi])
     ax.plot(line, line, "-", color="k", lw=1)
     if paper is not None:
         d = paper / scale
         ax.fill_between(line, line - d, line + d, color="C3", alpha=0.12, lw=0)
-        ax.plot(line, line + d, "--", color="C3", lw=1, label=f"paper: RMSE {paper:g} {unit} (band)")
+        ax.plot(
+            line, line + d, "--", color="C3", lw=1, label=f"paper: RMSE {paper:g} {unit} (band)"
+        )
         ax.plot(line, line - d, "--", color="C3", lw=1)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -88,14 +98,40 @@ def plot_parity(
     paper_f = paper_value(study, "dp_test_force_rmse") if show_paper else None
 
     fig, (ax_e, ax_f) = figure(1, 2, figsize=(11.5, 5.6))
-    _panel(ax_e, e_lab - shift, e_pred - shift, rmse=e_rmse, unit="meV/atom", paper=paper_e,
-           quantity=f"energy ({e_lab.size} frames)", scale=1e3)
-    ax_e.set_xlabel(f"label energy - {shift:.3f} (eV/atom)")
-    ax_e.set_ylabel(f"DP energy - {shift:.3f} (eV/atom)")
-    _panel(ax_f, f_lab, f_pred, rmse=f_rmse, unit="meV/Å", paper=paper_f,
-           quantity=f"force components ({f_lab.size})", scale=1e3)
+    _panel(
+        ax_e,
+        e_lab - shift,
+        e_pred - shift,
+        rmse=e_rmse,
+        unit="meV/atom",
+        paper=paper_e,
+        quantity=f"energy ({e_lab.size} frames; mean label {shift:.3f} eV/atom)",
+        scale=1e3,
+    )
+    ax_e.set_xlabel("label energy - mean label (eV/atom)")
+    ax_e.set_ylabel("DP energy - mean label (eV/atom)")
+    _panel(
+        ax_f,
+        f_lab,
+        f_pred,
+        rmse=f_rmse,
+        unit="meV/Å",
+        paper=paper_f,
+        quantity=f"force components ({f_lab.size})",
+        scale=1e3,
+    )
     ax_f.set_xlabel("label force (eV/Å)")
     ax_f.set_ylabel("DP force (eV/Å)")
+    if np.abs(f_lab).max() > 50.0:  # no sane structure has 50 eV/A forces: overlapping atoms
+        fig.text(
+            0.5,
+            -0.02,
+            "warning: label forces above 50 eV/Å: these frames hold overlapping "
+            "atoms (the DPMD collapsed; the model is under-trained)",
+            ha="center",
+            color="C3",
+            fontsize=11,
+        )
     fig.suptitle(f"{title}\nlabels: {level_of_theory}", fontsize=11)
     save_figure(fig, png, pdf)
     return {"energy_rmse_meV_per_atom": e_rmse, "force_rmse_meV_per_A": f_rmse}
