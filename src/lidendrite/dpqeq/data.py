@@ -54,6 +54,15 @@ def _strip(atoms: Atoms) -> Atoms:
     return a
 
 
+def _standard_orientation(atoms: Atoms) -> Atoms:
+    """Rigidly rotate ``atoms`` so that its cell is lower triangular (ASE standard form)."""
+    rcell, rot = atoms.cell.standard_form()
+    out = atoms.copy()
+    out.set_cell(rcell, scale_atoms=False)
+    out.positions = atoms.positions @ rot.T
+    return out
+
+
 def initial_frames(
     structures: Mapping[str, Atoms],
     labeller: Any,
@@ -87,7 +96,10 @@ def initial_frames(
             seed=seed + k,
         )
         if name == "li-bcc":
-            new = labeller.label(pert[: int(cfg["n_perturbed"])])
+            # rotate each strained cell to the standard form (a along x, b in the xy
+            # plane): the QEq slab correction subtracted from the labels needs it, and a
+            # rigid rotation changes no physics
+            new = labeller.label([_standard_orientation(p) for p in pert[: int(cfg["n_perturbed"])]])
         else:
             new = nvt_frames(
                 pert[0],

@@ -45,7 +45,7 @@ def plot_ec_active_learning(
     ax_c.set_xticks(x, [str(e["iteration"]) for e in its])
     ax_c.set_xlabel("iteration")
     ax_c.set_ylabel("explored frames")
-    ax_c.set_ylim(0, max(1.0, bottom.max()) * 1.2)
+    ax_c.set_ylim(0, max(1.0, bottom.max()) * 1.6)
     ax_c.legend(loc="upper right")
     start = 0
     for i, e in enumerate(its):
@@ -59,7 +59,9 @@ def plot_ec_active_learning(
     ax_d.axhline(hi, ls=":", color="k", lw=1)
     ax_d.axhspan(lo, hi, color="C1", alpha=0.12, label=f"labelled window [{lo:g}, {hi:g})")
     ax_d.set_xlabel("explored frame (all iterations)")
-    ax_d.set_ylabel("max force deviation of DP_short models (eV/Å)")
+    ax_d.set_ylabel("DP_short max force deviation (eV/Å)")
+    top = max(1.6 * hi, max((max(ex["max_devi_f"]) for e in its for ex in e["explorations"]), default=0) * 1.1)
+    ax_d.set_ylim(0, top)
     ax_d.legend(loc="upper left", fontsize=8)
     conv = "converged" if record.get("converged") else "not converged"
     fig.suptitle(f"ec concurrent learning with DP-QEq MD ({conv})\nlabels: {level_of_theory}", fontsize=11)
