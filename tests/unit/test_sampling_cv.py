@@ -11,12 +11,16 @@ from lidendrite.sampling.cv import (
     CN_PAIRS,
     coordination_numpy,
     cv_coordination_numpy,
+    cv_gradient_numpy,
     cv_groups,
+    max_stable_kappa_ev,
     moving_restraint_plumed_input,
     plumed_atom_list,
     rational_switch,
+    rational_switch_derivative,
+    restraint_period_fs,
 )
-from lidendrite.sampling.moving_restraint import read_colvar
+from lidendrite.sampling.moving_restraint import check_restraint_stability, read_colvar
 from lidendrite.sampling.plumed_bridge import PlumedBridge
 
 
@@ -150,3 +154,79 @@ def test_moving_restraint_input_units():
     assert "KAPPA0=48242.66" in text and "R_0=0.32 " in text and "STEP1=1000" in text
     with pytest.raises(InputError):
         moving_restraint_plumed_input(cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=0)
+
+
+def test_cv_gradient_matches_central_differences():
+    atoms = toy_interface()
+    grad = cv_gradient_numpy(atoms)
+    h = 1e-5  # Angstrom
+    fd = np.zeros_like(grad)
+    for i in range(len(atoms)):
+        for k in range(3):
+            plus, minus = atoms.copy(), atoms.copy()
+            plus.positions[i, k] += h
+            minus.positions[i, k] -= h
+            fd[i, k] = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (
+                2 * h
+            )
+    # truncation h^2/6 |s'''| summed over ~100 pairs (|s'''| < 1 A^-3) < 2e-9 and
+    # round-off 1e-16 |CN terms| / h ~ 1e-9: 1e-7 1/A leaves a wide margin,
+    # while the gradients themselves are O(0.1-1) 1/A
+    np.testing.assert_allclose(grad, fd, rtol=0, atol=1e-7)
+    assert np.abs(grad).max() > 0.1
+    # translation invariance: sum of the gradient is zero
+    assert np.abs(grad.sum(axis=0)).max() < 1e-12
+    # atoms in no group (anode layers 9, 10) have exactly zero gradient
+    layer = atoms.arrays["layer"]
+    assert np.all(grad[layer >= 9] == 0.0)
+
+
+def test_rational_switch_derivative_through_r0():
+    r0 = 3.2
+    r = np.array([r0 * (1 - 1e-9), r0, r0 * (1 + 1e-9), r0 * 1.001])
+    d = rational_switch_derivative(r, r0)
+    # n = 6, m = 12: s = 1/(1 + x^6), s' = -6 x^5 / (r0 (1 + x^6)^2) = -0.75/r0 at x = 1
+    x = r / r0
+    np.testing.assert_allclose(d, -6 * x**5 / (r0 * (1 + x**6) ** 2), rtol=1e-6)
+
+
+def test_plumed_bias_forces_equal_minus_kappa_lag_gradient(tmp_path):
+    atoms = toy_interface()
+    s = cv_coordination_numpy(atoms)["cv"]
+    kappa, lag = 5.0, 0.3
+    _, forces, _ = _plumed_frame(atoms, tmp_path, s_start=s - lag, kappa_ev=kappa)
+    expected = -kappa * lag * cv_gradient_numpy(atoms)
+    # AT0 is written with 10 decimals (lag error 1e-10, relative 3e-10) and
+    # KAPPA with 10 significant digits; everything else is double precision
+    np.testing.assert_allclose(forces, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_restraint_period_units_and_scaling():
+    atoms = toy_interface()
+    g = cv_gradient_numpy(atoms)
+    s_sum = np.sum(np.sum(g**2, axis=1) / atoms.get_masses())
+    # 1 eV/(amu A^2) = 9.6485e27 s^-2
+    omega = np.sqrt(5.0 * s_sum * 9.6485e27)
+    assert restraint_period_fs(atoms, 5.0) == pytest.approx(2 * np.pi / omega * 1e15, rel=1e-4)
+    # omega ~ sqrt(kappa): 100 x kappa -> period / 10
+    assert restraint_period_fs(atoms, 500.0) == pytest.approx(
+        restraint_period_fs(atoms, 5.0) / 10, rel=1e-12
+    )
+    k_max = max_stable_kappa_ev(atoms, 1.0, 0.5)
+    assert restraint_period_fs(atoms, k_max) == pytest.approx(2 * np.pi / 0.5, rel=1e-9)
+
+
+def test_guard_rejects_stiff_kappa_with_one_line():
+    atoms = toy_interface()
+    with pytest.raises(InputError) as err:
+        check_restraint_stability(atoms, kappa_ev=500.0, timestep_fs=1.0, max_omega_dt=0.5)
+    msg = str(err.value)
+    assert "\n" not in msg and "lpsc.sampling.kappa_ev = 500 eV" in msg
+    assert "use kappa_ev <= " in msg and "1 fs" in msg
+    k_max = float(msg.split("use kappa_ev <= ")[1].split()[0])
+    # the advertised kappa passes, and it is the largest one (3 significant digits)
+    info = check_restraint_stability(atoms, kappa_ev=k_max, timestep_fs=1.0, max_omega_dt=0.5)
+    assert 0.49 < info["omega_dt"] <= 0.5
+    # a smaller time step makes the same kappa acceptable: omega dt ~ dt
+    info = check_restraint_stability(atoms, kappa_ev=500.0, timestep_fs=0.05, max_omega_dt=0.5)
+    assert info["omega_dt"] == pytest.approx(2 * np.pi / info["restraint_period_fs"] * 0.05)

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from _sampling_toy import TOY_SPECIES, toy_interface
 
-from lidendrite.sampling.cv import cv_coordination_numpy, cv_groups, moving_restraint_plumed_input
+from lidendrite.errors import InputError
+from lidendrite.sampling.cv import (
+    cv_coordination_numpy,
+    cv_groups,
+    moving_restraint_plumed_input,
+    restraint_period_fs,
+)
 from lidendrite.sampling.lammps_env import check_deepmd_plugin, create_lammps
 from lidendrite.sampling.moving_restraint import SimulationFailed, read_colvar, run_moving_restraint
 from lidendrite.sampling.plumed_bridge import PlumedBridge, check_plumed_coupling
@@ -23,7 +29,7 @@ TOY_MD = dict(
     pair_coeff="* * 0.01 2.0",
     type_map=TOY_SPECIES,
     ensemble="nvt",
-    kappa_ev=5.0,
+    kappa_ev=2.0,  # omega*dt = 0.44 on the toy at 1 fs (5 eV: 0.69, refused by the guard)
     thermo_every=5,
     dump_every=5,
     colvar_every=1,
@@ -31,7 +37,7 @@ TOY_MD = dict(
 )
 
 
-def _biased_lammps(atoms, tmp_path, *, lag, kappa_ev):
+def _biased_lammps(atoms, tmp_path, *, lag, kappa_ev, print_stride=10):
     """LAMMPS with pair_style zero, zero velocities and the PLUMED restraint; after run 0."""
     from ase.io.lammpsdata import write_lammps_data
 
@@ -46,6 +52,7 @@ def _biased_lammps(atoms, tmp_path, *, lag, kappa_ev):
         n_steps=10,
         kappa_ev=kappa_ev,
         colvar_file=str(tmp_path / "COLVAR"),
+        print_stride=print_stride,
     )
     lmp = create_lammps(tmp_path / "log.lammps")
     lmp.commands_list(
@@ -154,12 +161,20 @@ def test_moving_restraint_target_is_linear_in_lammps_step(tmp_path):
     # the bias column is 1/2 kappa (s - s0)^2 in kJ/mol
     np.testing.assert_allclose(
         col["mr.bias"],
-        0.5 * 5.0 * 96.48533212 * (col["cv"] - col["mr.cv_cntr"]) ** 2,
+        0.5 * TOY_MD["kappa_ev"] * 96.48533212 * (col["cv"] - col["mr.cv_cntr"]) ** 2,
         rtol=1e-6,
         atol=1e-8,
     )
     summary = json.loads((tmp_path / "run" / "moving_restraint.json").read_text())
     assert summary["finished"] and summary["final_step"] == 20
+    # the stability numbers of the restraint mode are recorded
+    assert summary["restraint_period_fs"] == pytest.approx(
+        restraint_period_fs(atoms, TOY_MD["kappa_ev"]), rel=1e-9
+    )
+    assert summary["omega_dt"] == pytest.approx(
+        2 * np.pi / summary["restraint_period_fs"], rel=1e-9
+    )
+    assert summary["omega_dt"] <= summary["max_omega_dt"]
 
 
 def test_killed_run_resumes_with_continuous_colvar(tmp_path):
@@ -210,3 +225,81 @@ def test_doctor_checks(tmp_path):
     line = check_plumed_coupling(tmp_path)
     assert "PLUMED" in line and "LAMMPS" in line
     assert "deepmd" in check_deepmd_plugin()
+
+
+def test_stiff_kappa_stops_before_the_first_step(tmp_path):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    kw = dict(TOY_MD, kappa_ev=500.0)
+    with pytest.raises(InputError) as err:
+        run_moving_restraint(path, tmp_path / "run", n_steps=20, s0_rate=0.5, **kw)
+    assert "\n" not in str(err.value) and "lpsc.sampling.kappa_ev = 500 eV" in str(err.value)
+    assert not (tmp_path / "run" / "COLVAR").exists()  # nothing ran
+
+
+def test_restraint_mode_period_and_energy_conservation(tmp_path):
+    """NVE, no pair forces, atoms at rest with s - s0 = lag: s oscillates at the predicted omega.
+
+    Checks the units and the rank-1 analysis of restraint_period_fs, and that
+    at omega*dt = 0.5 (max_omega_dt) the Verlet energy error of the mode is
+    the expected bounded (omega dt)^2/4 = 6 % oscillation.
+    """
+    atoms = toy_interface()
+    kappa = 5.0
+    period = restraint_period_fs(atoms, kappa)  # 9.1 fs
+    lag = 0.01  # small: the CV is nearly linear over the oscillation
+    for dt_fs, n_run in ((period / 200, 600), (period * 0.5 / (2 * np.pi), 60)):
+        sub = tmp_path / f"dt{dt_fs:.4f}"
+        sub.mkdir()
+        lmp, bridge, s = _biased_lammps(atoms, sub, lag=lag, kappa_ev=kappa, print_stride=1)
+        try:
+            lmp.commands_list(
+                [
+                    f"timestep {dt_fs * 1e-3}",
+                    "fix nve all nve",
+                    "thermo_style custom step pe ke etotal",
+                    "thermo 1",
+                    f"run {n_run}",
+                ]
+            )
+        finally:
+            bridge.finalize()
+            lmp.close()
+        col = read_colvar(sub / "COLVAR")
+        x = col["cv"][-(n_run + 1) :] - (s - lag)  # s - s0 after "run 0"
+        if dt_fs < 0.1:
+            # period from the up-crossings of s - s0 = 0 (linear interpolation)
+            up = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
+            t = (up + x[up] / (x[up] - x[up + 1])) * dt_fs
+            measured = np.diff(t).mean()
+            # Verlet at 200 steps/period: frequency error (omega dt)^2/24 = 4e-5;
+            # anharmonicity of the CV over +-0.01: ~1e-3
+            assert measured == pytest.approx(period, rel=5e-3)
+        else:
+            e = _thermo_etotal(sub / "log.lammps")
+            e_mode = 0.5 * kappa * lag**2
+            # velocity Verlet conserves v^2/2 + omega^2 x^2/2 (1 - (omega dt)^2/4), so
+            # starting at rest the mode energy dips by (omega dt)^2/4 = 6.25 % and
+            # comes back each half period: bounded, no drift (10 periods run)
+            assert e[0] == pytest.approx(e_mode, rel=1e-6)
+            assert np.ptp(e) / e_mode == pytest.approx(0.5**2 / 4, rel=0.05)
+            assert e.max() <= e_mode * (1 + 1e-6)
+
+
+def _thermo_etotal(log):
+    rows = []
+    cols = None
+    for line in open(log):
+        parts = line.split()
+        if parts[:2] == ["Step", "PotEng"]:
+            cols = parts
+            continue
+        if cols and len(parts) == len(cols):
+            try:
+                rows.append(float(parts[cols.index("TotEng")]))
+            except ValueError:
+                cols = None
+        elif cols:
+            cols = None
+    return np.array(rows)

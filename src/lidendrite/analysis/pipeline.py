@@ -25,7 +25,7 @@ REGION_KEYS = ("li_li_cutoff", "bond_cutoff", "n_metal_neighbours", "crystal_dis
 
 
 def sampling_summary(result, timestep_fs: float, natoms: int) -> dict[str, Any]:
-    """Headline numbers of a moving-restraint run: CV and s0 start/end, throughput (ns/day), PLUMED share."""
+    """Headline numbers of a moving-restraint run: CV/s0 start and end, ns/day, PLUMED share, restraint period, omega*dt."""
     steps_run = result.final_step - (result.resumed_from_step or 0)
     ns = steps_run * timestep_fs * 1e-6
     return {
@@ -41,6 +41,9 @@ def sampling_summary(result, timestep_fs: float, natoms: int) -> dict[str, Any]:
         "wall_time_s": round(result.wall_time_s, 2),
         "throughput_ns_per_day": round(ns / result.wall_time_s * 86400, 4) if result.wall_time_s else None,
         "plumed_share": round(result.plumed_time_s / result.wall_time_s, 4) if result.wall_time_s else None,
+        "restraint_period_fs": round(result.restraint_period_fs, 4),
+        "omega_dt": round(result.omega_dt, 4),
+        "max_omega_dt": result.max_omega_dt,
         "lammps_version": result.lammps_version,
         "plumed_version": result.plumed_version,
     }

@@ -4,8 +4,11 @@ An et al., Methods 2.2 and SI 4: NPT at 300 K with 1 bar on x and y
 (coupled), z fixed (vacuum), Nose-Hoover thermostat + Parrinello-Rahman-type
 barostat (LAMMPS ``fix npt``, Martyna-Tobias-Klein equations), 1 fs, with the
 bias V = 1/2 kappa (s(R) - s0(t))^2 on the CV of :mod:`lidendrite.sampling.cv`,
-kappa = 500 eV.  s0 moves linearly in MD steps (PLUMED MOVINGRESTRAINT) from
-the CV of the first frame to ``s_end`` at the last step.
+kappa = 500 eV (too stiff for 1 fs here: the run stops before the first
+step with an InputError when omega * dt of the restraint mode exceeds
+``max_omega_dt``, see :func:`check_restraint_stability`).  s0 moves
+linearly in MD steps (PLUMED MOVINGRESTRAINT) from the CV of the first
+frame to ``s_end`` at the last step.
 
 Robustness: LAMMPS restart files are written every ``restart_every`` steps
 (atomically, so the last good one survives a crash); a second call with the
@@ -28,7 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError
-from lidendrite.sampling.cv import cv_coordination_numpy, cv_groups, moving_restraint_plumed_input
+from lidendrite.sampling.cv import (
+    cv_coordination_numpy,
+    cv_groups,
+    moving_restraint_plumed_input,
+    restraint_omega,
+)
 from lidendrite.sampling.lammps_env import create_lammps, lammps_version
 from lidendrite.sampling.plumed_bridge import PlumedBridge
 
@@ -37,7 +45,11 @@ __all__ = [
     "MovingRestraintResult",
     "read_colvar",
     "run_moving_restraint",
+    "check_restraint_stability",
 ]
+
+#: config key prefix named in error messages
+CONFIG_KEY = "lpsc.sampling"
 
 STATE_FILE = "state.json"
 RESTART_FILE = "restart.lmp"
@@ -76,6 +88,10 @@ class MovingRestraintResult:
     lammps_version: str
     wall_time_s: float
     plumed_time_s: float
+    kappa_ev: float
+    restraint_period_fs: float
+    omega_dt: float
+    max_omega_dt: float
 
 
 def read_colvar(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -120,6 +136,71 @@ def _truncate_dump(path: Path, step_max: int) -> None:
     path.write_text("".join(out))
 
 
+def _floor_sig(x: float, digits: int = 3) -> float:
+    """``x`` rounded down to ``digits`` significant digits (a safe upper bound stays safe)."""
+    if x <= 0 or not math.isfinite(x):
+        return x
+    scale = 10.0 ** (digits - 1 - math.floor(math.log10(x)))
+    return math.floor(x * scale) / scale
+
+
+def check_restraint_stability(
+    atoms, *, kappa_ev: float, timestep_fs: float, max_omega_dt: float, **cv_kwargs
+) -> dict[str, float]:
+    """Period of the restraint mode and omega * dt; one-line InputError above ``max_omega_dt``.
+
+    omega^2 = kappa sum_i |ds/dr_i|^2 / m_i (:func:`lidendrite.sampling.cv.restraint_omega`).
+    Velocity Verlet is unstable for omega dt > 2; below that it conserves
+    v^2/2 + omega^2 x^2/2 (1 - (omega dt)^2/4), so the energy of the mode
+    oscillates (bounded) by a fraction (omega dt)^2/4 (6 % at 0.5, 25 % at 1,
+    measured in tests/unit/test_sampling_lammps.py), and its frequency comes
+    out too high by (2/dt) arcsin(omega dt/2)/omega - 1 (+1 % at 0.5, +4.7 %
+    at 1).
+
+    Parameters
+    ----------
+    atoms
+        Structure with ``region``/``layer`` arrays (the first MD frame).
+    kappa_ev
+        Force constant, eV per CV unit squared.
+    timestep_fs
+        MD time step, fs.
+    max_omega_dt
+        Largest accepted omega * dt (dimensionless).
+    **cv_kwargs
+        Passed to :func:`lidendrite.sampling.cv.cv_gradient_numpy`.
+
+    Returns
+    -------
+    dict
+        ``restraint_period_fs``, ``omega_dt``, ``max_stable_kappa_ev`` (at
+        this time step, rounded down to 3 significant digits).
+
+    Raises
+    ------
+    InputError
+        If omega * dt > ``max_omega_dt`` (names ``lpsc.sampling.kappa_ev``).
+    """
+    dt_s = timestep_fs * 1e-15
+    omega_1 = restraint_omega(atoms, 1.0, **cv_kwargs)  # rad/s at kappa = 1 eV
+    omega = omega_1 * math.sqrt(kappa_ev)
+    period_fs = 2.0 * math.pi / omega * 1e15 if omega > 0 else math.inf
+    kappa_max = _floor_sig((max_omega_dt / dt_s) ** 2 / omega_1**2) if omega_1 > 0 else math.inf
+    info = {
+        "restraint_period_fs": period_fs,
+        "omega_dt": omega * dt_s,
+        "max_stable_kappa_ev": kappa_max,
+    }
+    if omega * dt_s > max_omega_dt:
+        raise InputError(
+            f"{CONFIG_KEY}.kappa_ev = {kappa_ev:g} eV gives a restraint period of {period_fs:.3g} fs, "
+            f"shorter than {2.0 * math.pi / max_omega_dt:.3g} time steps of {timestep_fs:g} fs "
+            f"(omega*dt = {omega * dt_s:.3g} > {CONFIG_KEY}.max_omega_dt {max_omega_dt:g}): "
+            f"use kappa_ev <= {kappa_max:g} or a smaller timestep"
+        )
+    return info
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -154,6 +235,7 @@ def run_moving_restraint(
     dump_every: int = 1000,
     colvar_every: int = 10,
     seed: int = 12345,
+    max_omega_dt: float = 0.5,
     deepmd: bool = False,
     stop_at_step: int | None = None,
 ) -> MovingRestraintResult:
@@ -184,7 +266,8 @@ def run_moving_restraint(
     thermostat_damping_fs, barostat_damping_fs
         Nose-Hoover damping times of ``fix npt``/``fix nvt``, fs.
     kappa_ev
-        Restraint force constant, eV per CV unit squared (paper: 500 eV).
+        Restraint force constant, eV per CV unit squared (paper: 500 eV,
+        which is unstable at 1 fs: see :func:`check_restraint_stability`).
     s0_rate
         Speed of s0, CV units per ps per electrolyte Li (the paper gives no
         rate): ``s0_end = s0_start + s0_rate * N_Li(A) * n_steps * dt``.
@@ -198,6 +281,10 @@ def run_moving_restraint(
         Output intervals in steps.
     seed
         Seed of the initial Maxwell-Boltzmann velocities.
+    max_omega_dt
+        Largest accepted omega * dt of the restraint mode, checked on the
+        first frame before any file is written
+        (:func:`check_restraint_stability`).
     deepmd
         Make sure the deepmd-kit plugin is loaded (``pair_style deepmd``).
     stop_at_step
@@ -213,7 +300,8 @@ def run_moving_restraint(
     Raises
     ------
     InputError
-        Bad structure, empty CV group, inconsistent restart state.
+        Bad structure, empty CV group, inconsistent restart state, or a
+        kappa too stiff for the time step.
     SimulationFailed
         Lost atoms, non-finite energy or a PLUMED failure (one line).
     """
@@ -257,6 +345,17 @@ def run_moving_restraint(
     if unknown:
         raise InputError(f"{structure}: elements {unknown} are not in type_map {list(type_map)}")
     masses = atoms.get_masses()
+    groups = cv_groups(atoms, n_anode_layers=n_anode_layers, name=str(structure))
+    cv_kw = dict(r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m)
+    # before the first MD step (and before any file is written): is the restraint too stiff?
+    stability = check_restraint_stability(
+        atoms,
+        kappa_ev=kappa_ev,
+        timestep_fs=timestep_fs,
+        max_omega_dt=max_omega_dt,
+        groups=groups,
+        **cv_kw,
+    )
 
     resume = paths["restart"].is_file() and paths["state"].is_file()
     if resume:
@@ -271,10 +370,6 @@ def run_moving_restraint(
         _truncate_colvar(paths["colvar"], (restart_step - 0.5) * dt_ps)
         _truncate_dump(paths["dump"], restart_step)
     else:
-        groups = cv_groups(atoms, n_anode_layers=n_anode_layers, name=str(structure))
-        cv_kw = dict(
-            r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m
-        )
         s0_start = cv_coordination_numpy(atoms, groups=groups, **cv_kw)["cv"]
         if s0_end is None:
             if s0_rate is None:
@@ -427,6 +522,10 @@ def run_moving_restraint(
         lammps_version=lmp_version,
         wall_time_s=time.perf_counter() - t_wall,
         plumed_time_s=plumed_time,
+        kappa_ev=float(kappa_ev),
+        restraint_period_fs=stability["restraint_period_fs"],
+        omega_dt=stability["omega_dt"],
+        max_omega_dt=float(max_omega_dt),
     )
     paths["summary"].write_text(json.dumps(asdict(result), indent=1))
     return result
