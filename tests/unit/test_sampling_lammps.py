@@ -236,6 +236,12 @@ def test_stiff_kappa_stops_before_the_first_step(tmp_path):
         run_moving_restraint(path, tmp_path / "run", n_steps=20, s0_rate=0.5, **kw)
     assert "\n" not in str(err.value) and "lpsc.sampling.kappa_ev = 500 eV" in str(err.value)
     assert not (tmp_path / "run" / "COLVAR").exists()  # nothing ran
+    # a finished run resumed with another kappa is refused (its PLUMED input has the old one)
+    run_moving_restraint(path, tmp_path / "ok", n_steps=10, s0_rate=0.5, **TOY_MD)
+    with pytest.raises(InputError, match="kappa_ev = 2 eV, asked 1 eV"):
+        run_moving_restraint(
+            path, tmp_path / "ok", n_steps=10, s0_rate=0.5, **dict(TOY_MD, kappa_ev=1.0)
+        )
 
 
 def test_restraint_mode_period_and_energy_conservation(tmp_path):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from lidendrite.sampling.cv import (
     restraint_omega,
 )
 from lidendrite.sampling.lammps_env import create_lammps, lammps_version
-from lidendrite.sampling.plumed_bridge import PlumedBridge
+from lidendrite.sampling.plumed_bridge import EV_TO_KJMOL, PlumedBridge
 
 __all__ = [
     "SimulationFailed",
@@ -366,6 +367,13 @@ def run_moving_restraint(
                 f"asked n_steps={n_steps}, natoms={len(atoms)} (use a fresh workdir)"
             )
         plumed_text = paths["plumed"].read_text()
+        found = re.search(r"KAPPA0=(\S+)", plumed_text)
+        kappa_old = float(found.group(1)) / EV_TO_KJMOL if found else math.nan
+        if not math.isclose(kappa_old, kappa_ev, rel_tol=1e-6):
+            raise InputError(
+                f"{paths['plumed']}: restart was run with kappa_ev = {kappa_old:g} eV, asked {kappa_ev:g} eV "
+                "(use a fresh workdir)"
+            )
         restart_step = int(state["restart_step"])
         _truncate_colvar(paths["colvar"], (restart_step - 0.5) * dt_ps)
         _truncate_dump(paths["dump"], restart_step)
