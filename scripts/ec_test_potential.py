@@ -17,7 +17,7 @@ def main(smk):
     level = rec["level_of_theory"]
     systems = [Path(smk.input.full) / s for s in rec["systems"]]
     out = Path(smk.output.summary).parent
-    full = deepmd_run.test(smk.input.full_dp, systems, workdir=out / "dp_test", threads=smk.threads)
+    full = deepmd_run.test(smk.input.full_dp, systems, workdir=(out / "dp_test").resolve(), threads=smk.threads)
     dpqeq = test_dpqeq(smk.input.dp_short, read_frames(smk.input.frames), smk.params.qeq)
     summary = {"scale": smk.config["scale"], "labeller": rec["labeller"], "level_of_theory": level}
     for name, res, stem, keys in (

@@ -57,8 +57,8 @@ def plot_ec_parity(
         ax_e, ax_f = axes[row]
         _panel(ax_e, e_lab - shift, e_pred - shift, rmse=e_rmse, unit="meV/atom", paper=paper_e,
                quantity=f"{name}: energy ({e_lab.size} frames)", scale=1e3)
-        ax_e.set_xlabel(f"label energy - {shift:.3f} (eV/atom)")
-        ax_e.set_ylabel(f"{name} energy - {shift:.3f} (eV/atom)")
+        ax_e.set_xlabel(f"label energy {-shift:+.3f} (eV/atom)")
+        ax_e.set_ylabel(f"{name} energy {-shift:+.3f} (eV/atom)")
         _panel(ax_f, f_lab, f_pred, rmse=f_rmse, unit="meV/Å", paper=paper_f,
                quantity=f"{name}: force components ({f_lab.size})", scale=1e3)
         ax_f.set_xlabel("label force (eV/Å)")
