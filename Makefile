@@ -11,7 +11,7 @@ STAMP := $(VENV)/.lidendrite-installed
 CORES ?= all
 # torch first, CPU build, so nothing pulls the CUDA wheels (see requirements/README.md)
 TORCH_PIN := torch==2.13.0
-APT_PACKAGES := cp2k cp2k-data
+APT_PACKAGES := cp2k cp2k-data chromium
 
 .PHONY: all setup system-deps demo test test-fast lint dryrun doctor clean-results help
 

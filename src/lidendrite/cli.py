@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "doctor": "lidendrite.doctor",
     "qeq": "lidendrite.qeq.cli",
     "build": "lidendrite.structures.cli",
+    "report": "lidendrite.report.cli",
     "label": "lidendrite.labeling.cli",
 }
 

@@ -1,0 +1,77 @@
+"""``lidendrite report``: build the replication report of a finished (or partial) run.
+
+The workflow's rule ``make_report`` calls :func:`build_report`; the command
+does the same outside Snakemake, and ``--readme README.md`` also refreshes the
+paper-vs-run table between the README's ``replication-table`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HELP", "add_arguments", "run", "build_report"]
+
+HELP = "build results/<scale>/report/ (index.html, report.md): this run's numbers beside the papers'"
+
+
+def build_report(
+    config: dict[str, Any],
+    report_dir: str | Path,
+    *,
+    results_dir: str | Path,
+    paper_values: str | Path,
+    report_spec: str | Path,
+    bench_dir: str | Path | None = None,
+    take_screenshot: bool = True,
+    log=print,
+) -> dict[str, Any]:
+    """Collect, write ``index.html``/``report.md``/``report.json`` and (if Chromium is there)
+    ``screenshot.png``. Returns the collected data."""
+    from lidendrite.errors import LidendriteError
+    from lidendrite.report import browser
+    from lidendrite.report.collect import collect
+    from lidendrite.report.render import write_report
+
+    data = collect(results_dir, config, paper_values_path=paper_values,
+                   report_spec_path=report_spec, bench_dir=bench_dir)
+    files = write_report(data, report_dir, config)
+    log(f"report: {files['html']} ({', '.join(f'{s}: {n}' for s, n in data['counts'].items())})")
+    for study, rows in data["quantities"].items():
+        for r in rows:
+            log(f"  {study}.{r['key']}: paper {r['paper']!r} run {r['run']!r} -> {r['status']} ({r['detail']})")
+    if take_screenshot:
+        try:
+            shot = data.get("screenshot") or {}
+            png = browser.screenshot(files["html"], Path(report_dir) / "screenshot.png",
+                                     width=shot.get("width", 1280), height=shot.get("height", 1600))
+            log(f"screenshot: {png}")
+        except LidendriteError as exc:  # a missing browser must not cost the report
+            log(f"screenshot skipped: {exc}")
+    return data
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``lidendrite report``."""
+    p.add_argument("--scale", default="demo", help="ci, demo or paper (default demo)")
+    p.add_argument("--config", help="config file instead of the scale's (merged over config/config.yaml)")
+    p.add_argument("--out", help="report folder (default results/<scale>/report)")
+    p.add_argument("--readme", help="also refresh the paper-vs-run table in this README")
+    p.add_argument("--no-screenshot", action="store_true", help="do not run Chromium")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report from ``results/<scale>/`` as it is now."""
+    from lidendrite.config import CONFIG_DIR, REPO_ROOT, load_config
+    from lidendrite.report.render import update_readme
+
+    cfg = load_config(args.scale, args.config)
+    results = REPO_ROOT / cfg["results_dir"] / cfg["scale"]
+    out = Path(args.out) if args.out else results / "report"
+    data = build_report(cfg, out, results_dir=results, paper_values=CONFIG_DIR / "paper_values.yaml",
+                        report_spec=CONFIG_DIR / "report.yaml", take_screenshot=not args.no_screenshot)
+    if args.readme:
+        changed = update_readme(args.readme, data)
+        print(f"{args.readme}: table {'updated' if changed else 'unchanged (or no markers)'}")
+    return 0

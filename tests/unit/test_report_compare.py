@@ -1,0 +1,69 @@
+"""The replication report: status logic, missing stages, and no paper number typed in code (issue 8)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from lidendrite.report.collect import quantity_rows
+from lidendrite.report.compare import (
+    NOT_COMPARABLE_SCALE,
+    NOT_REPRODUCED,
+    NOT_RUN,
+    REPRODUCED,
+    compare,
+    within,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_absolute_and_relative_tolerance():
+    assert within(3.44, 3.42, 0.03) and not within(3.46, 3.42, 0.03)
+    assert within(0.222, 0.212, {"relative": 0.10}) and not within(0.240, 0.212, {"relative": 0.10})
+
+
+def test_statuses():
+    assert compare(3.42, 3.43, 0.03, scale="demo")[0] == REPRODUCED
+    assert compare(10.25, 10.02, 0.10, scale="demo")[0] == NOT_REPRODUCED
+    assert compare(4833, 133, 0, scale="ci", scales=["paper"])[0] == NOT_COMPARABLE_SCALE
+    assert compare(4833, None, 0, scale="paper")[0] == NOT_RUN
+    # species lists: every species the paper names must be found
+    assert compare(["LiF", "CO"], ["LiF", "CO", "H2"], None, scale="demo")[0] == REPRODUCED
+    status, detail = compare(["LiF", "CO"], ["LiF"], None, scale="demo")
+    assert status == NOT_REPRODUCED and "CO" in detail
+
+
+def test_missing_stage_json_is_a_not_run_row(tmp_path):
+    paper_values = {"lpsc": {"li_bcc_lattice_constant": {"value": 3.42, "unit": "A", "tolerance": 0.03}}}
+    spec = {"quantities": {"lpsc": {"li_bcc_lattice_constant": {"json": "lpsc/x.json", "key": "a"}}}}
+    rows = quantity_rows(paper_values, spec, tmp_path, {"scale": "ci"}, ["lpsc"])
+    (row,) = rows["lpsc"]
+    assert row["status"] == NOT_RUN and "not found" in row["detail"]
+    (tmp_path / "lpsc").mkdir()
+    (tmp_path / "lpsc" / "x.json").write_text(json.dumps({"a": 3.425, "level_of_theory": "teacher"}))
+    (row,) = quantity_rows(paper_values, spec, tmp_path, {"scale": "ci"}, ["lpsc"])["lpsc"]
+    assert row["status"] == REPRODUCED and row["level_of_theory"] == "teacher"
+
+
+def test_report_spec_names_only_paper_keys():
+    paper = yaml.safe_load((REPO / "config" / "paper_values.yaml").read_text())
+    spec = yaml.safe_load((REPO / "config" / "report.yaml").read_text())
+    for study, entries in spec["quantities"].items():
+        assert set(entries) <= set(paper[study]), study
+
+
+def test_no_paper_number_is_typed_into_the_report_code():
+    """Distinctive paper values (not small integers) must come from paper_values.yaml only."""
+    paper = yaml.safe_load((REPO / "config" / "paper_values.yaml").read_text())
+    numbers = set()
+    for study in paper.values():
+        for entry in study.values():
+            vals = entry["value"] if isinstance(entry["value"], list) else [entry["value"]]
+            numbers |= {v for v in vals if isinstance(v, float) and v not in (0.0, 1.0)}
+    code = "\n".join(p.read_text() for p in (REPO / "src" / "lidendrite" / "report").glob("*.py"))
+    found = [v for v in numbers if re.search(rf"(?<![\d.]){re.escape(repr(v))}(?![\d])", code)]
+    assert not found, found
