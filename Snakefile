@@ -18,10 +18,13 @@ include: "rules/lpsc_potential.smk"
 include: "rules/ec_potential.smk"
 include: "rules/lpsc_sampling.smk"
 include: "rules/lpsc_analysis.smk"
+include: "rules/lpsc_figures.smk"
+include: "rules/report.smk"  # last: it collects every stage
 
 
 rule all:
     """Every target of the configured studies at the configured scale."""
     input:
         all_targets(),
+        rules.make_report.output.html,
     default_target: True

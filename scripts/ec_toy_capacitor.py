@@ -11,7 +11,7 @@ from lidendrite.structures.extxyz import read_structure
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     by_gap, frames = {}, {}
-    for path, js in zip(smk.input.charges, smk.input.summaries):
+    for path, js in zip(smk.input.charges, smk.input.summaries, strict=True):
         with open(js) as fh:
             res = json.load(fh)
         by_gap[res["gap_A"]] = res

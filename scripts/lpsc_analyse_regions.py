@@ -9,8 +9,12 @@ from lidendrite.structures.extxyz import read_structure
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
-    out = regions_over_time(smk.input.traj, read_structure(smk.input.structure),
-                            timestep_fs=smk.params.timestep_fs, **smk.params.regions)
+    out = regions_over_time(
+        smk.input.traj,
+        read_structure(smk.input.structure),
+        timestep_fs=smk.params.timestep_fs,
+        **smk.params.regions,
+    )
     out = {"scale": smk.config["scale"], "level_of_theory": smk.params.level_of_theory, **out}
     with open(smk.output.summary, "w") as fh:
         json.dump(out, fh, indent=2)

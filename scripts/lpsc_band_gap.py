@@ -13,11 +13,18 @@ def main(smk):
     system = smk.wildcards.system
     settings = band_gap_settings(smk.config["labeling"]["cp2k"], smk.params.dft, system)
     atoms = read_structure(smk.input.structure)
-    res = run_band_gap(atoms, settings, smk.params.workdir, dos_delta_ev=smk.params.dft["dos_delta_ev"])
+    res = run_band_gap(
+        atoms, settings, smk.params.workdir, dos_delta_ev=smk.params.dft["dos_delta_ev"]
+    )
     shutil.copyfile(res.dos_file, smk.output.dos)
-    out = {"scale": smk.config["scale"], "system": system, "labeller": "cp2k",
-           "level_of_theory": f"DFT PBE (CP2K, {settings.basis_set}, {settings.cutoff} Ry, k {res.kpoints})",
-           "comparable_to_paper": smk.params.comparable, **res.as_dict()}
+    out = {
+        "scale": smk.config["scale"],
+        "system": system,
+        "labeller": "cp2k",
+        "level_of_theory": f"DFT PBE (CP2K, {settings.basis_set}, {settings.cutoff} Ry, k {res.kpoints})",
+        "comparable_to_paper": smk.params.comparable,
+        **res.as_dict(),
+    }
     with open(smk.output.summary, "w") as fh:
         json.dump(out, fh, indent=2)
     print(json.dumps(out))

@@ -13,8 +13,15 @@ def main(smk):
     p = smk.params
     with open(smk.input.cluster) as fh:
         cluster = json.load(fh)
-    slab, summary = extract_sei_slab(read_charge_frames(smk.input.frames), cluster, width=p.width,
-                                     min_distance=p.min_distance, model=smk.input.model, fmax=p.fmax, steps=p.steps)
+    slab, summary = extract_sei_slab(
+        read_charge_frames(smk.input.frames),
+        cluster,
+        width=p.width,
+        min_distance=p.min_distance,
+        model=smk.input.model,
+        fmax=p.fmax,
+        steps=p.steps,
+    )
     write_structure(slab, smk.output.structure)
     summary = {"scale": smk.config["scale"], "level_of_theory": p.level_of_theory, **summary}
     with open(smk.output.summary, "w") as fh:

@@ -12,9 +12,16 @@ from lidendrite.analysis.pipeline import cluster_and_rdf
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     p = smk.params
-    out, arrays = cluster_and_rdf(read_charge_frames(smk.input.frames), region_params=p.regions,
-                                  li_li_cutoff=p.li_li_cutoff, q_metal=p.q_metal, min_size=p.min_size,
-                                  anchor_layer=p.anchor_layer, r_max=p.r_max, dr=p.dr)
+    out, arrays = cluster_and_rdf(
+        read_charge_frames(smk.input.frames),
+        region_params=p.regions,
+        li_li_cutoff=p.li_li_cutoff,
+        q_metal=p.q_metal,
+        min_size=p.min_size,
+        anchor_layer=p.anchor_layer,
+        r_max=p.r_max,
+        dr=p.dr,
+    )
     out = {"scale": smk.config["scale"], "level_of_theory": smk.params.level_of_theory, **out}
     np.savez(smk.output.rdf, **arrays)
     with open(smk.output.summary, "w") as fh:

@@ -9,10 +9,19 @@ from lidendrite.structures.extxyz import read_structure
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
-    out = charges_at_times(smk.input.traj, read_structure(smk.input.structure), n_steps=smk.params.n_steps,
-                           timestep_fs=smk.params.timestep_fs, fractions=smk.params.fractions,
-                           out_extxyz=smk.output.frames)
-    out = {"scale": smk.config["scale"], "level_of_theory": "QEq, lpsc Table S2 parameters, ConstQ (total 0)", **out}
+    out = charges_at_times(
+        smk.input.traj,
+        read_structure(smk.input.structure),
+        n_steps=smk.params.n_steps,
+        timestep_fs=smk.params.timestep_fs,
+        fractions=smk.params.fractions,
+        out_extxyz=smk.output.frames,
+    )
+    out = {
+        "scale": smk.config["scale"],
+        "level_of_theory": "QEq, lpsc Table S2 parameters, ConstQ (total 0)",
+        **out,
+    }
     with open(smk.output.summary, "w") as fh:
         json.dump(out, fh, indent=2)
     print(json.dumps(out))

@@ -16,15 +16,25 @@ def main(smk):
     dp_calculator(smk.input.model)  # a model that does not load stops here with one line
     kw = dict(smk.params.sampling)
     result = run_moving_restraint(
-        smk.input.structure, smk.params.workdir, pair_style=f"deepmd {Path(smk.input.model).resolve()}",
-        pair_coeff="* *", type_map=smk.params.type_map, deepmd=True, **kw)
+        smk.input.structure,
+        smk.params.workdir,
+        pair_style=f"deepmd {Path(smk.input.model).resolve()}",
+        pair_coeff="* *",
+        type_map=smk.params.type_map,
+        deepmd=True,
+        **kw,
+    )
     for src, dst in ((result.dump, smk.output.traj), (result.colvar, smk.output.colvar)):
         shutil.copyfile(src, dst + ".tmp")
         Path(dst + ".tmp").replace(dst)
-    summary = {"scale": smk.config["scale"], "labeller": smk.params.labeller,
-               "level_of_theory": smk.params.level_of_theory,
-               **sampling_summary(result, kw["timestep_fs"], len(read_structure(smk.input.structure))),
-               "kappa_ev": kw["kappa_ev"], "s0_rate": kw["s0_rate"]}
+    summary = {
+        "scale": smk.config["scale"],
+        "labeller": smk.params.labeller,
+        "level_of_theory": smk.params.level_of_theory,
+        **sampling_summary(result, kw["timestep_fs"], len(read_structure(smk.input.structure))),
+        "kappa_ev": kw["kappa_ev"],
+        "s0_rate": kw["s0_rate"],
+    }
     Path(smk.output.summary).write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary))
 

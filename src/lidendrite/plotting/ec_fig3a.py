@@ -28,7 +28,7 @@ def plot_fig3a(frames: dict[float, object], summary: dict, png, pdf=None, *, not
                        constrained_layout=True)
     ref = {20.0: paper_value("ec", "toy_capacitor_sigma_20"),
            40.0: paper_value("ec", "toy_capacitor_sigma_40")}
-    for ax, (gap, key, mode) in zip(axes, panels):
+    for ax, (gap, key, mode) in zip(axes, panels, strict=True):
         atoms = frames[gap]
         q = frame_charges(atoms, key)
         z = atoms.positions[:, 2]

@@ -1,0 +1,24 @@
+"""Rule plot_dos: Fig. 4d, PBE DOS of bulk Li6PS5Cl vs the SEI slab."""
+
+import json
+import sys
+
+from lidendrite.plotting.lpsc_fig4d_dos import plot_dos
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    systems = {}
+    for name in ("bulk", "sei"):
+        with open(smk.input[name]) as fh:
+            systems[name] = (smk.input[f"{name}_dos"], json.load(fh))
+    out = plot_dos(systems, smk.output.png, smk.output.pdf)
+    bulk = systems["bulk"][1]
+    out = {"scale": smk.config["scale"], "labeller": bulk["labeller"], "level_of_theory": bulk["level_of_theory"],
+           **out}
+    with open(smk.output.summary, "w") as fh:
+        json.dump(out, fh, indent=2)
+    print(json.dumps(out))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)
