@@ -67,3 +67,11 @@ def test_no_paper_number_is_typed_into_the_report_code():
     code = "\n".join(p.read_text() for p in (REPO / "src" / "lidendrite" / "report").glob("*.py"))
     found = [v for v in numbers if re.search(rf"(?<![\d.]){re.escape(repr(v))}(?![\d])", code)]
     assert not found, found
+
+
+def test_a_stage_that_found_nothing_is_not_reproduced_not_missing(tmp_path):
+    paper_values = {"lpsc": {"cluster_nn_distance": {"value": 2.75, "unit": "A", "tolerance": 0.1}}}
+    spec = {"quantities": {"lpsc": {"cluster_nn_distance": {"json": "c.json", "key": "nn"}}}}
+    (tmp_path / "c.json").write_text(json.dumps({"nn": None, "seen": "no free metal-like Li cluster"}))
+    (row,) = quantity_rows(paper_values, spec, tmp_path, {"scale": "demo"}, ["lpsc"])["lpsc"]
+    assert row["status"] == NOT_REPRODUCED and "no free metal-like Li cluster" in row["detail"]

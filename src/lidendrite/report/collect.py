@@ -24,7 +24,13 @@ from typing import Any
 import yaml
 
 from lidendrite.errors import InputError
-from lidendrite.report.compare import NOT_RUN, STATUSES, compare
+from lidendrite.report.compare import (
+    NOT_COMPARABLE_SCALE,
+    NOT_REPRODUCED,
+    NOT_RUN,
+    STATUSES,
+    compare,
+)
 
 __all__ = [
     "PAPERS",
@@ -134,6 +140,9 @@ def this_run_value(entry: dict[str, Any], results_dir: Path, config: dict[str, A
         out["reason"] = f"{path} has {exc.args[0]}"
         return out
     out["value"] = _scaled(value, entry.get("factor"))
+    if value is None:  # the stage ran and reports "none found" (e.g. no Li cluster)
+        seen = data.get("seen") if isinstance(data, dict) else None
+        out["ran_without_value"] = f"the stage ran and reports none{': ' + seen if seen else ''}"
     lot = data.get("level_of_theory", "") if isinstance(data, dict) else ""
     out["level_of_theory"] = lot or "not recorded in the stage JSON"
     out["labeller"] = data.get("labeller", "") if isinstance(data, dict) else ""
@@ -187,7 +196,14 @@ def quantity_rows(
                 )
             except (TypeError, ValueError) as exc:  # a malformed value never stops the report
                 status, detail = "not comparable", f"cannot compare: {exc}"
-            if status == NOT_RUN:
+            scales = (entry or {}).get("scales")
+            if status == NOT_RUN and got.get("ran_without_value"):
+                if scales is not None and scale not in scales:
+                    status = NOT_COMPARABLE_SCALE
+                    detail = f"needs the {' or '.join(scales)} scale; {got['ran_without_value']}"
+                else:
+                    status, detail = NOT_REPRODUCED, got["ran_without_value"]
+            elif status == NOT_RUN:
                 detail = got["reason"]
             row.update(status=status, detail=detail)
             rows[study].append(row)
