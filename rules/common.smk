@@ -1,4 +1,4 @@
-# Shared by every rule file: config validation, paths, resources, targets.
+# Shared by every .smk file -- config validation, paths, resources, targets.
 
 import os
 import sys
@@ -55,6 +55,12 @@ STUDY_TARGETS = {"lpsc": [], "ec": []}
 # Rules run `python -m lidendrite` and scripts/ import the package; make it
 # importable from this checkout in every environment (venv, conda, Slurm job).
 _src = str(Path(workflow.basedir) / "src")
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in [_src, os.environ.get("PYTHONPATH", "")] if p
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in [_src, os.environ.get("PYTHONPATH", "")] if p)
 )
+REPO = Path(workflow.basedir)
+
+
+def structure_path(study, kind):
+    """Path of the built structure `kind` of `study` (output of rule build_structure)."""
+    return f"{RESULTS}/{study}/structures/{kind}.extxyz"

@@ -11,15 +11,11 @@ EC_DATA = f"{RESULTS}/ec/data"
 EC_TR = config["ec"]["training"]
 
 
-def ec_structure(kind):
-    return expand(rules.build_structure.output.structure, study="ec", kind=kind)[0]
-
-
 rule ec_init_data:
     """Initial data: perturbed BCC Li and labeller-driven NVT frames of electrolyte and interface, labelled."""
     input:
-        electrolyte=ec_structure("ec-electrolyte"),
-        interface=ec_structure("ec-single-interface"),
+        electrolyte=structure_path("ec", "ec-electrolyte"),
+        interface=structure_path("ec", "ec-single-interface"),
     output:
         frames=f"{EC_DATA}/init/frames.extxyz",
         full=directory(f"{EC_DATA}/init/full"),
@@ -67,7 +63,7 @@ rule ec_short_range_labels:
 rule ec_test_data:
     """Test set (SI 2.3): labelled NVT frames of the single interface, never used in training."""
     input:
-        interface=ec_structure("ec-single-interface"),
+        interface=structure_path("ec", "ec-single-interface"),
     output:
         frames=f"{EC_DATA}/test/frames.extxyz",
         full=directory(f"{EC_DATA}/test/full"),
@@ -92,8 +88,8 @@ rule ec_active_learning:
     """Concurrent learning of DP_short: DP-QEq MD (ConstQ single, ConstP double interface), model deviation, labelling."""
     input:
         short=rules.ec_short_range_labels.output.short,
-        single=ec_structure("ec-single-interface"),
-        double=ec_structure("ec-double-interface"),
+        single=structure_path("ec", "ec-single-interface"),
+        double=structure_path("ec", "ec-double-interface"),
     output:
         record=f"{EC_POT}/active_learning.json",
         frames=f"{EC_DATA}/active_learning/frames.extxyz",
@@ -104,7 +100,7 @@ rule ec_active_learning:
     benchmark:
         f"{BENCH}/ec_active_learning/ec.tsv"
     params:
-        workdir=f"{EC_POT}/active_learning",
+        workdir=f"{EC_POT}/al_work",
         type_map=EC_TR["type_map"],
         training=EC_TR,
         al=config["ec"]["active_learning"],
@@ -133,7 +129,7 @@ rule ec_train_final:
     benchmark:
         f"{BENCH}/ec_train_final/ec.tsv"
     params:
-        workdir=f"{EC_POT}/final",
+        workdir=f"{EC_POT}/final_work",
         type_map=EC_TR["type_map"],
         training=EC_TR,
     threads: config["threads"]

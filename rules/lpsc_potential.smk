@@ -114,7 +114,7 @@ rule test_potential:
     benchmark:
         f"{BENCH}/test_potential/lpsc.tsv"
     params:
-        workdir=f"{LPSC_POT}/dp_test",
+        workdir=f"{LPSC_POT}/dp_test_work",
     threads: config["threads"]
     resources:
         **res("train"),

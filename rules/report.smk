@@ -6,8 +6,8 @@ rule make_report:
     """Collect every stage JSON, figure and benchmark into results/<scale>/report/."""
     input:
         targets=all_targets(),
-        paper_values="config/paper_values.yaml",
-        spec="config/report.yaml",
+        paper_values=REPO / "config" / "paper_values.yaml",
+        spec=REPO / "config" / "report.yaml",
     output:
         html=f"{RESULTS}/report/index.html",
         md=f"{RESULTS}/report/report.md",
@@ -16,9 +16,6 @@ rule make_report:
         f"{LOGS}/make_report/report.log",
     benchmark:
         f"{BENCH}/make_report/report.tsv"
-    params:
-        results_dir=RESULTS,
-        bench_dir=BENCH,
     threads: 1
     resources:
         **res("light"),

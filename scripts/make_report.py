@@ -8,13 +8,15 @@ from lidendrite.report.cli import build_report
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
+    report_dir = Path(smk.output.html).parent
+    results_dir = report_dir.parent  # results/<scale>/report -> results/<scale>
     build_report(
         smk.config,
-        Path(smk.output.html).parent,
-        results_dir=smk.params.results_dir,
+        report_dir,
+        results_dir=results_dir,
         paper_values=smk.input.paper_values,
         report_spec=smk.input.spec,
-        bench_dir=smk.params.bench_dir,
+        bench_dir=results_dir / "benchmarks",
     )
 
 

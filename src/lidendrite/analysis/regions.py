@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lidendrite.analysis.geometry import ANIONS, displacements, height_axis, pair_distances, unwrapped_positions
+from lidendrite.analysis.geometry import (
+    ANIONS,
+    displacements,
+    height_axis,
+    pair_distances,
+    unwrapped_positions,
+)
 
 __all__ = ["RegionResult", "analyse_regions", "metal_like_li", "new_li_anion_bonds"]
 

@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from lidendrite.errors import InputError
-from lidendrite.labeling.cp2k import Cp2kFailed, Cp2kSettings, find_cp2k, kpoint_grid, write_cp2k_input
+from lidendrite.labeling.cp2k import (
+    Cp2kFailed,
+    Cp2kSettings,
+    find_cp2k,
+    kpoint_grid,
+    write_cp2k_input,
+)
 
 __all__ = ["BandGapResult", "band_gap_settings", "band_gap_input", "read_dos", "gap_from_dos", "run_band_gap"]
 
