@@ -31,6 +31,8 @@ the run computed the stress (VASP ``ISIF >= 1``).
 
 from __future__ import annotations
 
+import abc
+
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -76,8 +78,9 @@ class ExternalLabeller(Labeller):
             "write_inputs(), run them, then label() with paths"
         )
 
-    def _fmt(self, path: Path) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _fmt(self, path: Path) -> str:
+        """dpdata format name of the calculation at ``path`` (e.g. ``vasp/outcar``)."""
 
     def read(self) -> list[Atoms]:
         """Every labelled frame found in :attr:`paths`, in order."""

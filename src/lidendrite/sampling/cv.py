@@ -175,7 +175,7 @@ def rational_switch(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.nda
     """
     x = np.asarray(r, dtype=float) / r0
     near = np.abs(x - 1.0) < 1e-8
-    xs = np.where(near, 0.5, x)  # placeholder away from the singularity
+    xs = np.where(near, 0.5, x)  # any x != 1 here; these entries are replaced by the limit below
     val = (1.0 - xs**n) / (1.0 - xs**m)
     # first-order expansion around x = 1: n/m + n(n-m)/(2m) (x-1)
     lim = n / m + n * (n - m) / (2.0 * m) * (x - 1.0)
