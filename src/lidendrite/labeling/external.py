@@ -32,7 +32,6 @@ the run computed the stress (VASP ``ISIF >= 1``).
 from __future__ import annotations
 
 import abc
-
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
