@@ -37,17 +37,24 @@ def plot_fig3a(frames: dict[float, object], summary: dict, png, pdf=None, *, not
                         cmap="coolwarm", norm=norm, s=28, edgecolors="k", linewidths=0.3)
         reg = np.asarray(atoms.arrays["region"]).astype(str)
         area = np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1])) / 100.0
+        lines = []
         for e in ("anode", "cathode"):
             sig = q[reg == e].sum() / area
-            ze = z[reg == e].mean()
-            txt = f"{e}\n$\\sigma$ = {sig:+.3f} e/nm$^2$"
+            line = f"{e}: $\\sigma$ = {sig:+.3f} e/nm$^2$"
             if mode == "ConstP" and gap in ref:
-                txt += f"\n(paper {'+' if sig > 0 else '-'}{ref[gap]:.3f})"
-            ax.text(0.5, ze, txt, transform=ax.get_yaxis_transform(), ha="center", va="center",
-                    fontsize=8, bbox=dict(fc="white", ec="0.6", alpha=0.85))
+                line += f" (paper {'+' if sig > 0 else '-'}{ref[gap]:.3f})"
+            lines.append(line)
+        # the box sits in the outer vacuum above the upper slab, clear of the atoms
+        ztext = 0.5 * (z.max() + atoms.cell[2, 2])
+        ax.text(0.5, ztext, "\n".join(lines), transform=ax.get_yaxis_transform(), ha="center",
+                va="center", fontsize=7.5, bbox=dict(fc="white", ec="0.6", alpha=0.9))
+        for e in ("anode", "cathode"):
+            ax.text(0.01, z[reg == e].mean(), e, transform=ax.get_yaxis_transform(), rotation=90,
+                    ha="left", va="center", fontsize=7, color="0.3")
         ax.set_title(f"{mode}, gap {gap:g} $\\AA$")
         ax.set_xlabel("x ($\\AA$)")
-        ax.set_ylim(0, zmax)
+        ax.set_xlim(-1.6, atoms.positions[:, 0].max() + 0.6)
+        ax.set_ylim(-2.0, zmax)
     axes[0].set_ylabel("z ($\\AA$)")
     cb = fig.colorbar(sc, ax=list(axes), shrink=0.8)
     cb.set_label("Li charge Q (e)")
