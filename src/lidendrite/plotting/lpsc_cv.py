@@ -33,7 +33,7 @@ def plot_cv(colvar: str | Path, png: str | Path, pdf: str | Path | None = None, 
     ax.plot(t, s0, color="k", ls="--", lw=1.5, label="restraint centre s0(t)")
     ax.plot(t, cv, color="C3", lw=1.5, label="CV s(R)")
     ax.set_xlabel("time (ps)")
-    ax.set_ylabel("CV = CN(Li–Li) − CN(Li–S) − CN(Li–P) − CN(Li–Cl)")
+    ax.set_ylabel("CV (coordination numbers)")
     ax.legend(loc="best")
     ax.set_title(f"Moving restraint, κ = {kappa_ev:g} eV (paper {paper_value('lpsc', 'kappa'):g} eV)\n{level_of_theory}",
                  fontsize=10)

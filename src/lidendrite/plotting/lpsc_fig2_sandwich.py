@@ -68,7 +68,7 @@ def plot_sandwich(frames, png: str | Path, pdf: str | Path | None = None, *, tim
     lx = float(frames[0].cell.lengths()[0])
     hz = float(np.ptp(unwrapped_positions(frames[0])[:, 2])) + 2
     width = min(2 * 0.12 * lx + 3.2, 13.0)
-    fig, axes = figure(1, 2, figsize=(width, min(0.12 * hz + 1.8, 14.0)), sharey=True)
+    fig, axes = figure(1, 2, figsize=(width, min(0.12 * hz + 3.0, 15.0)), sharey=True, layout="constrained")
     out = {}
     for ax, atoms, t, tag in zip(axes, frames, times_ps, "ab", strict=True):
         res, _, h = analyse_regions(atoms, **region_params)
@@ -80,8 +80,7 @@ def plot_sandwich(frames, png: str | Path, pdf: str | Path | None = None, *, tim
         side_view(ax, atoms, face=li_colours(atoms), edge=edge, lw=0.5)
         n_drawn = draw_pairs(ax, atoms, bonds)
         ax.set_xlim(-1.0, lx + 1.0)
-        ax.set_title(f"({tag}) t = {t:.3g} ps\nSEI {res.sei_thickness:.1f} Å, {len(bonds)} new Li–S/P/Cl bonds",
-                     fontsize=11)
+        ax.set_title(f"({tag}) t = {t:.3g} ps\nSEI {res.sei_thickness:.1f} Å\n{len(bonds)} new Li–S/P/Cl bonds", fontsize=10)
         if tag == "b":
             ax.set_ylabel("")
         out[f"t_{t:g}_ps"] = {"h_boundary_angstrom": round(res.h_boundary, 3),
@@ -93,8 +92,7 @@ def plot_sandwich(frames, png: str | Path, pdf: str | Path | None = None, *, tim
     handles += [Line2D([], [], marker="o", ls="", color=ELEMENT_COLOURS[e], mec="#333", label=e)
                 for e in ("S", "P", "Cl")]
     handles += [Line2D([], [], color="#c0392b", label="new bond of anode Li")]
-    fig.legend(handles=handles, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02), fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9)
     fig.suptitle(f"Li | Li6PS5Cl sandwich, side view (paper Fig. 2a-b)\n{level_of_theory}", fontsize=11)
-    fig.subplots_adjust(bottom=0.16)
     save_figure(fig, png, pdf)
     return out

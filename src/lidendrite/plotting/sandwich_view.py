@@ -54,7 +54,7 @@ def side_view(ax, atoms, *, face, edge=None, sizes=None, order=None, lw=0.4, zor
     ax.scatter(x[idx], h[idx], s=s[idx], c=list(face[idx]), edgecolors=list(edge[idx]), linewidths=lw,
                zorder=zorder)
     ax.set_xlabel("x (Å)")
-    ax.set_ylabel("height above the starting anode top (Å)")
+    ax.set_ylabel("height above starting anode top (Å)")
     ax.set_aspect("equal")
     ax.grid(False)
     return x, h
