@@ -113,9 +113,12 @@ h3{font-size:16px;margin:20px 0 8px}
 .card .t{font-size:12.5px;color:#57606a}
 .card.ok .n{color:var(--ok)}.card.bad .n{color:var(--bad)}.card.scale .n{color:var(--scale)}.card.none .n{color:var(--none)}
 table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
+table.quantities{table-layout:fixed}
+table.quantities th{white-space:normal}
+table.quantities td{overflow-wrap:anywhere}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600;white-space:nowrap}
-td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num{font-variant-numeric:tabular-nums}
 td small,.muted{color:#6e7781;font-size:12px}
 .st{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap;color:#fff}
 .st.ok{background:var(--ok)}.st.bad{background:var(--bad)}.st.scale{background:var(--scale)}.st.none{background:var(--none)}
@@ -151,7 +154,8 @@ def _status_badge(status: str) -> str:
 
 
 def _quantity_table(rows: list[dict[str, Any]]) -> str:
-    head = ("<tr><th>Quantity</th><th>Paper</th><th>This run</th><th>Unit</th><th>Tolerance</th>"
+    cols = "".join(f'<col style="width:{w}%">' for w in (15, 8, 9, 10, 7, 19, 17, 15))
+    head = (f"<colgroup>{cols}</colgroup><tr><th>Quantity</th><th>Paper</th><th>This run</th><th>Unit</th><th>Tolerance</th>"
             "<th>Status</th><th>Level of theory (this run)</th><th>Paper source</th></tr>")
     body = []
     for r in rows:
