@@ -93,7 +93,12 @@ def run(smk):
     resumed = prepare_workdir(workdir, fingerprint(smk, labeller))
     settings = workdir / "labeller.json"
     settings.write_text(
-        json.dumps({"labeller": labeller.name, "settings": labeller.settings()}, default=str) + "\n"
+        json.dumps(
+            {"labeller": labeller.name, "level_of_theory": labeller.level_of_theory,
+             "settings": labeller.settings()},
+            default=str,
+        )
+        + "\n"
     )
     fp_command = (
         f"{sys.executable} -m lidendrite label --settings {settings} "
