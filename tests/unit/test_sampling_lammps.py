@@ -236,12 +236,46 @@ def test_stiff_kappa_stops_before_the_first_step(tmp_path):
         run_moving_restraint(path, tmp_path / "run", n_steps=20, s0_rate=0.5, **kw)
     assert "\n" not in str(err.value) and "lpsc.sampling.kappa_ev = 500 eV" in str(err.value)
     assert not (tmp_path / "run" / "COLVAR").exists()  # nothing ran
-    # a finished run resumed with another kappa is refused (its PLUMED input has the old one)
+    # a finished run asked again with another kappa does not keep the old one (its PLUMED
+    # input): the fingerprint differs, the old run is moved aside and a new one starts
     run_moving_restraint(path, tmp_path / "ok", n_steps=10, s0_rate=0.5, **TOY_MD)
-    with pytest.raises(InputError, match="kappa_ev = 2 eV, asked 1 eV"):
-        run_moving_restraint(
-            path, tmp_path / "ok", n_steps=10, s0_rate=0.5, **dict(TOY_MD, kappa_ev=1.0)
-        )
+    again = run_moving_restraint(
+        path, tmp_path / "ok", n_steps=10, s0_rate=0.5, **dict(TOY_MD, kappa_ev=1.0)
+    )
+    assert again.resumed_from_step is None and again.kappa_ev == 1.0
+    assert "KAPPA0=96.48" in (tmp_path / "ok" / "plumed.dat").read_text()  # 1 eV in kJ/mol
+    assert (tmp_path / "ok.stale" / "restart.lmp").is_file()
+
+
+def test_changed_model_starts_afresh_instead_of_resuming(tmp_path, capsys):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    model = tmp_path / "model.pb"  # stands in for the frozen DP (the toy runs LJ): only its bytes count
+    model.write_bytes(b"model version 1")
+    kw = dict(n_steps=20, s0_rate=0.5, model=model, **TOY_MD)
+    first = run_moving_restraint(path, tmp_path / "run", stop_at_step=15, **kw)
+    fp_file = tmp_path / "run" / "lidendrite_fingerprint.txt"
+    assert fp_file.read_text().strip() == first.fingerprint and len(first.fingerprint) == 64
+    # same model and settings: resumes from the restart at step 10
+    same = run_moving_restraint(path, tmp_path / "run", stop_at_step=15, **kw)
+    assert same.resumed_from_step == 10 and same.fingerprint == first.fingerprint
+    capsys.readouterr()
+    # retrained model at the same path: not resumed, old run kept as run.stale
+    model.write_bytes(b"model version 2")
+    fresh = run_moving_restraint(path, tmp_path / "run", **kw)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert fresh.resumed_from_step is None and fresh.finished and fresh.final_step == 20
+    assert fresh.fingerprint != first.fingerprint
+    assert fp_file.read_text().strip() == fresh.fingerprint
+    assert len([ln for ln in out if "starting afresh" in ln]) == 1
+    assert (tmp_path / "run.stale" / "restart.lmp").is_file()
+    col = read_colvar(fresh.colvar)
+    assert list(np.rint(col["time"] / 1e-3).astype(int)) == list(range(21))  # one run, step 0 on
+    # a run folder from before fingerprints (restart, no fingerprint file) is not resumed either
+    fp_file.unlink()
+    legacy = run_moving_restraint(path, tmp_path / "run", **kw)
+    assert legacy.resumed_from_step is None
 
 
 def test_restraint_mode_period_and_energy_conservation(tmp_path):

@@ -14,17 +14,25 @@ Robustness: LAMMPS restart files are written every ``restart_every`` steps
 (atomically, so the last good one survives a crash); a second call with the
 same ``workdir`` resumes from it.  LAMMPS keeps the step number in the
 restart file, which is the step passed to PLUMED, so s0(t) continues exactly;
-COLVAR and dump are truncated to the restart step and appended to.  Lost
+COLVAR and dump are truncated to the restart step and appended to.  A run
+resumes only when its fingerprint (:func:`run_fingerprint`: SHA-256 of the
+model file, the structure and the restraint settings, kept in
+``lidendrite_fingerprint.txt`` beside the restart) matches; otherwise the old
+folder is moved to ``<workdir>.stale`` with a one-line message and the run
+starts afresh, as the lpsc DP-GEN folder does (scripts/lpsc_run_dpgen.py), so a
+changed model never silently continues an old trajectory.  Lost
 atoms, non-finite energies and PLUMED failures stop the run with
 :class:`SimulationFailed` (one line naming the cause).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,6 +55,7 @@ __all__ = [
     "read_colvar",
     "run_moving_restraint",
     "check_restraint_stability",
+    "run_fingerprint",
 ]
 
 #: config key prefix named in error messages
@@ -61,6 +70,7 @@ DUMP_FILE = "traj.lammpstrj"
 LOG_FILE = "log.lammps"
 PLUMED_LOG = "plumed.log"
 SUMMARY_FILE = "moving_restraint.json"
+FINGERPRINT_FILE = "lidendrite_fingerprint.txt"
 FIX_ID = "plumed"
 
 
@@ -93,6 +103,7 @@ class MovingRestraintResult:
     restraint_period_fs: float
     omega_dt: float
     max_omega_dt: float
+    fingerprint: str = ""
 
 
 def read_colvar(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -202,6 +213,45 @@ def check_restraint_stability(
     return info
 
 
+def run_fingerprint(
+    model: str | os.PathLike | None, structure: str | os.PathLike, settings: dict
+) -> str:
+    """SHA-256 (hex) of what a resumed run must share with the run it continues.
+
+    Parameters
+    ----------
+    model
+        The potential's file (e.g. the frozen DP ``.pb``), hashed by content so a
+        retrained model with the same path counts as changed; ``None`` for
+        pair styles without a file (tests).
+    structure
+        The starting structure file (it fixes the CV groups and s0 at step 0).
+    settings
+        The restraint settings (kappa, s0 rate/end, switching functions, group
+        choice, total steps, time step, COLVAR stride, type map); JSON-encoded
+        with sorted keys.
+    """
+    h = hashlib.sha256()
+    if model is not None:
+        path = Path(model)
+        if not path.is_file():
+            raise InputError(f"model file {path} does not exist")
+        h.update(b"model\0" + path.read_bytes())
+    h.update(b"structure\0" + Path(structure).read_bytes())
+    h.update(b"settings\0" + json.dumps(settings, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _model_file(model, pair_style: str) -> str | None:
+    """The model file: ``model`` if given, else the file of ``pair_style deepmd <file>``."""
+    if model is not None:
+        return str(model)
+    words = pair_style.split()
+    if len(words) >= 2 and words[0] == "deepmd":
+        return words[1]
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -239,6 +289,7 @@ def run_moving_restraint(
     max_omega_dt: float = 0.5,
     deepmd: bool = False,
     stop_at_step: int | None = None,
+    model: str | os.PathLike | None = None,
 ) -> MovingRestraintResult:
     """Run (or resume) the moving-restraint MD of the lpsc study.
 
@@ -292,6 +343,10 @@ def run_moving_restraint(
         Stop after this step as if the job were killed there (the last
         restart is the last multiple of ``restart_every``); for tests and
         wall-time-limited jobs.  ``None`` runs to ``n_steps``.
+    model
+        Model file whose content enters the resume fingerprint
+        (:func:`run_fingerprint`); ``None``: the file named by
+        ``pair_style deepmd <file>``, or no file for other pair styles.
 
     Returns
     -------
@@ -358,6 +413,34 @@ def run_moving_restraint(
         **cv_kw,
     )
 
+    stamp = run_fingerprint(
+        _model_file(model, pair_style),
+        structure,
+        {
+            **cv_kw,
+            "kappa_ev": kappa_ev,
+            "s0_rate": s0_rate,
+            "s0_end": s0_end,
+            "n_anode_layers": n_anode_layers,
+            "n_steps": n_steps,
+            "timestep_fs": timestep_fs,
+            "colvar_every": colvar_every,
+            "type_map": list(type_map),
+        },
+    )
+    fp_file = wd / FINGERPRINT_FILE
+    old_run = paths["restart"].is_file() or paths["state"].is_file()
+    if old_run and (not fp_file.is_file() or fp_file.read_text().strip() != stamp):
+        stale = wd.with_name(wd.name + ".stale")
+        shutil.rmtree(stale, ignore_errors=True)
+        wd.rename(stale)
+        wd.mkdir(parents=True)
+        print(
+            f"moving restraint: model, structure or restraint settings changed since the run in {wd}; "
+            f"moved it to {stale} and starting afresh",
+            flush=True,
+        )
+    fp_file.write_text(stamp + "\n")
     resume = paths["restart"].is_file() and paths["state"].is_file()
     if resume:
         state = json.loads(paths["state"].read_text())
@@ -534,6 +617,7 @@ def run_moving_restraint(
         restraint_period_fs=stability["restraint_period_fs"],
         omega_dt=stability["omega_dt"],
         max_omega_dt=float(max_omega_dt),
+        fingerprint=stamp,
     )
     paths["summary"].write_text(json.dumps(asdict(result), indent=1))
     return result
