@@ -30,6 +30,55 @@ Errors (unknown element, overlapping atoms, missing cell, no convergence) print 
 line and exit with status 2.
 """
 
+#: numeric options of ``lidendrite qeq``: (flag, type, metavar, help); each one's
+#: default is the QEqSettings field of the same name (flag without "--", "-" -> "_")
+_CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
+    ("--total-charge", float, "Q", "total charge in ConstQ, e (default: %(default)s)"),
+    (
+        "--phi-lower",
+        float,
+        "V",
+        "ConstP bias on metallic Li below --split-z, V (default: %(default)s)",
+    ),
+    (
+        "--phi-upper",
+        float,
+        "V",
+        "ConstP bias on metallic Li above --split-z, V (default: %(default)s)",
+    ),
+    (
+        "--split-z",
+        float,
+        "Z",
+        "z of the plane between the electrodes, Angstrom (default: half the cell height)",
+    ),
+    ("--cn-cutoff", float, "R", "Li-Li coordination cutoff, Angstrom (default: %(default)s)"),
+    ("--cn-metal", int, "N", "a Li with CN > N is metallic (default: %(default)s)"),
+)
+_EWALD_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
+    ("--rcut", float, "R", "real-space cutoff, Angstrom (default: %(default)s)"),
+    ("--ewald-tol", float, "T", "Ewald/PME error tolerance delta (default: %(default)s)"),
+)
+_SOLVER_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
+    ("--tol", float, "V", "solver tolerance on max |chi_i - chi_eq|, V (default: %(default)s)"),
+    ("--max-iter", int, "N", "solver iteration limit (default: %(default)s)"),
+)
+
+
+def _add_numeric(
+    parser: argparse.ArgumentParser, flag: str, kind: type, metavar: str, help_text: str
+) -> None:
+    """One numeric option whose default is the QEqSettings field of the same name."""
+    from lidendrite.qeq.settings import default
+
+    parser.add_argument(
+        flag,
+        type=kind,
+        default=default(flag[2:].replace("-", "_")),
+        metavar=metavar,
+        help=help_text,
+    )
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``lidendrite qeq`` (cheap: no JAX import)."""
@@ -52,67 +101,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=default("mode"),
         help="(default: %(default)s)",
     )
-    parser.add_argument(
-        "--total-charge",
-        type=float,
-        default=default("total_charge"),
-        metavar="Q",
-        help="total charge in ConstQ, e (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--phi-lower",
-        type=float,
-        default=default("phi_lower"),
-        metavar="V",
-        help="ConstP bias on metallic Li below --split-z, V (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--phi-upper",
-        type=float,
-        default=default("phi_upper"),
-        metavar="V",
-        help="ConstP bias on metallic Li above --split-z, V (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--split-z",
-        type=float,
-        default=default("split_z"),
-        metavar="Z",
-        help="z of the plane between the electrodes, Angstrom (default: half the cell height)",
-    )
-    parser.add_argument(
-        "--cn-cutoff",
-        type=float,
-        default=default("cn_cutoff"),
-        metavar="R",
-        help="Li-Li coordination cutoff, Angstrom (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--cn-metal",
-        type=int,
-        default=default("cn_metal"),
-        metavar="N",
-        help="a Li with CN > N is metallic (default: %(default)s)",
-    )
+    for flag, kind, metavar, help_text in _CHARGE_OPTIONS:
+        _add_numeric(parser, flag, kind, metavar, help_text)
     parser.add_argument(
         "--no-slab-correction",
         action="store_true",
         help="drop the z dipole correction (eq. S8): fully periodic (tin-foil) electrostatics",
     )
-    parser.add_argument(
-        "--rcut",
-        type=float,
-        default=default("rcut"),
-        metavar="R",
-        help="real-space cutoff, Angstrom (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--ewald-tol",
-        type=float,
-        default=default("ewald_tol"),
-        metavar="T",
-        help="Ewald/PME error tolerance delta (default: %(default)s)",
-    )
+    for flag, kind, metavar, help_text in _EWALD_OPTIONS:
+        _add_numeric(parser, flag, kind, metavar, help_text)
     parser.add_argument(
         "--method",
         choices=("auto", "ewald", "pme"),
@@ -120,20 +117,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"reciprocal sum: exact Ewald, PME, or auto (Ewald up to {default('ewald_max_atoms')} "
         "atoms; default: %(default)s)",
     )
-    parser.add_argument(
-        "--tol",
-        type=float,
-        default=default("tol"),
-        metavar="V",
-        help="solver tolerance on max |chi_i - chi_eq|, V (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-iter",
-        type=int,
-        default=default("max_iter"),
-        metavar="N",
-        help="solver iteration limit (default: %(default)s)",
-    )
+    for flag, kind, metavar, help_text in _SOLVER_OPTIONS:
+        _add_numeric(parser, flag, kind, metavar, help_text)
 
 
 def run(args: argparse.Namespace) -> int:
