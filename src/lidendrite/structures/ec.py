@@ -282,30 +282,13 @@ def ec_single_interface(
         n_fixed_layers=n_fixed_layers,
     )
     n_ec, n_lipf6 = _counts(n_atoms_target, len(slab), n_ec, n_lipf6, ec_density, lipf6_molarity)
-    lx, ly = slab.cell.lengths()[:2]
-    t = _thickness(n_ec, ec_density, lx * ly)
-    z_top = slab.positions[:, 2].max()
-    zlo, zhi = z_top + interface_gap, z_top + interface_gap + t
-    cz = zhi + vacuum
-    _check_density(
-        n_ec, n_lipf6, lx * ly * t, max_density, f"{lx:.2f} x {ly:.2f} x {t:.2f} A electrolyte box"
-    )
-    el = pack(
-        _electrolyte_species(n_ec, n_lipf6, (0.0, 0.0, zlo, lx, ly, zhi), r_pf),
-        (lx, ly, cz),
-        tolerance=tolerance,
-        seed=seed,
-        nloop=nloop,
-        timeout_s=timeout_s,
-        packmol_bin=packmol_bin,
-    )
-    atoms = _combine([slab], el, (lx, ly, cz))
-    atoms.info.update(
-        _provenance("ec_single_interface", n_ec, n_lipf6, lx * ly * t, tolerance, seed, packmol_bin)
-    )
-    atoms.info.update(
-        electrolyte_zlo=zlo, electrolyte_zhi=zhi, interface_gap=interface_gap, vacuum=vacuum
-    )
+    zlo, zhi = _electrolyte_window(slab, n_ec, ec_density, interface_gap)
+    atoms = _pack_between(
+        "ec_single_interface", [slab], n_ec, n_lipf6, zlo, zhi, zhi + vacuum,
+        max_density=max_density, r_pf=r_pf, tolerance=tolerance, seed=seed, nloop=nloop,
+        timeout_s=timeout_s, packmol_bin=packmol_bin,
+    )  # fmt: skip
+    atoms.info.update(interface_gap=interface_gap, vacuum=vacuum)
     return atoms
 
 
@@ -354,10 +337,7 @@ def ec_double_interface(
     n_ec, n_lipf6 = _counts(
         n_atoms_target, 2 * len(lower), n_ec, n_lipf6, ec_density, lipf6_molarity
     )
-    lx, ly = lower.cell.lengths()[:2]
-    t = _thickness(n_ec, ec_density, lx * ly)
-    z_top = lower.positions[:, 2].max()
-    zlo, zhi = z_top + interface_gap, z_top + interface_gap + t
+    zlo, zhi = _electrolyte_window(lower, n_ec, ec_density, interface_gap)
     upper = li100_slab(
         n_cells=n_cells,
         n_layers=n_layers,
@@ -367,26 +347,13 @@ def ec_double_interface(
         region=upper_region,
         n_fixed_layers=n_fixed_layers,
     )
-    cz = upper.positions[:, 2].max() + vacuum
-    _check_density(
-        n_ec, n_lipf6, lx * ly * t, max_density, f"{lx:.2f} x {ly:.2f} x {t:.2f} A electrolyte box"
-    )
-    el = pack(
-        _electrolyte_species(n_ec, n_lipf6, (0.0, 0.0, zlo, lx, ly, zhi), r_pf),
-        (lx, ly, cz),
-        tolerance=tolerance,
-        seed=seed,
-        nloop=nloop,
-        timeout_s=timeout_s,
-        packmol_bin=packmol_bin,
-    )
-    atoms = _combine([lower, upper], el, (lx, ly, cz))
-    atoms.info.update(
-        _provenance("ec_double_interface", n_ec, n_lipf6, lx * ly * t, tolerance, seed, packmol_bin)
-    )
-    atoms.info.update(
-        electrolyte_zlo=zlo, electrolyte_zhi=zhi, interface_gap=interface_gap, vacuum=vacuum
-    )
+    atoms = _pack_between(
+        "ec_double_interface", [lower, upper], n_ec, n_lipf6, zlo, zhi,
+        upper.positions[:, 2].max() + vacuum,
+        max_density=max_density, r_pf=r_pf, tolerance=tolerance, seed=seed, nloop=nloop,
+        timeout_s=timeout_s, packmol_bin=packmol_bin,
+    )  # fmt: skip
+    atoms.info.update(interface_gap=interface_gap, vacuum=vacuum)
     return atoms
 
 
@@ -431,28 +398,13 @@ def ec_superlattice(
         region="electrode",
     )
     n_ec, n_lipf6 = _counts(n_atoms_target, len(slab), n_ec, n_lipf6, ec_density, lipf6_molarity)
-    lx, ly = slab.cell.lengths()[:2]
-    t = _thickness(n_ec, ec_density, lx * ly)
-    z_top = slab.positions[:, 2].max()
-    zlo, zhi = z_top + interface_gap, z_top + interface_gap + t
-    cz = zhi + interface_gap
-    _check_density(
-        n_ec, n_lipf6, lx * ly * t, max_density, f"{lx:.2f} x {ly:.2f} x {t:.2f} A electrolyte box"
-    )
-    el = pack(
-        _electrolyte_species(n_ec, n_lipf6, (0.0, 0.0, zlo, lx, ly, zhi), r_pf),
-        (lx, ly, cz),
-        tolerance=tolerance,
-        seed=seed,
-        nloop=nloop,
-        timeout_s=timeout_s,
-        packmol_bin=packmol_bin,
-    )
-    atoms = _combine([slab], el, (lx, ly, cz))
-    atoms.info.update(
-        _provenance("ec_superlattice", n_ec, n_lipf6, lx * ly * t, tolerance, seed, packmol_bin)
-    )
-    atoms.info.update(electrolyte_zlo=zlo, electrolyte_zhi=zhi, interface_gap=interface_gap)
+    zlo, zhi = _electrolyte_window(slab, n_ec, ec_density, interface_gap)
+    atoms = _pack_between(
+        "ec_superlattice", [slab], n_ec, n_lipf6, zlo, zhi, zhi + interface_gap,
+        max_density=max_density, r_pf=r_pf, tolerance=tolerance, seed=seed, nloop=nloop,
+        timeout_s=timeout_s, packmol_bin=packmol_bin,
+    )  # fmt: skip
+    atoms.info.update(interface_gap=interface_gap)
     return atoms
 
 
@@ -673,6 +625,58 @@ def _thickness(n_ec: int, rho: float, area: float) -> float:
     if n_ec < 1:
         raise InputError(f"an interface needs at least one EC, got n_ec={n_ec}")
     return n_ec * M_EC / (rho * AVOGADRO * _A3_TO_CM3) / area
+
+
+def _electrolyte_window(slab: Atoms, n_ec: int, rho: float, gap: float) -> tuple[float, float]:
+    """(z_lo, z_hi) in A of the electrolyte box: ``gap`` above the slab's top plane,
+    thick enough to hold ``n_ec`` EC at density ``rho`` (g/cm^3) over the slab's area."""
+    lx, ly = slab.cell.lengths()[:2]
+    zlo = slab.positions[:, 2].max() + gap
+    return zlo, zlo + _thickness(n_ec, rho, lx * ly)
+
+
+def _pack_between(
+    builder: str,
+    metals: list[Atoms],
+    n_ec: int,
+    n_lipf6: int,
+    zlo: float,
+    zhi: float,
+    cell_z: float,
+    *,
+    max_density: float,
+    r_pf: float,
+    tolerance: float,
+    seed: int,
+    nloop: int,
+    timeout_s: float,
+    packmol_bin: str | None,
+) -> Atoms:
+    """Pack EC + LiPF6 between ``zlo`` and ``zhi`` (A) beside the ``metals`` slabs and label
+    the result; the cell is the slabs' a x b times ``cell_z``. Records the provenance and
+    ``electrolyte_zlo`` / ``electrolyte_zhi`` in ``info``."""
+    lx, ly = metals[0].cell.lengths()[:2]
+    volume = lx * ly * (zhi - zlo)
+    _check_density(
+        n_ec,
+        n_lipf6,
+        volume,
+        max_density,
+        f"{lx:.2f} x {ly:.2f} x {zhi - zlo:.2f} A electrolyte box",
+    )
+    el = pack(
+        _electrolyte_species(n_ec, n_lipf6, (0.0, 0.0, zlo, lx, ly, zhi), r_pf),
+        (lx, ly, cell_z),
+        tolerance=tolerance,
+        seed=seed,
+        nloop=nloop,
+        timeout_s=timeout_s,
+        packmol_bin=packmol_bin,
+    )
+    atoms = _combine(metals, el, (lx, ly, cell_z))
+    atoms.info.update(_provenance(builder, n_ec, n_lipf6, volume, tolerance, seed, packmol_bin))
+    atoms.info.update(electrolyte_zlo=zlo, electrolyte_zhi=zhi)
+    return atoms
 
 
 def _check_density(
