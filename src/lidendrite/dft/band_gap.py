@@ -4,8 +4,9 @@ The input is the labelling single point of :mod:`lidendrite.labeling.cp2k`
 (same basis, pseudopotentials, cutoffs, smearing, k-points) turned into an
 ``ENERGY`` run that prints the DOS histogram (``DFT/PRINT/DOS``, bin
 ``dos_delta_ev``).  The gap is the width of the empty window of the DOS
-around the Fermi level: 0 for a metal (states at E_F), otherwise (lowest
-state above E_F) - (highest state below E_F), resolved to one bin.  Paper:
+around the Fermi level: 0 for a metal (partly filled states, judged from
+CP2K's occupation column), otherwise (lowest empty state) - (highest filled
+state), resolved to one bin.  Paper:
 Li6PS5Cl 2.15 eV; the amorphous SEI slab 0 eV (VASP, PBE).
 """
 
@@ -28,7 +29,15 @@ from lidendrite.labeling.cp2k import (
     write_cp2k_input,
 )
 
-__all__ = ["BandGapResult", "band_gap_settings", "band_gap_input", "read_dos", "gap_from_dos", "run_band_gap"]
+__all__ = [
+    "BandGapResult",
+    "band_gap_settings",
+    "band_gap_input",
+    "fermi_from_output",
+    "read_dos",
+    "gap_from_dos",
+    "run_band_gap",
+]
 
 HARTREE_EV = 27.211386245988
 
@@ -62,12 +71,29 @@ def band_gap_input(atoms, settings: Cp2kSettings, project: str, dos_delta_ev: fl
     return text.replace("  &END DFT\n", dos + "  &END DFT\n", 1)
 
 
-def read_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
-    """Read a CP2K ``.dos`` file: energies (eV), DOS (states per bin, spin summed), E_Fermi (eV)."""
+def fermi_from_output(path: str | os.PathLike) -> float | None:
+    """Last ``Fermi energy:`` (printed with smearing) of a CP2K output, eV; None if absent."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    found = re.findall(r"Fermi energy:\s*([-+0-9.Ee]+)", p.read_text(errors="replace"))
+    return float(found[-1]) * HARTREE_EV if found else None
+
+
+def read_dos(
+    path: str | os.PathLike, fermi_ev: float | None = None, *, with_occupation: bool = False
+):
+    """Read a CP2K ``.dos`` file: energies (eV), DOS (states per bin, spin summed), E_Fermi (eV).
+
+    The Gamma-point DOS header carries ``E_Fermi``; the k-point DOS of CP2K
+    2023.1 does not, so ``fermi_ev`` (e.g. :func:`fermi_from_output`) is used
+    when the header has none. ``with_occupation=True`` adds a fourth array:
+    the Occupation column (electrons per bin, spin summed).
+    """
     text = Path(path).read_text()
     m = re.search(r"E_Fermi(?:\[a\.u\.\])?\s*=\s*([-+0-9.Ee]+)", text)
-    if not m:
-        raise InputError(f"{path}: no E_Fermi in the DOS header")
+    if not m and fermi_ev is None:
+        raise InputError(f"{path}: no E_Fermi in the DOS header (and no Fermi energy given)")
     rows = np.array([[float(x) for x in ln.split()] for ln in text.splitlines()
                      if ln.strip() and not ln.lstrip().startswith("#")])
     if rows.size == 0:
@@ -75,12 +101,45 @@ def read_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
     header = [ln for ln in text.splitlines() if ln.lstrip().startswith("#")]
     beta = any("Beta" in ln for ln in header)
     dens = rows[:, 1] + (rows[:, 3] if beta and rows.shape[1] >= 5 else 0.0)
-    return rows[:, 0] * HARTREE_EV, dens, float(m.group(1)) * HARTREE_EV
+    fermi = float(m.group(1)) * HARTREE_EV if m else float(fermi_ev)
+    if with_occupation:
+        occ = rows[:, 2] + (rows[:, 4] if beta and rows.shape[1] >= 5 else 0.0)
+        return rows[:, 0] * HARTREE_EV, dens, fermi, occ
+    return rows[:, 0] * HARTREE_EV, dens, fermi
 
 
-def gap_from_dos(energy: np.ndarray, dos: np.ndarray, fermi: float, tol: float = 1e-8) -> float:
-    """Empty window (eV) of ``dos`` around ``fermi``; 0 when a bin within half a bin of E_F is occupied."""
+def gap_from_dos(
+    energy: np.ndarray,
+    dos: np.ndarray,
+    fermi: float,
+    tol: float = 1e-8,
+    occupation: np.ndarray | None = None,
+    partial: float = 0.02,
+) -> float:
+    """Empty window (eV) of ``dos`` around ``fermi``; 0 when a bin within half a bin of E_F is occupied.
+
+    With ``occupation`` (CP2K's Occupation column, electrons per bin) the
+    states are classed by how full they are instead: occupation per state
+    relative to a full one (the largest ratio occupation / DOS); any bin
+    filled between ``partial`` and ``1 - partial`` is a partly filled band,
+    i.e. a metal (gap 0). This matters with k-points: a coarse mesh samples a
+    metal's bands at a few energies only, so the DOS histogram itself shows
+    an empty window at E_F (2-atom BCC Li, 4x4x4: 2 eV). Otherwise the gap is
+    (lowest empty state) - (highest full state), resolved to one bin. Fermi-Dirac
+    smearing at 300 K leaves a state 0.1 eV from E_F 2 % filled, so gaps below
+    ~0.2 eV read as 0.
+    """
     de = float(np.median(np.diff(energy))) if energy.size > 1 else 0.0
+    if occupation is not None:
+        have = dos > tol
+        e, ratio = energy[have], np.asarray(occupation)[have] / dos[have]
+        frac = ratio / ratio.max() if e.size and ratio.max() > 0 else ratio
+        if np.any((frac > partial) & (frac < 1.0 - partial)):
+            return 0.0
+        full, empty = e[frac >= 0.5], e[frac < 0.5]
+        if full.size == 0 or empty.size == 0:
+            raise InputError("DOS has no empty or no occupied states (too few empty bands)")
+        return float(max(empty.min() - full.max() - de, 0.0))
     filled = dos > tol
     if np.any(filled & (np.abs(energy - fermi) <= de / 2 + 1e-12)):
         return 0.0
@@ -115,9 +174,9 @@ def run_band_gap(atoms, settings: Cp2kSettings, workdir: str | os.PathLike, *, p
     if not dos_files:
         tail = (out.read_text(errors="replace") if out.is_file() else proc.stderr).strip().splitlines()[-1:] or [""]
         raise Cp2kFailed(f"CP2K wrote no DOS in {wd} (exit {proc.returncode}): {tail[0]}")
-    energy, dos, fermi = read_dos(dos_files[-1])
+    energy, dos, fermi, occ = read_dos(dos_files[-1], fermi_from_output(out), with_occupation=True)
     return BandGapResult(
-        band_gap_ev=round(gap_from_dos(energy, dos, fermi), 4),
+        band_gap_ev=round(gap_from_dos(energy, dos, fermi, occupation=occ), 4),
         fermi_ev=round(fermi, 4),
         kpoints=kpoint_grid(atoms, settings),
         n_atoms=len(atoms),

@@ -36,7 +36,7 @@ def plot_dos(systems: dict[str, tuple[str | Path, dict]], png: str | Path, pdf: 
     fig, axes = figure(len(systems), 1, figsize=(6.4, 2.6 * len(systems) + 1.0), sharex=True, squeeze=False)
     out = {}
     for ax, (name, (dos_file, summary)) in zip(axes[:, 0], systems.items(), strict=True):
-        e, g, ef = read_dos(dos_file)
+        e, g, ef = read_dos(dos_file, summary.get("fermi_ev"))  # k-point DOS files have no E_Fermi
         key, label = PAPER_KEYS[name]
         paper = paper_value("lpsc", key)
         gap = float(summary["band_gap_ev"])
