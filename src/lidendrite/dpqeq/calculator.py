@@ -7,14 +7,17 @@ backend from a frozen ``.pb`` graph, plus the charge-equilibration energy of
 :class:`lidendrite.qeq.QEqCalculator` with the ec parameter set (Table S1).
 
 In ConstQ the total charge is fixed (zero); in ConstP the Li atoms with a Li-Li
-coordination number >= ``cn_metal`` within ``cn_cutoff`` are held at
+coordination number > ``cn_metal`` within ``cn_cutoff`` are held at
 ``phi_lower`` (below ``split_z``) or ``phi_upper`` (above), eq. S17, and the
 energy is the grand energy ``Omega = E_Short + E_QEq + sum_i phi_i Q_i`` (eq.
 S16) whose negative gradient the forces are.
 
 Results (ASE units): ``energy``/``free_energy`` (eV), ``forces`` [n, 3]
 (eV/Angstrom), ``stress`` (6,) Voigt (eV/Angstrom^3, ASE sign), ``charges``
-[n] (e), and for analysis ``e_short`` and ``e_qeq`` (eV).
+[n] (e), and for analysis ``e_short`` and ``e_qeq`` (eV) and ``phi`` [n] (V, the
+per-atom bias the solver used; zeros in ConstQ). Setting ``hold_charges = True``
+makes the next evaluation keep the previous charges (see
+:class:`~lidendrite.qeq.calculator.QEqCalculator`).
 
 Example
 -------
@@ -99,8 +102,8 @@ class DPQEqCalculator(Calculator):
     split_z
         z (Angstrom) separating the two electrodes; None: half the cell height.
     cn_cutoff, cn_metal
-        Li-Li coordination cutoff (Angstrom, 3.5) and the CN at and above which a
-        Li is metallic (8), ec paper 2.2.2.
+        Li-Li coordination cutoff (Angstrom, 3.5) and the CN above which a Li is
+        metallic (8: CN > 8, "more than 8" of ec paper 2.2.2 and eq. 6).
     type_map
         Element of each DeePMD type; None: the model's own (Li, C, H, O, P, F).
 
@@ -181,4 +184,14 @@ class DPQEqCalculator(Calculator):
             "e_qeq": float(q["energy"]),
             "chi_eq": q.get("chi_eq"),
             "qeq_iterations": q.get("iterations"),
+            "phi": q.get("phi"),
         }
+
+    @property
+    def hold_charges(self) -> bool:
+        """Keep the previous QEq charges at the next evaluation (MD ``qeq_every``)."""
+        return self.qeq.hold_charges
+
+    @hold_charges.setter
+    def hold_charges(self, value: bool) -> None:
+        self.qeq.hold_charges = bool(value)

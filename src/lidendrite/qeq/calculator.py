@@ -34,6 +34,13 @@ class QEqCalculator(Calculator):
         ``max_iter``, ...), plus ``warm_start`` (bool: start each solve from the last
         charges, useful in MD).
 
+    Attributes
+    ----------
+    hold_charges : bool
+        When True, the next ``calculate()`` keeps the previous charges (no solve) and
+        gives energy, forces and stress at those fixed charges. MD drivers set it to
+        re-solve only every n-th step (:mod:`lidendrite.md.driver`, ``qeq_every``).
+
     Raises
     ------
     lidendrite.qeq.solver.QEqNotConverged
@@ -47,6 +54,7 @@ class QEqCalculator(Calculator):
     def __init__(self, **kwargs) -> None:
         Calculator.__init__(self, **kwargs)
         self._engine = None
+        self.hold_charges = False
 
     def set(self, **kwargs):
         changed = Calculator.set(self, **kwargs)
@@ -68,7 +76,9 @@ class QEqCalculator(Calculator):
         warm = bool(self.parameters.get("warm_start", True)) and not (
             {"numbers", "cell", "pbc"} & set(system_changes)
         )
-        result = engine.calculate(self.atoms, with_forces=True, warm_start=warm)
+        result = engine.calculate(
+            self.atoms, with_forces=True, warm_start=warm, solve=not self.hold_charges
+        )
         self.results = {
             "energy": result.energy,
             "free_energy": result.energy,

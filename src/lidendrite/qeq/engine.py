@@ -217,7 +217,13 @@ class QEqEngine:
 
     # ------------------------------------------------------------------ solve
     def calculate(
-        self, atoms, *, with_forces: bool = True, name: str = "structure", warm_start: bool = False
+        self,
+        atoms,
+        *,
+        with_forces: bool = True,
+        name: str = "structure",
+        warm_start: bool = False,
+        solve: bool = True,
     ) -> QEqResult:
         """Solve the charges of ``atoms`` and (optionally) forces and stress.
 
@@ -231,6 +237,11 @@ class QEqEngine:
             Used in error messages (e.g. the input file name).
         warm_start : bool
             Start CG from the previous call's charges (same atoms, e.g. MD).
+        solve : bool
+            False: keep the previous call's charges (no CG iteration) and return
+            energy, forces and stress at those fixed charges; MD that re-solves only
+            every n-th step uses it (the ec authors' code solves every 3rd step).
+            Ignored (a full solve) when there are no previous charges of this size.
 
         Raises
         ------
@@ -256,7 +267,10 @@ class QEqEngine:
         padded = pad_pairs(pairs, len(symbols), self._capacity)
         arrays = tuple(jnp.asarray(a) for a in (padded.i, padded.j, padded.shift, padded.mask))
         q_tot = 0.0 if s.mode == "constp" else float(s.total_charge)
-        q_init = self._q_prev if (warm_start and self._q_prev is not None) else None
+        have_prev = self._q_prev is not None and self._q_prev.shape[0] == len(symbols)
+        hold = (not solve) and have_prev
+        q_init = self._q_prev if ((warm_start or hold) and have_prev) else None
+        tol = math.inf if hold else s.tol  # inf: CG stops before its first iteration
         t0 = time.perf_counter()
         iterations = 0
         best = None
@@ -272,7 +286,7 @@ class QEqEngine:
                 jnp.asarray(phi),
                 None if kvec is None else jnp.asarray(kvec),
                 q_tot,
-                s.tol,
+                tol,
                 q_init,
                 cfg=cfg,
                 max_iter=max(1, s.max_iter - iterations),
@@ -284,7 +298,7 @@ class QEqEngine:
             improved = best is None or res < best[1]
             if improved:
                 best = (out, res)
-            if res < s.tol or iterations >= s.max_iter:
+            if res < tol or iterations >= s.max_iter:
                 break
             if mesh_pc is not None:
                 # CG stopped short (breakdown: the continuum preconditioner is not
@@ -297,7 +311,7 @@ class QEqEngine:
         out, res = best
         q, chi_eq = out[0], out[1]
         seconds = time.perf_counter() - t0
-        if not (res < s.tol):
+        if not (res < tol):
             hint = (
                 "raise key max_iter / --max-iter"
                 if iterations >= s.max_iter
