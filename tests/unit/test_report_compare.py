@@ -75,3 +75,29 @@ def test_a_stage_that_found_nothing_is_not_reproduced_not_missing(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps({"nn": None, "seen": "no free metal-like Li cluster"}))
     (row,) = quantity_rows(paper_values, spec, tmp_path, {"scale": "demo"}, ["lpsc"])["lpsc"]
     assert row["status"] == NOT_REPRODUCED and "no free metal-like Li cluster" in row["detail"]
+
+
+def test_repo_json_rows_read_a_file_of_the_repository_not_of_the_scale(tmp_path):
+    paper_values = {"ec": {"qeq_time_v100": {"value": {500: 0.029}, "unit": "s", "tolerance": None}}}
+    spec = {"quantities": {"ec": {"qeq_time_v100": {"repo_json": "benchmarks/results/t.json",
+                                                     "key": "seconds_per_constp_solve"}}}}
+    results, repo = tmp_path / "results" / "ci", tmp_path / "repo"
+    (row,) = quantity_rows(paper_values, spec, results, {"scale": "ci"}, ["ec"], repo_dir=repo)["ec"]
+    assert row["status"] == NOT_RUN and "benchmarks/results/t.json" in row["detail"]
+    (repo / "benchmarks" / "results").mkdir(parents=True)
+    (repo / "benchmarks" / "results" / "t.json").write_text(
+        json.dumps({"seconds_per_constp_solve": {"500": 0.03}, "level_of_theory": "QEq only"})
+    )
+    (row,) = quantity_rows(paper_values, spec, results, {"scale": "ci"}, ["ec"], repo_dir=repo)["ec"]
+    assert row["run"] == {"500": 0.03} and row["level_of_theory"] == "QEq only"
+    assert row["where"].startswith("benchmarks/results/t.json")
+
+
+def test_the_qeq_timing_row_finds_the_recorded_benchmark():
+    """config/report.yaml's Table S2 row resolves against benchmarks/results/ of this repository."""
+    paper = yaml.safe_load((REPO / "config" / "paper_values.yaml").read_text())
+    spec = yaml.safe_load((REPO / "config" / "report.yaml").read_text())
+    rows = quantity_rows(paper, spec, REPO / "no-such-results", {"scale": "ci"}, ["ec"])["ec"]
+    (row,) = [r for r in rows if r["key"] == "qeq_time_v100"]
+    assert isinstance(row["run"], dict) and {str(k) for k in row["paper"]} <= set(row["run"])
+    assert all(v > 0 for v in row["run"].values())

@@ -99,8 +99,18 @@ def _scaled(value: Any, factor: float | None) -> Any:
     return value
 
 
-def this_run_value(entry: dict[str, Any], results_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
+def this_run_value(
+    entry: dict[str, Any],
+    results_dir: Path,
+    config: dict[str, Any],
+    repo_dir: Path | None = None,
+) -> dict[str, Any]:
     """This run's value of one quantity as described by its ``report.yaml`` entry.
+
+    ``json:`` paths are relative to ``results_dir`` (``results/<scale>``);
+    ``repo_json:`` paths to ``repo_dir`` (default: the repository holding this
+    package), for machine benchmarks recorded once under ``benchmarks/results/``
+    rather than by a workflow rule of each scale.
 
     Returns a dict with ``value`` (``None`` when not available), ``level_of_theory``,
     ``where`` (file and key, for the reader) and ``reason`` (why ``value`` is ``None``).
@@ -120,12 +130,17 @@ def this_run_value(entry: dict[str, Any], results_dir: Path, config: dict[str, A
             return out
         out.update(value=_scaled(value, entry.get("factor")), level_of_theory=_CONFIG_LOT)
         return out
-    if "json" not in entry or "key" not in entry:
-        out["reason"] = "report.yaml entry names neither json+key nor config"
+    if "repo_json" in entry and "key" in entry:
+        if repo_dir is None:
+            from lidendrite.config import REPO_ROOT as repo_dir
+        rel, path = entry["repo_json"], Path(repo_dir) / entry["repo_json"]
+    elif "json" in entry and "key" in entry:
+        rel, path = entry["json"], results_dir / entry["json"]
+    else:
+        out["reason"] = "report.yaml entry names neither json+key, repo_json+key nor config"
         return out
-    path = results_dir / entry["json"]
     keys = entry["key"]
-    out["where"] = f"{entry['json']}: {keys if isinstance(keys, str) else ', '.join(keys)}"
+    out["where"] = f"{rel}: {keys if isinstance(keys, str) else ', '.join(keys)}"
     if not path.is_file():
         out["reason"] = f"{path} not found (stage not run or not in this workflow yet)"
         return out
@@ -155,8 +170,12 @@ def quantity_rows(
     results_dir: Path,
     config: dict[str, Any],
     studies: list[str],
+    repo_dir: Path | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """One row per paper quantity of each study: paper value, this run, status."""
+    """One row per paper quantity of each study: paper value, this run, status.
+
+    ``repo_dir`` resolves ``repo_json:`` entries (see :func:`this_run_value`).
+    """
     scale = config["scale"]
     spec_q = spec.get("quantities") or {}
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -184,7 +203,7 @@ def quantity_rows(
                 got = {"value": None, "level_of_theory": "", "where": "",
                        "reason": "no stage reports it yet (no entry in config/report.yaml)"}
             else:
-                got = this_run_value(entry, results_dir, config)
+                got = this_run_value(entry, results_dir, config, repo_dir)
             row.update(
                 run=got["value"], level_of_theory=got["level_of_theory"],
                 where=got["where"], labeller=got.get("labeller", ""),
