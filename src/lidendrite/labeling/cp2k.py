@@ -51,6 +51,7 @@ __all__ = [
     "Cp2kSettings",
     "ScfNotConverged",
     "check_cp2k",
+    "execute_cp2k",
     "find_cp2k",
     "kpoint_grid",
     "parse_cp2k_output",
@@ -225,8 +226,16 @@ def kpoint_grid(atoms: Atoms, settings: Cp2kSettings) -> list[int]:
     return [int(k) for k in settings.kpoints]
 
 
-def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label") -> str:
-    """Return the text of a CP2K ``ENERGY_FORCE`` input for ``atoms``.
+def write_cp2k_input(
+    atoms: Atoms,
+    settings: Cp2kSettings,
+    project: str = "label",
+    *,
+    run_type: str = "ENERGY_FORCE",
+    dft_extra: Sequence[str] = (),
+    dft_print: Sequence[str] = (),
+) -> str:
+    """Return the text of a CP2K ``ENERGY_FORCE`` (or ``ENERGY``) input for ``atoms``.
 
     Parameters
     ----------
@@ -236,6 +245,13 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
         See :class:`Cp2kSettings`.
     project
         CP2K project name (file prefix).
+    run_type
+        ``ENERGY_FORCE`` (labelling: forces and analytical stress printed) or
+        ``ENERGY`` (a single point for properties only: no stress, no force print).
+    dft_extra
+        Further ``&DFT`` keywords, one line each (e.g. ``SURFACE_DIPOLE_CORRECTION T``).
+    dft_print
+        Lines of a ``&DFT/&PRINT`` section (e.g. a ``&HIRSHFELD`` block).
 
     Raises
     ------
@@ -252,16 +268,19 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
     uks = s.multiplicity > 1 or (n_electrons % 2 == 1 and not smear)
     if (n_electrons + s.multiplicity - 1) % 2 == 1 and s.multiplicity > 1:
         raise InputError(f"multiplicity {s.multiplicity} impossible with {n_electrons} electrons")
+    if run_type not in ("ENERGY_FORCE", "ENERGY"):
+        raise InputError(f"run_type must be ENERGY_FORCE or ENERGY, got {run_type!r}")
+    forces = run_type == "ENERGY_FORCE"
     data = s.resolved_data_dir()
     lines = [
         "&GLOBAL",
         f"  PROJECT {project}",
-        "  RUN_TYPE ENERGY_FORCE",
+        f"  RUN_TYPE {run_type}",
         "  PRINT_LEVEL MEDIUM",
         "&END GLOBAL",
         "&FORCE_EVAL",
         "  METHOD QS",
-        "  STRESS_TENSOR ANALYTICAL",
+        *(["  STRESS_TENSOR ANALYTICAL"] if forces else []),
         "  &DFT",
         f"    BASIS_SET_FILE_NAME {data / s.basis_file}",
         f"    POTENTIAL_FILE_NAME {data / s.potential_file}",
@@ -270,6 +289,7 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
     ]
     if uks:
         lines.append("    UKS")
+    lines += [f"    {line}" for line in dft_extra]
     lines += [
         "    &MGRID",
         f"      CUTOFF {s.cutoff}",
@@ -324,7 +344,10 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
             "        &END PAIR_POTENTIAL",
             "      &END VDW_POTENTIAL",
         ]
-    lines += ["    &END XC", "  &END DFT", "  &SUBSYS", "    &CELL"]
+    lines.append("    &END XC")
+    if dft_print:
+        lines += ["    &PRINT", *(f"      {line}" for line in dft_print), "    &END PRINT"]
+    lines += ["  &END DFT", "  &SUBSYS", "    &CELL"]
     for name, vec in zip("ABC", atoms.cell.array, strict=True):
         lines.append(f"      {name} " + " ".join(f"{x:.10f}" for x in vec))
     lines += ["      PERIODIC XYZ", "    &END CELL", "    &COORD"]
@@ -338,16 +361,17 @@ def write_cp2k_input(atoms: Atoms, settings: Cp2kSettings, project: str = "label
             f"      POTENTIAL {s.potential}",
             "    &END KIND",
         ]
-    lines += [
-        "  &END SUBSYS",
-        "  &PRINT",
-        "    &FORCES ON",
-        "    &END FORCES",
-        "    &STRESS_TENSOR ON",
-        "    &END STRESS_TENSOR",
-        "  &END PRINT",
-        "&END FORCE_EVAL",
-    ]
+    lines.append("  &END SUBSYS")
+    if forces:
+        lines += [
+            "  &PRINT",
+            "    &FORCES ON",
+            "    &END FORCES",
+            "    &STRESS_TENSOR ON",
+            "    &END STRESS_TENSOR",
+            "  &END PRINT",
+        ]
+    lines.append("&END FORCE_EVAL")
     return "\n".join(lines) + "\n"
 
 
@@ -424,18 +448,22 @@ def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> C
     return Cp2kResult(energy, forces, virial, version, int(scf[-1]) if scf else None, seconds)
 
 
-def run_cp2k(
-    atoms: Atoms, settings: Cp2kSettings, workdir: str | Path, project: str = "label"
-) -> Cp2kResult:
-    """Run one CP2K single point of ``atoms`` in ``workdir``; return the parsed result.
+def execute_cp2k(
+    text: str, settings: Cp2kSettings, workdir: str | Path, project: str = "label"
+) -> Path:
+    """Run the CP2K input ``text`` as ``workdir/<project>.inp``; return the output path.
 
-    Reuses ``workdir/<project>.out`` when the input there is identical and
-    the output complete (resume after an interruption).
+    Reuses ``workdir/<project>.out`` when the input there is identical and the
+    output complete (resume after an interruption). ``OMP_NUM_THREADS`` is
+    ``settings.threads``; ``settings.timeout`` (s) limits the run.
+
+    Raises
+    ------
+    Cp2kFailed
+        Timeout, or CP2K exited without writing an output.
     """
-    _check_frame(atoms, 0)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    text = write_cp2k_input(atoms, settings, project)
     inp, out = workdir / f"{project}.inp", workdir / f"{project}.out"
     reuse = (
         inp.is_file()
@@ -461,6 +489,19 @@ def run_cp2k(
         if proc.returncode != 0 and not out.is_file():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
             raise Cp2kFailed(f"CP2K exited {proc.returncode} in {workdir}: {tail[0]}")
+    return out
+
+
+def run_cp2k(
+    atoms: Atoms, settings: Cp2kSettings, workdir: str | Path, project: str = "label"
+) -> Cp2kResult:
+    """Run one CP2K single point of ``atoms`` in ``workdir``; return the parsed result.
+
+    Reuses ``workdir/<project>.out`` when the input there is identical and
+    the output complete (resume after an interruption).
+    """
+    _check_frame(atoms, 0)
+    out = execute_cp2k(write_cp2k_input(atoms, settings, project), settings, workdir, project)
     result = parse_cp2k_output(out.read_text(errors="replace"), len(atoms), str(out))
     if result.virial is not None:
         # CP2K prints the pressure tensor; virial = -stress_ASE * V = +P * V
