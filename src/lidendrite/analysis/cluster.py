@@ -17,7 +17,7 @@ import numpy as np
 
 from lidendrite.analysis.geometry import height_axis, pair_distances, unwrapped_positions
 
-__all__ = ["ClusterResult", "find_cluster"]
+__all__ = ["ClusterResult", "find_cluster", "connected_components"]
 
 
 @dataclass
@@ -40,7 +40,8 @@ class ClusterResult:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def _components(adj: np.ndarray) -> list[np.ndarray]:
+def connected_components(adj: np.ndarray) -> list[np.ndarray]:
+    """Connected components (sorted index arrays) of a boolean adjacency matrix ``[n, n]``."""
     n = adj.shape[0]
     seen = np.zeros(n, bool)
     comps = []
@@ -96,7 +97,7 @@ def find_cluster(
     adj = pair_distances(atoms, pos, li_metal, li_metal) < li_li_cutoff
     np.fill_diagonal(adj, False)
     anchored = ((region == "anode") & (layer >= anchor_layer)) | (region == "source")
-    free = [li_metal[c] for c in _components(adj) if not anchored[li_metal[c]].any()]
+    free = [li_metal[c] for c in connected_components(adj) if not anchored[li_metal[c]].any()]
     free = [c for c in free if c.size >= min_size]
     if not free:
         return ClusterResult(step=step, size=0, n_metal_like_li=int(li_metal.size))
