@@ -1,0 +1,24 @@
+"""Rule run_compare_md: ConstQ NVT of the single interface with DP-QEq or the full DP (ec Fig. 2b)."""
+
+import json
+import logging
+import sys
+
+from lidendrite.analysis.ec_md_compare import run_compare_md
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "a")
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s")
+    lot = json.loads(open(smk.input.provenance).read())["level_of_theory"]
+    res = run_compare_md(smk.input.structure, smk.wildcards.engine, smk.input.model, md=smk.params.md,
+                         qeq=smk.params.qeq, traj=smk.output.traj, workdir=smk.params.workdir,
+                         info={"level_of_theory": f"{smk.wildcards.engine} trained on {lot}"})
+    res.update(scale=smk.config["scale"], engine=smk.wildcards.engine,
+               level_of_theory=f"{smk.wildcards.engine} trained on {lot}")
+    with open(smk.output.summary, "w") as fh:
+        json.dump(res, fh, indent=2, default=str)
+    print(json.dumps(res, default=str))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)
