@@ -240,7 +240,14 @@ def run_md(
     partial = workdir / "traj.partial.extxyz"
     const_info = dict(info or {})
 
+    fingerprint = _fingerprint(atoms, s, const_info)
     state = _read_state(state_path) if state_path.is_file() else None
+    if state is not None and state.info.get("fingerprint") != fingerprint:
+        log.warning(
+            "%s: %s belongs to another input or settings; starting afresh", name, state_path
+        )
+        state_path.unlink()
+        state = None
     if state is not None:
         a = state
         start = int(a.info["step"])
@@ -293,7 +300,7 @@ def run_md(
         if step % s.sample_every == 0:
             _append_frame(partial, a, calc, step, s, const_info, frame_arrays)
         if step % s.restart_every == 0 and step > start:
-            _write_state(state_path, a, dyn, s, step, partial)
+            _write_state(state_path, a, dyn, s, step, partial, fingerprint=fingerprint)
         if step % s.log_every == 0:
             el = time.perf_counter() - counters["t0"]
             done = max(step - counters["start"], 1)
@@ -510,8 +517,32 @@ def _append_frame(partial: Path, a, calc, step, s, const_info, frame_arrays) -> 
         os.fsync(fh.fileno())
 
 
+def _fingerprint(atoms: Atoms, s: MDSettings, info: Mapping[str, Any]) -> str:
+    """Hash of the start structure, the settings and the frame info: a state file
+    is only resumed by the same run."""
+    import hashlib
+
+    h = hashlib.sha1()
+    h.update(np.round(np.asarray(atoms.positions, float), 5).tobytes())
+    h.update(np.asarray(atoms.numbers).tobytes())
+    h.update(np.round(np.asarray(atoms.cell.array, float), 5).tobytes())
+    h.update(json.dumps(asdict(s), sort_keys=True, default=str).encode())
+    h.update(json.dumps(dict(info), sort_keys=True, default=str).encode())
+    return "fp-" + h.hexdigest()[:16]  # prefix: extxyz would read "12e4..." as a number
+
+
 def _write_state(
-    path: Path, a, dyn, s, step, partial, *, with_calc=None, info=None, frame_arrays=None
+    path: Path,
+    a,
+    dyn,
+    s,
+    step,
+    partial,
+    *,
+    with_calc=None,
+    info=None,
+    frame_arrays=None,
+    fingerprint: str = "",
 ) -> None:
     from lidendrite.structures.extxyz import write_structure
 
@@ -531,6 +562,7 @@ def _write_state(
         step=int(step),
         traj_bytes=int(partial.stat().st_size) if partial.exists() else 0,
         integrator_state=json.dumps(_integrator_state(dyn, s)),
+        fingerprint=fingerprint,
     )
     write_structure(st, path)
 
