@@ -57,4 +57,84 @@ rule ec_toy_capacitor:
         "../scripts/ec_toy_capacitor.py"
 
 
-STUDY_TARGETS["ec"] += [rules.ec_toy_capacitor.output.summary]
+EC_DFT = EC_VAL["dft"]
+EC_DFT_STATES = ["neutral", "extra-electron"]
+
+
+rule ec_dft_model:
+    """Build the small Li/[EC+LiPF6] interface model of the DFT charge comparison (Fig. 3b, S9)."""
+    output:
+        structure=f"{RESULTS}/ec/validation/dft-model.extxyz",
+        summary=f"{RESULTS}/ec/validation/dft-model.json",
+    log:
+        f"{LOGS}/ec_dft_model/model.log",
+    benchmark:
+        f"{BENCH}/ec_dft_model/model.tsv"
+    params:
+        dft=EC_DFT,
+    threads: 1
+    resources:
+        **res("light"),
+    conda:
+        f"{ENVS}/structures.yaml"
+    script:
+        "../scripts/ec_dft_model.py"
+
+
+rule ec_dft_charges:
+    """CP2K PBE Hirshfeld charges and CM5 from them, neutral or with one extra electron."""
+    input:
+        structure=rules.ec_dft_model.output.structure,
+    output:
+        charges=f"{RESULTS}/ec/validation/dft-charges-{{state}}.extxyz",
+        summary=f"{RESULTS}/ec/validation/dft-charges-{{state}}.json",
+    log:
+        f"{LOGS}/ec_dft_charges/{{state}}.log",
+    benchmark:
+        f"{BENCH}/ec_dft_charges/{{state}}.tsv"
+    wildcard_constraints:
+        state="|".join(EC_DFT_STATES),
+    params:
+        dft=EC_DFT,
+        workdir=lambda wc: f"{RESULTS}/ec/validation/cp2k/{wc.state}",
+    threads: config["labeling"]["cp2k"]["threads"]
+    resources:
+        **res("dft"),
+    conda:
+        f"{ENVS}/dft.yaml"
+    script:
+        "../scripts/ec_dft_charges.py"
+
+
+rule ec_qeq_vs_dft:
+    """QEq (ConstQ, total charge 0 and -1) against Hirshfeld/CM5: JSON, Fig. 3b/S9a and S9b."""
+    input:
+        neutral=f"{RESULTS}/ec/validation/dft-charges-neutral.extxyz",
+        neutral_summary=f"{RESULTS}/ec/validation/dft-charges-neutral.json",
+        extra_electron=f"{RESULTS}/ec/validation/dft-charges-extra-electron.extxyz",
+        extra_electron_summary=f"{RESULTS}/ec/validation/dft-charges-extra-electron.json",
+    output:
+        summary=f"{RESULTS}/ec/validation/qeq_vs_dft.json",
+        charges=f"{RESULTS}/ec/validation/qeq-vs-dft-charges.extxyz",
+        png=report(f"{RESULTS}/ec/figures/fig3b_qeq_vs_dft.png",
+                   caption="../report/captions/ec_fig3b.rst", category="ec"),
+        pdf=f"{RESULTS}/ec/figures/fig3b_qeq_vs_dft.pdf",
+        s9b_png=report(f"{RESULTS}/ec/figures/figS9b_extra_electron.png",
+                       caption="../report/captions/ec_figS9b.rst", category="ec"),
+        s9b_pdf=f"{RESULTS}/ec/figures/figS9b_extra_electron.pdf",
+    log:
+        f"{LOGS}/ec_qeq_vs_dft/all.log",
+    benchmark:
+        f"{BENCH}/ec_qeq_vs_dft/all.tsv"
+    params:
+        qeq=EC_VAL["qeq"],
+    threads: 1
+    resources:
+        **res("light"),
+    conda:
+        f"{ENVS}/analysis.yaml"
+    script:
+        "../scripts/ec_qeq_vs_dft.py"
+
+
+STUDY_TARGETS["ec"] += [rules.ec_toy_capacitor.output.summary, rules.ec_qeq_vs_dft.output.summary]

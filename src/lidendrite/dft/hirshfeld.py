@@ -14,8 +14,10 @@ A charged cell (``CHARGE -1``, the paper's Delta N_e = 1 of SI 2.5) is solved
 with CP2K's 3D-periodic Poisson solver, which drops the G = 0 term: the extra
 electron is compensated by a uniform background (the paper, with ABACUS,
 placed a compensating charge plate in the vacuum; CP2K 2023.1 has no such
-plate). ``SURFACE_DIPOLE_CORRECTION`` along z removes the slab's artificial
-dipole field as the paper's dipole correction did.
+plate). ``surface_dipole=True`` adds CP2K's ``SURFACE_DIPOLE_CORRECTION`` along
+z (the paper's dipole correction); CP2K 2023.1 aborts with it on the
+double-interface model ("needs more vacuum space above the surface"), so the
+config leaves it off for that nearly symmetric Li | electrolyte | Li cell.
 """
 
 from __future__ import annotations
