@@ -81,3 +81,33 @@ def test_report_written(ci_run):
         pytest.skip("report stage not in this checkout")
     assert index.is_file()
     assert "<table" in index.read_text()
+
+
+@pytest.mark.slow
+def test_ec_constp_cycle_and_bias_study(ci_run):
+    """ConstQ NPT -> cut -> ConstQ NVT -> ConstP rounds (sides swapped) and the S11 bias runs."""
+    import yaml
+    from ase.io import read
+
+    cfg = yaml.safe_load((REPO / "config" / "ci.yaml").read_text())["ec"]["constp"]
+    cycle = _json(ci_run / "ec" / "constp" / "cycle.json")
+    assert set(cycle["cycle_lengths_ps"]) >= {"npt_constq", "nvt_constq", "constp_round", "n_rounds"}
+    for series, scfg in cfg["series"].items():
+        rows = cycle["series"][series]
+        assert [r["round"] for r in rows] == list(range(1, scfg["n_rounds"] + 1))
+        for r in rows:
+            assert r["max_abs_total_charge"] < 1e-6  # neutral in ConstP too (eq. 7)
+            sig = r["surface_charge_density_e_per_nm2"]["end"]
+            assert sig["anode"] > 0 > sig["cathode"]  # the oxidising bias charges the anode +
+            assert r["n_biased"]["end"]["anode"] > 0 and r["n_biased"]["end"]["cathode"] > 0
+        sides = [r["anode_side"] for r in rows]
+        assert all(a != b for a, b in zip(sides, sides[1:], strict=False))  # swapped each round
+    frames = read(ci_run / "ec" / "constp" / "main" / "round2" / "traj.extxyz", index=":")
+    assert {"bias", "region", "fixed", "layer", "mol_id", "molecule"} <= set(frames[-1].arrays)
+    assert {"time_ps", "round", "mode", "phi_anode", "phi_cathode", "level_of_theory"} <= set(
+        frames[-1].info)
+    assert frames[-1].info["round"] == 2 and frames[-1].info["mode"] == "constp"
+    bias = _json(ci_run / "ec" / "constp" / "bias_study.json")
+    assert set(bias["anode_li_charge"]) == {"phi_minus1", "phi_minus2"}
+    assert set(bias["cathode_li_charge"]) == {"phi_plus6", "phi_plus7"}
+    assert (ci_run / "ec" / "figures" / "figS11_bias_charges.png").stat().st_size > 0
