@@ -291,3 +291,13 @@ def test_summaries_and_report_keys(tmp_path):
     # a more negative anode shift oxidises the anode Li more (sec. 3.2)
     assert data["anode_li_charge"]["phi_minus2"] > data["anode_li_charge"]["phi_minus1"]
     assert bias_key(-1.0) == "phi_minus1" and bias_key(7) == "phi_plus7"
+
+
+def test_overlapping_atoms_stop_with_one_line(tmp_path):
+    atoms, nl, nu = _cell()
+    o = nl + nu + 2
+    atoms.positions[o + 1] = atoms.positions[o] + [0.3, 0.0, 0.0]  # F 0.3 A from O: lost geometry
+    with pytest.raises(InputError) as err:
+        _run(atoms, tmp_path, "round 4", "constp", phi_anode=-2.0, phi_cathode=6.0)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("round 4 step") and "overlap" in msg
