@@ -30,10 +30,12 @@ def fingerprint(smk, labeller):
     for path in sorted(Path(smk.input.init_data).rglob("*")):
         if path.is_file():
             h.update(str(path.relative_to(smk.input.init_data)).encode() + path.read_bytes())
+    # how often dpdispatcher polls changes no result: a resumed run may use another
+    dpgen_cfg = {k: v for k, v in dict(smk.params.dpgen).items() if k != "check_interval_s"}
     h.update(
         json.dumps(
             [
-                dict(smk.params.dpgen),
+                dpgen_cfg,
                 dict(smk.params.model),
                 list(smk.params.type_map),
                 labeller.name,
@@ -126,7 +128,7 @@ def run(smk):
         f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})",
         flush=True,
     )
-    run_dpgen(param, machine, workdir)
+    run_dpgen(param, machine, workdir, check_interval_s=dpgen["check_interval_s"])
     history = finalize_dpgen(
         workdir,
         smk.output.model,

@@ -4,8 +4,9 @@ exploration, labelling through ``fp_style: custom``, and the next training.
 Labels come from ASE's EMT potential on an 8-atom Cu cell, through a tiny
 test-only fp script; EMT only exercises DP-GEN's machinery here and is never
 part of the pipeline (which labels with the teacher potential or DFT).
-The full iteration takes ~3 min (marked slow): dpdispatcher polls its jobs
-every 30 s and DP-GEN offers no way to shorten that.
+Marked slow (four dpdispatcher submissions, each ending at the first job-status
+check after its jobs end; checked every second here through
+``run_dpgen(check_interval_s=...)``, dpdispatcher's default is 30 s).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
         dpgen_params.write_json(param, tmp_path / "param.json"),
         dpgen_params.write_json(machine, tmp_path / "machine.json"),
         work,
+        check_interval_s=1,
     )
 
     h = iteration_history(work)
@@ -147,7 +149,7 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     # a second start resumes from record.dpgen: nothing finished is redone
     record = (work / "record.dpgen").read_text()
     mtimes = [p.stat().st_mtime for p in graphs]
-    run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", work)
+    run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", work, check_interval_s=1)
     assert (work / "record.dpgen").read_text() == record
     assert [p.stat().st_mtime for p in graphs] == mtimes
 

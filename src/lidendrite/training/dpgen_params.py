@@ -393,7 +393,14 @@ def build_machine(
     """
     if not fp_command.strip():
         raise InputError("fp_command: empty; give the labelling command")
-    env = {"DP_BACKEND": "tensorflow", "OMP_NUM_THREADS": str(cpus)}
+    # TensorFlow's own thread pools default to every core of the machine; jobs
+    # run side by side (one per model), so each keeps to its ``cpus``
+    env = {
+        "DP_BACKEND": "tensorflow",
+        "OMP_NUM_THREADS": str(cpus),
+        "DP_INTRA_OP_PARALLELISM_THREADS": str(cpus),
+        "DP_INTER_OP_PARALLELISM_THREADS": "1",
+    }
     env.update(envs or {})
     common = {
         "profile": profile,

@@ -4,6 +4,10 @@ DP-GEN keeps its progress in ``record.dpgen`` and resumes from the last
 finished step when started again in the same folder, so a killed run is
 resumed by calling :func:`run_dpgen` again (dpdispatcher also reattaches to
 jobs it had submitted, through the ``remote_root`` of ``machine.json``).
+
+DP-GEN is started through :mod:`lidendrite.training.dpgen_launch`, which sets
+how often dpdispatcher checks its jobs (``check_interval_s``; dpdispatcher's
+own 30 s default cannot be set from ``machine.json``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def run_dpgen(
     workdir: str | Path,
     *,
     log: str | Path | None = None,
+    check_interval_s: float = 30.0,
 ) -> Path:
     """Run (or resume) DP-GEN in ``workdir``.
 
@@ -50,6 +55,10 @@ def run_dpgen(
         DP-GEN work folder (``record.dpgen``, ``iter.*``).
     log
         File that receives DP-GEN's output (default ``workdir/dpgen.out``).
+    check_interval_s
+        Seconds between dpdispatcher's checks of its jobs' status (each DP-GEN
+        step ends at the first check after its jobs end; 30 s is
+        dpdispatcher's default).
 
     Returns
     -------
@@ -73,9 +82,22 @@ def run_dpgen(
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["DP_BACKEND"] = "tensorflow"
+    find_dpgen()  # a missing DP-GEN is reported with its install command
+    if not check_interval_s > 0:
+        raise InputError(f"check_interval_s: need > 0 s, got {check_interval_s}")
+    cmd = [
+        sys.executable,
+        "-m",
+        "lidendrite.training.dpgen_launch",
+        "--check-interval",
+        str(float(check_interval_s)),
+        "run",
+        "param.json",
+        "machine.json",
+    ]
     with open(log, "a") as fh:
         proc = subprocess.run(
-            [find_dpgen(), "run", "param.json", "machine.json"],
+            cmd,
             cwd=workdir,
             stdout=fh,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,73 @@
+"""Start ``dpgen`` with dpdispatcher's job-status check interval set.
+
+``python -m lidendrite.training.dpgen_launch --check-interval S run param.json machine.json``
+
+DP-GEN 0.14 runs each train, model_devi and fp step through dpdispatcher's
+``Submission.run_submission()`` (dpdispatcher 1.1), which sleeps
+``check_interval`` seconds between checks of its jobs' status. DP-GEN never
+passes that keyword, and neither ``machine.json`` nor ``param.json`` can set
+it, so dpdispatcher's default of 30 s applies: every DP-GEN step lasts at least
+one 30 s check after its jobs have ended. At ci scale, where a step's jobs take
+10-60 s, that waiting was a quarter of ``run_dpgen``.
+
+This launcher changes only the default of that one keyword (a call that passes
+``check_interval`` itself keeps its value) and then hands the command line to
+DP-GEN's own entry point (``dpgen.main.main``) unchanged. It refuses to start
+when the installed dpdispatcher has no ``check_interval`` keyword, so an
+upgrade that renames it fails loudly instead of silently polling every 30 s.
+Units: seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import inspect
+import sys
+from collections.abc import Sequence
+
+from lidendrite.errors import InputError, ToolMissingError
+
+__all__ = ["set_check_interval", "main"]
+
+
+def set_check_interval(seconds: float) -> None:
+    """Make ``seconds`` the default ``check_interval`` of dpdispatcher's ``run_submission``."""
+    seconds = float(seconds)
+    if not seconds > 0:
+        raise InputError(f"check_interval: need > 0 s, got {seconds}")
+    from dpdispatcher.submission import Submission
+
+    original = Submission.run_submission
+    if "check_interval" not in inspect.signature(original).parameters:
+        raise ToolMissingError(
+            "dpdispatcher's Submission.run_submission has no check_interval keyword; "
+            "install the pinned version: pip install dpdispatcher==1.1.0"
+        )
+
+    @functools.wraps(original)
+    def run_submission(self, *args, **kwargs):
+        kwargs.setdefault("check_interval", seconds)
+        return original(self, *args, **kwargs)
+
+    Submission.run_submission = run_submission
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``--check-interval``, set it, run ``dpgen`` with the remaining arguments."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lidendrite.training.dpgen_launch",
+        description="dpgen with dpdispatcher's job-status check interval set (seconds)",
+        add_help=False,  # -h goes to dpgen
+    )
+    parser.add_argument("--check-interval", type=float, required=True, metavar="S")
+    args, rest = parser.parse_known_args(argv)
+    set_check_interval(args.check_interval)
+    from dpgen.main import main as dpgen_main
+
+    sys.argv = ["dpgen", *rest]
+    return dpgen_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

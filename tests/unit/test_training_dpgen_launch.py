@@ -1,0 +1,53 @@
+"""The DP-GEN launcher sets dpdispatcher's job-status check interval, and only that."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from lidendrite.errors import InputError
+from lidendrite.training import dpgen_launch
+
+
+def test_check_interval_becomes_the_default(monkeypatch):
+    from dpdispatcher.submission import Submission
+
+    seen = []
+
+    def recorder(self, *, dry_run=False, check_interval=30, **kwargs):
+        seen.append(check_interval)
+
+    monkeypatch.setattr(Submission, "run_submission", recorder)
+    dpgen_launch.set_check_interval(2)
+    Submission.run_submission(object())
+    Submission.run_submission(object(), check_interval=7)  # a caller's own value wins
+    assert seen == [2.0, 7]
+
+
+def test_pinned_dpdispatcher_has_the_keyword():
+    """The launcher refuses a dpdispatcher without ``check_interval``; the pinned one has it."""
+    import inspect
+
+    from dpdispatcher.submission import Submission
+
+    params = inspect.signature(Submission.run_submission).parameters
+    assert params["check_interval"].default == 30
+
+
+def test_bad_interval_is_one_line_error():
+    with pytest.raises(InputError, match="check_interval"):
+        dpgen_launch.set_check_interval(0)
+
+
+def test_launcher_hands_over_to_dpgen():
+    """The remaining arguments reach DP-GEN's own command line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "lidendrite.training.dpgen_launch", "--check-interval", "2", "run", "-h"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "PARAM" in proc.stdout and "MACHINE" in proc.stdout
