@@ -18,6 +18,7 @@ level of theory (:func:`lidendrite.labeling.base.write_dpdata`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,14 @@ def nvt_frames(
         virial = -a.get_stress(voigt=False) * abs(a.get_volume())
         frame = attach_labels(a, energy, forces, virial, labeller, level_of_theory)
         frames.append(frame)
+        # progress (thermo line) in the rule's log: teacher MD is slow on CPU
+        print(
+            f"nvt {a.get_chemical_formula()}: step {dyn.nsteps}/{n_steps}"
+            f"  T {a.get_temperature():.0f} K  E {energy:.4f} eV  ({time.monotonic() - t0:.0f} s)",
+            flush=True,
+        )
 
+    t0 = time.monotonic()
     dyn.attach(sample, interval=sample_every)
     dyn.run(n_steps)
     return frames[1:]  # ASE also calls the observer at step 0
