@@ -101,3 +101,22 @@ def test_the_qeq_timing_row_finds_the_recorded_benchmark():
     (row,) = [r for r in rows if r["key"] == "qeq_time_v100"]
     assert isinstance(row["run"], dict) and {str(k) for k in row["paper"]} <= set(row["run"])
     assert all(v > 0 for v in row["run"].values())
+
+
+def test_repo_png_figures_resolve_against_the_repository_not_the_scale(tmp_path):
+    from lidendrite.report.collect import figure_rows
+
+    spec = {"figures": [
+        {"study": "ec", "figure": "Table S2", "repo_png": "benchmarks/results/q.png"},
+        {"study": "ec", "figure": "Fig. 3a", "png": "ec/figures/fig3a.png"},
+    ]}
+    results, repo = tmp_path / "results" / "ci", tmp_path / "repo"
+    (repo / "benchmarks" / "results").mkdir(parents=True)
+    (repo / "benchmarks" / "results" / "q.png").write_bytes(b"png")
+    bench, fig3a = figure_rows(spec, results, ["ec"], repo_dir=repo)
+    assert bench["exists"] and bench["path"] == str(repo / "benchmarks" / "results" / "q.png")
+    assert not fig3a["exists"] and fig3a["path"] == str(results / "ec" / "figures" / "fig3a.png")
+    # the recorded CPU benchmark plot of this repository is what report.yaml's Table S2 shows
+    spec = yaml.safe_load((REPO / "config" / "report.yaml").read_text())
+    (row,) = [f for f in figure_rows(spec, REPO / "no-such-results", ["ec"]) if f["figure"] == "Table S2"]
+    assert row["exists"]

@@ -229,17 +229,31 @@ def quantity_rows(
     return rows
 
 
-def figure_rows(spec: dict[str, Any], results_dir: Path, studies: list[str]) -> list[dict[str, Any]]:
-    """The figures of ``report.yaml`` (paper order) with whether this run made each PNG."""
+def figure_rows(
+    spec: dict[str, Any], results_dir: Path, studies: list[str], repo_dir: Path | None = None
+) -> list[dict[str, Any]]:
+    """The figures of ``report.yaml`` (paper order) with whether this run made each PNG.
+
+    ``png:`` is relative to ``results/<scale>/``; ``repo_png:`` to the repository
+    (``repo_dir``, default the checkout holding this package), for machine benchmarks
+    under ``benchmarks/results/`` that no rule makes.
+    """
     out = []
     for fig in spec.get("figures") or []:
         if fig.get("study") not in studies:
             continue
-        png = results_dir / fig["png"]
+        if "repo_png" in fig:
+            if repo_dir is None:
+                from lidendrite.config import REPO_ROOT as repo_dir
+            rel = fig["repo_png"]
+            png = Path(repo_dir) / rel
+        else:
+            rel = fig["png"]
+            png = results_dir / rel
         out.append({
             "study": fig["study"],
             "figure": str(fig["figure"]),
-            "png": fig["png"],
+            "png": rel,
             "path": str(png),
             "exists": png.is_file(),
             "note": fig.get("note", ""),
