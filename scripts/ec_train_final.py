@@ -5,9 +5,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from lidendrite.dpqeq.active_learning import train_models
+from lidendrite.dpqeq.active_learning import training_job
 from lidendrite.dpqeq.data import read_frames
 from lidendrite.labeling.base import write_dpdata
+from lidendrite.training.deepmd_run import train_and_freeze
 
 
 def main(smk):
@@ -20,10 +21,13 @@ def main(smk):
                         level_of_theory=rec["level_of_theory"])
     short = [Path(s) for s in rec["short_systems"]]
     steps = tr["final_numb_steps"]
-    (dp_short,) = train_models(short, work, type_map=tm, model_cfg=tr["model"], n_models=1,
-                               numb_steps=steps, threads=smk.threads, name="dp_short")
-    (full_dp,) = train_models(full, work, type_map=tm, model_cfg=tr["model"], n_models=1,
-                              numb_steps=steps, threads=smk.threads, name="full_dp")
+    # both models at once, sharing the rule's cores (same seed and steps as one at a time)
+    dp_short, full_dp = train_and_freeze(
+        [training_job(short, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
+                      name="dp_short0"),
+         training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
+                      name="full_dp0")],
+        threads=smk.threads)
     shutil.copyfile(dp_short, smk.output.dp_short)
     shutil.copyfile(full_dp, smk.output.full_dp)
     summary = {"scale": smk.config["scale"], "labeller": rec["labeller"],

@@ -146,6 +146,40 @@ def test_dp_test_rmse_matches_independent_evaluation(trained):
     assert np.array_equal(parity["force_pred"], res["force_pred"])
 
 
+def test_dp_test_several_systems_in_one_call(trained):
+    """All systems go through one ``dp test`` (one TensorFlow start-up); the rows
+    come back in the listed order and equal those of one call per system."""
+    import dpdata
+
+    both = deepmd_run.test(
+        trained["pb_a"], [trained["valid"], trained["train"]], workdir=trained["root"] / "t2"
+    )
+    alone = deepmd_run.test(trained["pb_a"], [trained["train"]], workdir=trained["root"] / "t3")
+    assert (trained["root"] / "t2" / "test.log").read_text().count("$ ") == 1
+    assert both["n_frames"] == 4 + 16 and both["force_pred"].shape == (20 * 8, 3)
+    valid = dpdata.LabeledSystem(str(trained["valid"]), fmt="deepmd/npy")
+    assert np.allclose(both["energy_per_atom_label"][:4], valid["energies"] / 8, atol=1e-10)
+    assert np.allclose(both["energy_per_atom_pred"][4:], alone["energy_per_atom_pred"], atol=1e-12)
+    assert np.allclose(both["force_pred"][32:], alone["force_pred"], atol=1e-12)
+
+
+def test_train_and_freeze_side_by_side(trained):
+    """Two models trained at once share the cores (one TF thread each) and come
+    back frozen in the order given, each trained to its own end."""
+    jobs = [
+        (tiny_input(trained["train"], trained["valid"], seed, numb_steps=20),
+         trained["root"] / f"pair{seed}", trained["root"] / f"pair{seed}.pb")
+        for seed in (5, 6)
+    ]
+    pbs = deepmd_run.train_and_freeze(jobs, threads=2)
+    assert pbs == [j[2].resolve() for j in jobs] and all(p.is_file() for p in pbs)
+    for _, workdir, _ in jobs:
+        assert deepmd_run.read_lcurve(workdir / "lcurve.out")["step"][-1] == 20
+        assert "Num Intra Threads: 1" in (workdir / "train.log").read_text()
+    devi = deepmd_run.model_devi(pbs, emt_frames(2, seed=9))
+    assert (devi > 0).all()  # different seeds: two different models
+
+
 def test_model_devi_shape_and_limits(trained):
     from deepmd.infer.model_devi import calc_model_devi_f
 

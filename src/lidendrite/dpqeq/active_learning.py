@@ -30,7 +30,36 @@ from ase import Atoms
 
 from lidendrite.errors import InputError
 
-__all__ = ["train_models", "explore", "classify", "run_active_learning"]
+__all__ = ["training_job", "train_models", "explore", "classify", "run_active_learning"]
+
+
+def training_job(
+    systems: Sequence[str | Path],
+    workdir: str | Path,
+    *,
+    type_map: Sequence[str],
+    model_cfg: Mapping[str, Any],
+    numb_steps: int | None = None,
+    seed: int = 1,
+    name: str = "model0",
+) -> tuple[dict[str, Any], Path, Path]:
+    """One model for :func:`lidendrite.training.deepmd_run.train_and_freeze`.
+
+    Returns ``(deepmd input, workdir/name, workdir/name.pb)``.
+    """
+    from lidendrite.training.deepmd_input import build_deepmd_input
+
+    workdir = Path(workdir)
+    cfg = dict(model_cfg)
+    if numb_steps is not None:
+        cfg["numb_steps"] = int(numb_steps)
+    jdata = build_deepmd_input(
+        type_map=type_map,
+        training_systems=[str(Path(s).resolve()) for s in systems],
+        seed=seed,
+        **cfg,
+    )
+    return jdata, workdir / name, workdir / f"{name}.pb"
 
 
 def train_models(
@@ -45,26 +74,26 @@ def train_models(
     threads: int | None = None,
     name: str = "model",
 ) -> list[Path]:
-    """Train and freeze ``n_models`` Deep Potentials (seeds ``seed0 + k``); return the ``.pb`` files."""
-    from lidendrite.training import deepmd_run
-    from lidendrite.training.deepmd_input import build_deepmd_input
+    """Train and freeze ``n_models`` Deep Potentials (seeds ``seed0 + k``) side by side.
 
-    workdir = Path(workdir)
-    cfg = dict(model_cfg)
-    if numb_steps is not None:
-        cfg["numb_steps"] = int(numb_steps)
-    out = []
-    for k in range(int(n_models)):
-        jdata = build_deepmd_input(
+    The models share ``threads`` cores
+    (:func:`lidendrite.training.deepmd_run.train_and_freeze`); returns the ``.pb`` files.
+    """
+    from lidendrite.training import deepmd_run
+
+    jobs = [
+        training_job(
+            systems,
+            workdir,
             type_map=type_map,
-            training_systems=[str(Path(s).resolve()) for s in systems],
+            model_cfg=model_cfg,
+            numb_steps=numb_steps,
             seed=seed0 + k,
-            **cfg,
+            name=f"{name}{k}",
         )
-        tdir = workdir / f"{name}{k}"
-        deepmd_run.train(jdata, tdir, threads=threads, progress=False, poll_s=1.0)
-        out.append(deepmd_run.freeze(tdir, workdir / f"{name}{k}.pb", threads=threads))
-    return out
+        for k in range(int(n_models))
+    ]
+    return deepmd_run.train_and_freeze(jobs, threads=threads)
 
 
 def explore(

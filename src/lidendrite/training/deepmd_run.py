@@ -34,6 +34,7 @@ __all__ = [
     "find_dp",
     "train",
     "freeze",
+    "train_and_freeze",
     "test",
     "model_devi",
     "force_model_deviation",
@@ -284,6 +285,50 @@ def freeze(
     return out_pb
 
 
+def train_and_freeze(
+    jobs: Sequence[tuple[dict[str, Any], str | Path, str | Path]],
+    *,
+    threads: int | None = None,
+    poll_s: float = 1.0,
+) -> list[Path]:
+    """Train and freeze independent models side by side, sharing ``threads`` cores.
+
+    Small networks keep a second TensorFlow thread of one ``dp train`` mostly
+    idle, so on a few cores two trainings of one thread each finish in nearly
+    the time of one; at most ``threads`` run at once, each with
+    ``threads // running`` threads (each model is trained exactly as
+    :func:`train` and :func:`freeze` would one at a time).
+
+    Parameters
+    ----------
+    jobs
+        ``(input_json, workdir, out_pb)`` per model (see :func:`train`, :func:`freeze`).
+    threads
+        Cores to share (``None``: one job at a time with deepmd-kit's defaults).
+    poll_s
+        Seconds between progress polls of each training.
+
+    Returns
+    -------
+    list of Path
+        The frozen models, in the order of ``jobs``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = list(jobs)
+    workers = max(1, min(len(jobs), int(threads))) if threads else 1
+    per_job = max(1, int(threads) // workers) if threads else None
+
+    def one(job: tuple[dict[str, Any], str | Path, str | Path]) -> Path:
+        jdata, workdir, out_pb = job
+        train(jdata, workdir, threads=per_job, progress=False, poll_s=poll_s)
+        return freeze(workdir, out_pb, threads=per_job)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(one, job) for job in jobs]
+        return [f.result() for f in futures]
+
+
 def test(
     model_pb: str | Path,
     systems: str | Path | Sequence[str | Path],
@@ -333,29 +378,35 @@ def test(
     workdir.mkdir(parents=True, exist_ok=True)
     log = Path(log) if log else workdir / "test.log"
 
-    e_lab, e_pred, f_lab, f_pred = [], [], [], []
-    for k, s in enumerate(systems):
-        prefix = workdir / f"detail{k}"
-        for old in workdir.glob(f"detail{k}.*"):
-            old.unlink()
-        _run_dp(
-            ["test", "-m", str(model_pb), "-s", str(s), "-n", "100000000", "-d", str(prefix)],
-            workdir,
-            log,
-            threads,
-            "test",
+    # one dp process for all systems (-f: a file listing them): TensorFlow's
+    # start-up is paid once; deepmd-kit appends each system's rows to the
+    # detail files in the listed order
+    prefix = workdir / "detail"
+    for old in workdir.glob("detail*.out"):
+        old.unlink()
+    datafile = workdir / "systems.txt"
+    datafile.write_text("".join(f"{s}\n" for s in systems))
+    _run_dp(
+        ["test", "-m", str(model_pb), "-f", str(datafile), "-n", "100000000", "-d", str(prefix)],
+        workdir,
+        log,
+        threads,
+        "test",
+    )
+    e = np.loadtxt(f"{prefix}.e_peratom.out", ndmin=2)
+    f = np.loadtxt(f"{prefix}.f.out", ndmin=2)
+    n_frames = sum(_n_frames(s) for s in systems)
+    n_atoms = sum(_n_frames(s) * len(np.loadtxt(s / "type.raw", ndmin=1)) for s in systems)
+    if e.shape[0] != n_frames or f.shape[0] != n_atoms:
+        raise DeepmdFailedError(
+            f"dp test wrote {e.shape[0]} frames and {f.shape[0]} atoms for {len(systems)} systems "
+            f"holding {n_frames} frames and {n_atoms} atoms; see {log}"
         )
-        e = np.loadtxt(f"{prefix}.e_peratom.out", ndmin=2)
-        f = np.loadtxt(f"{prefix}.f.out", ndmin=2)
-        e_lab.append(e[:, 0])
-        e_pred.append(e[:, 1])
-        f_lab.append(f[:, 0:3])
-        f_pred.append(f[:, 3:6])
     out = {
-        "energy_per_atom_label": np.concatenate(e_lab),
-        "energy_per_atom_pred": np.concatenate(e_pred),
-        "force_label": np.concatenate(f_lab),
-        "force_pred": np.concatenate(f_pred),
+        "energy_per_atom_label": e[:, 0],
+        "energy_per_atom_pred": e[:, 1],
+        "force_label": f[:, 0:3],
+        "force_pred": f[:, 3:6],
     }
     de = out["energy_per_atom_pred"] - out["energy_per_atom_label"]
     df = out["force_pred"] - out["force_label"]
@@ -364,6 +415,11 @@ def test(
     out["n_frames"] = int(de.size)
     out["n_force_components"] = int(df.size)
     return out
+
+
+def _n_frames(system: Path) -> int:
+    """Frames of a dpdata ``deepmd/npy`` system (rows of its ``set.*/box.npy``)."""
+    return sum(np.load(b, mmap_mode="r").shape[0] for b in sorted(system.glob("set.*/box.npy")))
 
 
 def _load_tf_deeppot(model: str | Path):
