@@ -132,15 +132,17 @@ def _base(cfg, lot, scale, structure) -> dict:
     return {"level_of_theory": lot, "scale": scale, "structure": str(structure)}
 
 
-def run_npt(structure, model, provenance, cfg, *, traj, final, summary, workdir, scale) -> dict:
-    """ConstQ NPT of the superlattice (Fig. S1a -> S1b)."""
+def _constq_stage(
+    structure, model, provenance, cfg, md, stage: str, *, traj, final, workdir, scale
+):
+    """Run a ConstQ stage (total charge 0) and return its summary dict. The calculator
+    needs a CN rule; the first series' is bound, and ConstQ does not use it."""
     from lidendrite.constp.cycle import run_stage
     from lidendrite.structures.extxyz import read_structure
 
     atoms = read_structure(structure)
     lot = level_of_theory(provenance)
-    md = md_settings(cfg, "npt", cfg["npt"]["n_steps"])
-    calc = dpqeq_factory(model, cfg["qeq"], cn_cutoff=3.5, cn_metal=8)  # CN rule unused (ConstQ)
+    rule = next(iter(cfg["series"].values()))
     res = run_stage(
         atoms,
         mode="constq",
@@ -148,15 +150,27 @@ def run_npt(structure, model, provenance, cfg, *, traj, final, summary, workdir,
         traj=traj,
         final=final,
         workdir=workdir,
-        calc_factory=calc,
-        info={"round": 0, "level_of_theory": lot, "stage": "constq_npt"},
-        name="constq npt",
+        calc_factory=dpqeq_factory(
+            model, cfg["qeq"], cn_cutoff=rule["cn_cutoff"], cn_metal=rule["cn_metal"]
+        ),
+        info={"round": 0, "level_of_theory": lot, "stage": stage},
+        name=stage.replace("_", " "),
     )
+    res.update(_base(cfg, lot, scale, structure))
+    return res
+
+
+def run_npt(structure, model, provenance, cfg, *, traj, final, summary, workdir, scale) -> dict:
+    """ConstQ NPT of the superlattice (Fig. S1a -> S1b)."""
     from lidendrite.md.driver import read_frames
 
+    md = md_settings(cfg, "npt", cfg["npt"]["n_steps"])
+    res = _constq_stage(
+        structure, model, provenance, cfg, md, "constq_npt",
+        traj=traj, final=final, workdir=workdir, scale=scale,
+    )  # fmt: skip
     frames = read_frames(traj)
     res.update(
-        _base(cfg, lot, scale, structure),
         cell_start_A=np.diag(frames[0].cell.array).tolist(),
         cell_end_A=np.diag(frames[-1].cell.array).tolist(),
         max_abs_total_charge=_max_total(frames),
@@ -201,25 +215,13 @@ def run_constq_nvt(
     structure, model, provenance, cfg, *, traj, final, summary, workdir, scale
 ) -> dict:
     """ConstQ NVT of the double interface (the start of the ConstP rounds)."""
-    from lidendrite.constp.cycle import run_stage, summarise_stage
-    from lidendrite.structures.extxyz import read_structure
+    from lidendrite.constp.cycle import summarise_stage
 
-    atoms = read_structure(structure)
-    lot = level_of_theory(provenance)
     md = md_settings(cfg, "nvt", cfg["constq_nvt_steps"], confine_z=True)
-    calc = dpqeq_factory(model, cfg["qeq"], cn_cutoff=3.5, cn_metal=8)
-    res = run_stage(
-        atoms,
-        mode="constq",
-        md=md,
-        traj=traj,
-        final=final,
-        workdir=workdir,
-        calc_factory=calc,
-        info={"round": 0, "level_of_theory": lot, "stage": "constq_nvt"},
-        name="constq nvt",
-    )
-    res.update(_base(cfg, lot, scale, structure))
+    res = _constq_stage(
+        structure, model, provenance, cfg, md, "constq_nvt",
+        traj=traj, final=final, workdir=workdir, scale=scale,
+    )  # fmt: skip
     res["charges"] = summarise_stage(traj)
     _write_json(summary, res)
     return res
