@@ -82,8 +82,15 @@ def plot_fig3b(atoms, charges: dict, summary: dict, png, pdf=None, *, note: str 
                 bbox=dict(fc="white", ec="0.6", alpha=0.9))
     ax.legend(loc="center left", fontsize=7.5)
     fig.suptitle("Li charges of the Li/[EC+LiPF$_6$] interface model (ec Fig. 3b, S9a)"
-                 + (f"\n{note}" if note else ""), fontsize=9)
+                 + (f"\n{_wrap(note)}" if note else ""), fontsize=9)
     save_figure(fig, png, pdf)
+
+
+def _wrap(note: str, width: int = 170) -> str:
+    """Long provenance notes (basis, cutoffs, smearing) on lines that fit the figure."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(note, width))
 
 
 def plot_figs9b(atoms, neutral: dict, charged: dict, partition: dict, png, pdf=None, *,
@@ -127,5 +134,5 @@ def plot_figs9b(atoms, neutral: dict, charged: dict, partition: dict, png, pdf=N
                  fontsize=8.5)
     ax.legend(fontsize=7.5)
     fig.suptitle("One extra electron in the interface model (ec Fig. S9b)"
-                 + (f"\n{note}" if note else ""), fontsize=9)
+                 + (f"\n{_wrap(note)}" if note else ""), fontsize=9)
     save_figure(fig, png, pdf)
