@@ -89,6 +89,30 @@ def test_param_accepted_by_dpgen(inputs, tmp_path):
     assert (tmp_path / "init" / param["init_data_sys"][0]).resolve() == inputs["init"].resolve()
 
 
+
+def test_reused_iterations_accepted_by_dpgen(inputs):
+    """--init-model reuse: dpgen's checker takes the keys; without reuse none is written."""
+    from dpgen.generator.arginfo import run_jdata_arginfo
+
+    common = dict(
+        type_map=TYPE_MAP,
+        init_data_systems=[inputs["init"]],
+        sys_configs=inputs["confs"],
+        training_param=inputs["tp"],
+        model_devi_jobs=inputs["jobs"],
+    )
+    param = P.build_param(
+        **common, training_reuse_iter=1, training_reuse_numb_steps=400, training_reuse_start_lr=1e-4
+    )
+    info = run_jdata_arginfo()
+    info.check_value(info.normalize_value(param, trim_pattern="_*"), strict=True)
+    assert param["training_reuse_iter"] == 1
+    assert param["training_reuse_numb_steps"] == 400
+    assert param["training_reuse_start_lr"] == pytest.approx(1e-4)
+    assert not any(k.startswith("training_reuse") for k in P.build_param(**common))
+    with pytest.raises(InputError, match="training_reuse_iter"):
+        P.build_param(**common, training_reuse_iter=0)
+
 def test_machine_accepted_by_dpgen(tmp_path):
     from dpgen.generator.arginfo import run_mdata_arginfo
 

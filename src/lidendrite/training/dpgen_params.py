@@ -199,6 +199,9 @@ def build_param(
     fp_task_min: int = 1,
     fp_accurate_threshold: float = 0.99,
     fp_accurate_soft_threshold: float = 0.99,
+    training_reuse_iter: int | None = None,
+    training_reuse_numb_steps: int | None = None,
+    training_reuse_start_lr: float | None = None,
     fp_input_fn: str = FP_INPUT,
     fp_output_fn: str = FP_OUTPUT,
 ) -> dict[str, Any]:
@@ -232,6 +235,10 @@ def build_param(
     fp_accurate_threshold, fp_accurate_soft_threshold
         When the accurate fraction of a system reaches the threshold no frame
         of it is labelled (converged; the paper stops above 99 %).
+    training_reuse_iter, training_reuse_numb_steps, training_reuse_start_lr
+        From iteration ``training_reuse_iter`` on, each model starts from its
+        predecessor (``dp train --init-model``) for ``training_reuse_numb_steps``
+        steps at ``training_reuse_start_lr``; ``None`` trains from scratch.
     fp_input_fn, fp_output_fn
         Files the fp command reads (``vasp/poscar``) and writes (``extxyz``).
 
@@ -277,7 +284,22 @@ def build_param(
         )
     tp.setdefault("model", {})["type_map"] = type_map
     tp.get("training", {}).pop("validation_data", None)  # DP-GEN writes its own systems
+    reuse: dict[str, Any] = {}
+    if training_reuse_iter is not None:
+        if training_reuse_iter < 1:
+            raise InputError(
+                f"training_reuse_iter: {training_reuse_iter}; iteration 0 has no models to start from"
+            )
+        reuse = {
+            "training_reuse_iter": int(training_reuse_iter),
+            "training_reuse_numb_steps": int(training_reuse_numb_steps or tp["training"]["numb_steps"]),
+            # dpgen's default 'auto' weights new frames 10x against old ones
+            "training_reuse_old_ratio": "auto",
+        }
+        if training_reuse_start_lr is not None:
+            reuse["training_reuse_start_lr"] = float(training_reuse_start_lr)
     return {
+        **reuse,
         "type_map": type_map,
         "mass_map": [float(m) for m in mass_map],
         "init_data_prefix": str(prefix),
