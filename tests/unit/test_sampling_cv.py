@@ -24,7 +24,7 @@ from lidendrite.sampling.moving_restraint import check_restraint_stability, read
 from lidendrite.sampling.plumed_bridge import PlumedBridge
 
 
-def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0):
+def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0, num_threads=1):
     """Run PLUMED (no MD engine) on one frame; return COLVAR, forces, bias."""
     groups = cv_groups(atoms)
     colvar = tmp_path / "COLVAR"
@@ -38,7 +38,11 @@ def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0)
         print_stride=1,
     )
     bridge = PlumedBridge(
-        text, atoms.get_masses(), timestep_ps=0.001, log_file=tmp_path / "plumed.log"
+        text,
+        atoms.get_masses(),
+        timestep_ps=0.001,
+        log_file=tmp_path / "plumed.log",
+        num_threads=num_threads,
     )
     forces, bias, _ = bridge.compute(step, atoms.cell[:], atoms.positions)
     bridge.finalize()
@@ -58,6 +62,22 @@ def test_numpy_cv_equals_plumed_cv(tmp_path):
     assert ref["cv"] == pytest.approx(
         ref["li_li"] - ref["li_s"] - ref["li_p"] - ref["li_cl"], abs=1e-12
     )
+
+
+def test_plumed_threads_give_the_same_cv_and_forces(tmp_path):
+    """OpenMP threads split PLUMED's pair loop; the sums agree to round-off."""
+    atoms = toy_interface()
+    s = cv_coordination_numpy(atoms)["cv"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    col1, f1, b1 = _plumed_frame(atoms, tmp_path / "one", s_start=s - 0.3)
+    col2, f2, b2 = _plumed_frame(atoms, tmp_path / "two", s_start=s - 0.3, num_threads=2)
+    assert "Number of threads: 2" in (tmp_path / "two" / "plumed.log").read_text()
+    assert col2["cv"][0] == pytest.approx(col1["cv"][0], abs=1e-9)
+    assert b2 == pytest.approx(b1, rel=1e-9)
+    np.testing.assert_allclose(f2, f1, atol=1e-9)
+    with pytest.raises(InputError, match="num_threads"):
+        _plumed_frame(atoms, tmp_path / "one", s_start=s, num_threads=0)
 
 
 def test_plumed_bias_and_forces_match_restraint(tmp_path):

@@ -290,6 +290,7 @@ def run_moving_restraint(
     deepmd: bool = False,
     stop_at_step: int | None = None,
     model: str | os.PathLike | None = None,
+    plumed_threads: int = 1,
 ) -> MovingRestraintResult:
     """Run (or resume) the moving-restraint MD of the lpsc study.
 
@@ -347,6 +348,9 @@ def run_moving_restraint(
         Model file whose content enters the resume fingerprint
         (:func:`run_fingerprint`); ``None``: the file named by
         ``pair_style deepmd <file>``, or no file for other pair styles.
+    plumed_threads
+        OpenMP threads of PLUMED (the rule's ``threads``); not part of the
+        fingerprint, so a resumed run may use a different number.
 
     Returns
     -------
@@ -551,6 +555,7 @@ def run_moving_restraint(
             log_file=paths["plumed_log"],
             fix_id=FIX_ID,
             restart=resume,
+            num_threads=plumed_threads,
         )
         lmp.set_fix_external_callback(FIX_ID, bridge, lmp)
 

@@ -157,6 +157,9 @@ class PlumedBridge:
         Optional ``[n]`` charges in e (ID order), for CVs that need them.
     kbt_ev
         Optional k_B T in eV, for biases that need it (not MOVINGRESTRAINT).
+    num_threads
+        OpenMP threads of PLUMED's loops (``setNumOMPthreads``; the kernel
+        defaults to 1, and the coordination CV is most of a DPMD step).
     energy_units, length_units, time_units
         One LAMMPS unit in PLUMED units (kJ/mol per eV, nm per Angstrom, ps
         per ps).
@@ -182,6 +185,7 @@ class PlumedBridge:
         restart: bool = False,
         charges: np.ndarray | None = None,
         kbt_ev: float | None = None,
+        num_threads: int = 1,
         energy_units: float = EV_TO_KJMOL,
         length_units: float = ANGSTROM_TO_NM,
         time_units: float = PS_TO_PS,
@@ -213,6 +217,9 @@ class PlumedBridge:
         p.cmd("setTimestep", float(timestep_ps))
         if kbt_ev is not None:
             p.cmd("setKbT", float(kbt_ev))
+        if num_threads < 1:
+            raise InputError(f"PlumedBridge: num_threads must be >= 1, got {num_threads}")
+        p.cmd("setNumOMPthreads", int(num_threads))
         p.cmd("setLogFile", str(self.log_file))
         if restart:
             p.cmd("setRestart", 1)
