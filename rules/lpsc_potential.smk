@@ -46,7 +46,7 @@ rule run_dpgen:
         lpsc_bulk=rules.label_init_data.input.lpsc_bulk,
         interface=rules.label_init_data.input.interface,
     output:
-        model=f"{LPSC_POT}/model.pb",
+        model=f"{LPSC_POT}/dpgen_model.pb",
         history=f"{LPSC_POT}/dpgen_history.json",
         plot=report(f"{LPSC_POT}/dpgen_history.png", caption="../report/captions/lpsc_dpgen_history.rst", category="lpsc"),
         plot_pdf=f"{LPSC_POT}/dpgen_history.pdf",
@@ -69,10 +69,38 @@ rule run_dpgen:
         "../scripts/lpsc_run_dpgen.py"
 
 
+rule train_final_model:
+    """The production DP: DP-GEN's last model (paper, ci) or one longer training on all labelled frames (demo)."""
+    input:
+        dpgen_model=rules.run_dpgen.output.model,
+        history=rules.run_dpgen.output.history,
+        init_data=rules.label_init_data.output.data,
+        dpgen_data=rules.run_dpgen.output.data,
+    output:
+        model=f"{LPSC_POT}/model.pb",
+        summary=f"{LPSC_POT}/final_model.json",
+    log:
+        f"{LOGS}/train_final_model/lpsc.log",
+    benchmark:
+        f"{BENCH}/train_final_model/lpsc.tsv"
+    params:
+        workdir=f"{LPSC_POT}/final_training",
+        type_map=config["lpsc"]["training"]["type_map"],
+        model=config["lpsc"]["training"]["model"],
+        final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
+    threads: config["threads"]
+    resources:
+        **res("train"),
+    conda:
+        f"{ENVS}/potential.yaml"
+    script:
+        "../scripts/lpsc_train_final.py"
+
+
 rule label_test_frames:
     """NPT DPMD of the 185-atom interface with the final DP; random frames labelled by the active labeller."""
     input:
-        model=rules.run_dpgen.output.model,
+        model=rules.train_final_model.output.model,
         interface=rules.label_init_data.input.interface,
     output:
         data=directory(f"{LPSC_DATA}/test"),
@@ -97,7 +125,7 @@ rule label_test_frames:
 rule test_potential:
     """dp test RMSE on the test frames (Fig. 1d-e) and the training data (Fig. S1), parity plots."""
     input:
-        model=rules.run_dpgen.output.model,
+        model=rules.train_final_model.output.model,
         test_data=rules.label_test_frames.output.data,
         test_summary=rules.label_test_frames.output.summary,
         init_data=rules.label_init_data.output.data,
@@ -131,4 +159,5 @@ STUDY_TARGETS["lpsc"] += [
     rules.test_potential.output.train_png,
     rules.run_dpgen.output.history,
     rules.run_dpgen.output.plot,
+    rules.train_final_model.output.summary,
 ]

@@ -8,7 +8,7 @@ DP_LEVEL = f"Deep Potential trained on {config['labeller']} labels"
 rule run_moving_restraint:
     """Run (or resume) the moving-restraint MD; trajectory, COLVAR and a JSON of CV/s0 and throughput."""
     input:
-        model=rules.run_dpgen.output.model,
+        model=rules.train_final_model.output.model,
         structure=f"{RESULTS}/lpsc/structures/lpsc-sandwich.extxyz",
     output:
         traj=f"{LPSC_SAMPLING}/traj.lammpstrj",

@@ -22,7 +22,6 @@ def main(smk):
         pair_coeff="* *",
         type_map=smk.params.type_map,
         deepmd=True,
-        plumed_threads=smk.threads,
         **kw,
     )
     for src, dst in ((result.dump, smk.output.traj), (result.colvar, smk.output.colvar)):

@@ -349,8 +349,8 @@ def run_moving_restraint(
         (:func:`run_fingerprint`); ``None``: the file named by
         ``pair_style deepmd <file>``, or no file for other pair styles.
     plumed_threads
-        OpenMP threads of PLUMED (the rule's ``threads``); not part of the
-        fingerprint, so a resumed run may use a different number.
+        OpenMP threads of PLUMED (config ``lpsc.sampling.plumed_threads``);
+        not part of the fingerprint, so a resumed run may use another number.
 
     Returns
     -------
