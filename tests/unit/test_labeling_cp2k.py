@@ -168,3 +168,18 @@ def test_truncated_output_and_scf_failure(reference, tmp_path):
 def test_doctor_line(tmp_path):
     line = check_cp2k(tmp_path)
     assert line.startswith("CP2K version") and "eV" in line
+
+
+def test_rerun_replaces_a_stale_output(tmp_path):
+    """CP2K appends to an existing -o file; a new run must not inherit the old run's lines."""
+    from lidendrite.labeling.cp2k import Cp2kSettings, execute_cp2k
+
+    fake = tmp_path / "fake_cp2k"  # stands in for the binary: only the file handling is tested
+    fake.write_text('#!/bin/sh\necho " *** SCF run converged in 3 steps ***\n PROGRAM ENDED" >> "$4"\n')
+    fake.chmod(0o755)
+    work = tmp_path / "run"
+    work.mkdir()
+    (work / "p.out").write_text(" *** WARNING in qs_scf.F:601 :: SCF run NOT converged ***\n")
+    out = execute_cp2k("&GLOBAL\n&END GLOBAL\n", Cp2kSettings(executable=str(fake)), work, "p")
+    text = out.read_text()
+    assert "NOT converged" not in text and "PROGRAM ENDED" in text

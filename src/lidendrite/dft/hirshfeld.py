@@ -96,6 +96,9 @@ def parse_hirshfeld(text: str, n_atoms: int, source: str = "cp2k output") -> Hir
     Cp2kFailed
         No table, or a table with another number of rows than ``n_atoms``.
     """
+    start = text.rfind("PROGRAM STARTED AT")  # only the last run of an appended file
+    if start > 0:
+        text = text[start:]
     if re.search(r"SCF run NOT converged", text):
         raise Cp2kFailed(f"CP2K SCF not converged ({source}): Hirshfeld charges not usable")
     idx = text.rfind("Hirshfeld Charges")

@@ -474,6 +474,9 @@ def execute_cp2k(
     if not reuse:
         exe = find_cp2k(settings.executable)
         inp.write_text(text)
+        # CP2K appends to an existing -o file: a stale run's lines (e.g. its "SCF run NOT
+        # converged") would otherwise be parsed with the new run's
+        out.unlink(missing_ok=True)
         env = dict(os.environ, OMP_NUM_THREADS=str(int(settings.threads)))
         try:
             proc = subprocess.run(
