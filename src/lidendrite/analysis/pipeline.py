@@ -50,24 +50,62 @@ def sampling_summary(result, timestep_fs: float, natoms: int) -> dict[str, Any]:
 
 
 def charges_at_times(traj, start, *, n_steps: int, timestep_fs: float, fractions, out_extxyz, **qeq) -> dict:
-    """QEq charges (ConstQ, total 0) on the frames nearest to ``fractions`` of the run; write them as extxyz."""
+    """QEq charges (ConstQ, total 0) on the frames nearest to ``fractions`` of the run; write them as extxyz.
+
+    A frame whose atoms overlap (closer than the QEq engine's ``min_distance``:
+    the DP model let the MD collapse there) is skipped and listed under
+    ``skipped_frames`` with the reason. If every asked-for frame is skipped, the
+    latest earlier frame without overlaps is used instead and the JSON says so
+    (``fallback``); if there is none, the one-line error stands.
+    """
     from ase.io import write
 
     steps = frame_steps(traj)
     picks = pick_frames(steps, n_steps, list(fractions))
-    frames, rows = [], []
-    for k in picks:
+    frames, rows, skipped = [], [], []
+
+    def charge(k):
         atoms = read_frames(traj, start, index=k)
-        q = qeq_charges(atoms, **qeq)
+        try:
+            q = qeq_charges(atoms, **qeq)
+        except InputError as exc:
+            if "overlap" not in str(exc):
+                raise
+            skipped.append({"step": int(steps[k]), "reason": f"{exc} (the MD collapsed: model failure)"})
+            return None
         if not np.all(np.isfinite(q)):
             raise InputError(f"{traj}: QEq charges are not finite at step {atoms.info['step']}")
         atoms.info["time_ps"] = atoms.info["step"] * timestep_fs * 1e-3
-        frames.append(atoms)
+        return atoms
+
+    for k in picks:
+        atoms = charge(k)
+        if atoms is not None:
+            frames.append(atoms)
+    fallback = None
+    if not frames:
+        for k in range(min(picks) - 1, -1, -1):
+            atoms = charge(k)
+            if atoms is not None:
+                frames.append(atoms)
+                fallback = (
+                    f"every frame at the asked times had overlapping atoms; the latest earlier frame "
+                    f"without overlaps (step {atoms.info['step']}) is analysed instead"
+                )
+                break
+    if not frames:
+        raise InputError(f"{traj}: atoms overlap in every frame: {skipped[0]['reason']}")
+    for atoms in frames:
         rows.append({"step": atoms.info["step"], "time_ps": round(atoms.info["time_ps"], 4), **li_charge_summary(atoms)})
     tmp = Path(str(out_extxyz) + ".tmp.extxyz")
     write(tmp, frames, format="extxyz")
     os.replace(tmp, out_extxyz)
-    return {"frames": rows}
+    out: dict[str, Any] = {"frames": rows}
+    if skipped:
+        out["skipped_frames"] = skipped
+    if fallback:
+        out["fallback"] = fallback
+    return out
 
 
 def regions_over_time(traj, start, *, timestep_fs: float, **params) -> dict:
