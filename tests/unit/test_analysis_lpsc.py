@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from ase import Atoms
 from ase.build import bulk
 
@@ -10,6 +11,7 @@ from lidendrite.analysis.cluster import find_cluster
 from lidendrite.analysis.geometry import unwrapped_positions
 from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
 from lidendrite.dft.band_gap import gap_from_dos
+from lidendrite.errors import InputError
 
 A_LI = 3.44  # BCC Li lattice constant used by the synthetic anodes (Angstrom)
 
@@ -82,3 +84,40 @@ def test_gap_from_dos_insulator_and_metal():
     dos = ((e < -1.0) | (e > 1.15)).astype(float)
     assert abs(gap_from_dos(e, dos, fermi=0.0) - 2.15) < 0.03  # resolved to ~one bin (0.01 eV)
     assert gap_from_dos(e, np.ones_like(e), fermi=0.0) == 0.0
+
+
+def _write_dump(path, frames_by_step, species=("Li", "P", "S", "Cl")):
+    """A LAMMPS ``custom`` text dump (id type element x y z), as run_moving_restraint writes."""
+    lines = []
+    for step, atoms in frames_by_step:
+        lx, ly, lz = atoms.cell.lengths()
+        lines += ["ITEM: TIMESTEP", str(step), "ITEM: NUMBER OF ATOMS", str(len(atoms)),
+                  "ITEM: BOX BOUNDS pp pp pp", f"0 {lx}", f"0 {ly}", f"0 {lz}",
+                  "ITEM: ATOMS id type element x y z"]
+        for i, (s, p) in enumerate(zip(atoms.get_chemical_symbols(), atoms.positions, strict=True)):
+            lines.append(f"{i + 1} {species.index(s) + 1} {s} {p[0]} {p[1]} {p[2]}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_collapsed_frames_are_skipped_and_the_last_clean_one_used(tmp_path):
+    """Frames with overlapping atoms (a collapsed MD) are listed, not analysed; fallback is said."""
+    from _sampling_toy import toy_interface
+
+    from lidendrite.analysis.pipeline import charges_at_times
+
+    start = toy_interface()
+    collapsed = start.copy()
+    collapsed.positions[1] = collapsed.positions[0] + [0.2, 0.0, 0.0]
+    dump = tmp_path / "traj.lammpstrj"
+    _write_dump(dump, [(0, start), (10, collapsed), (20, collapsed)])
+    out = charges_at_times(dump, start, n_steps=20, timestep_fs=1.0, fractions=[0.5, 1.0],
+                           out_extxyz=tmp_path / "q.extxyz")
+    assert [f["step"] for f in out["frames"]] == [0]
+    assert [s["step"] for s in out["skipped_frames"]] == [10, 20]
+    assert "overlap" in out["skipped_frames"][0]["reason"] and "step 0" in out["fallback"]
+    assert abs(out["frames"][0]["total_charge_e"]) < 1e-6
+    # nothing clean at all: the one-line error stands
+    _write_dump(dump, [(0, collapsed), (10, collapsed), (20, collapsed)])
+    with pytest.raises(InputError, match="overlap"):
+        charges_at_times(dump, start, n_steps=20, timestep_fs=1.0, fractions=[1.0],
+                         out_extxyz=tmp_path / "q.extxyz")
