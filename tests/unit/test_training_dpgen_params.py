@@ -56,6 +56,17 @@ def inputs(tmp_path):
     return dict(confs=confs, tp=tp, jobs=jobs, init=_init_system(tmp_path), mixed=mixed)
 
 
+def _param_kwargs(inputs):
+    """The build_param arguments every test shares."""
+    return dict(
+        type_map=TYPE_MAP,
+        init_data_systems=[inputs["init"]],
+        sys_configs=inputs["confs"],
+        training_param=inputs["tp"],
+        model_devi_jobs=inputs["jobs"],
+    )
+
+
 def test_trust_levels_follow_si_2_2(inputs):
     """Low-T job: every system [0.10, 0.25]; high-T job: bulk [0.15, 0.30], interface [0.25, 0.50]."""
     low, high = inputs["jobs"]
@@ -94,13 +105,7 @@ def test_reused_iterations_accepted_by_dpgen(inputs):
     """--init-model reuse: dpgen's checker takes the keys; without reuse none is written."""
     from dpgen.generator.arginfo import run_jdata_arginfo
 
-    common = dict(
-        type_map=TYPE_MAP,
-        init_data_systems=[inputs["init"]],
-        sys_configs=inputs["confs"],
-        training_param=inputs["tp"],
-        model_devi_jobs=inputs["jobs"],
-    )
+    common = _param_kwargs(inputs)
     param = P.build_param(
         **common, training_reuse_iter=1, training_reuse_numb_steps=400, training_reuse_start_lr=1e-4
     )
@@ -173,13 +178,7 @@ def test_bad_exploration_one_line_error(kwargs, needle):
 
 
 def test_bad_param_one_line_errors(inputs, tmp_path):
-    base = dict(
-        type_map=TYPE_MAP,
-        init_data_systems=[inputs["init"]],
-        sys_configs=inputs["confs"],
-        training_param=inputs["tp"],
-        model_devi_jobs=inputs["jobs"],
-    )
+    base = _param_kwargs(inputs)
     for change, needle in (
         ({"init_data_systems": []}, "init_data_systems"),
         ({"init_data_systems": [tmp_path]}, "type.raw"),
