@@ -36,6 +36,18 @@ def test_validation_systems_written():
     check_with_deepmd(jdata)
 
 
+def test_fast_cpu_options_reach_both_nets():
+    """float32 and one-side embedding (the ci/demo choice) land in descriptor and fitting net."""
+    jdata = build_deepmd_input(training_systems=["s"], precision="float32", type_one_side=True, **LPSC)
+    norm = check_with_deepmd(jdata)
+    assert norm["model"]["descriptor"]["precision"] == "float32"
+    assert norm["model"]["descriptor"]["type_one_side"] is True
+    assert norm["model"]["fitting_net"]["precision"] == "float32"
+    default = build_deepmd_input(training_systems=["s"], **LPSC)["model"]
+    assert default["descriptor"]["precision"] == default["fitting_net"]["precision"] == "float64"
+    assert default["descriptor"]["type_one_side"] is False
+
+
 @pytest.mark.parametrize(
     "kwargs, needle",
     [
@@ -45,6 +57,7 @@ def test_validation_systems_written():
         (dict(training_systems=["a"], rcut=0.4, rcut_smth=0.5, **LPSC), "rcut"),
         (dict(training_systems=["a"], stop_lr=1e-2, **LPSC), "stop_lr"),
         (dict(training_systems=["a"], fitting_neuron=(), **LPSC), "fitting_neuron"),
+        (dict(training_systems=["a"], precision="float16", **LPSC), "precision"),
     ],
 )
 def test_bad_input_one_line_error(kwargs, needle):

@@ -141,3 +141,28 @@ def test_bad_settings_one_line_errors():
             md_sample_every=1,
             md_tdamp_fs=100,
         )
+
+
+def test_ec_initial_frames_add_labelled_perturbed_copies_of_md_frames():
+    """``md_frame_perturbations`` adds that many single-point-labelled copies of
+    every NVT frame, each within ``atom_pert_distance`` of its frame, same cell."""
+    from ase.calculators.emt import EMT
+
+    from lidendrite.dpqeq.data import initial_frames
+
+    cfg = dict(n_perturbed=0, cell_pert_fraction=0.0, atom_pert_distance=0.1, md_temperature_K=300.0,
+               md_steps=20, md_timestep_fs=2.0, md_sample_every=10, md_tdamp_fs=100.0)
+    structures = {"ec-electrolyte": cu().repeat((2, 2, 2))}
+    plain = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 0})
+    more = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 2})
+    assert len(plain) == 2 and len(more) == 6
+    md, copies = more[:2], more[2:]
+    for j, c in enumerate(copies):
+        parent = md[j // 2]
+        assert np.allclose(c.cell.array, parent.cell.array)
+        step = np.linalg.norm(c.positions - parent.positions, axis=1)
+        assert 0 < step.max() <= 0.1 + 1e-12
+        ref = c.copy()
+        ref.calc = EMT()
+        assert c.get_potential_energy() == pytest.approx(ref.get_potential_energy(), abs=1e-10)
+        assert c.info["source"] == "ec-electrolyte" and c.info["labeller"] == "emt-test"

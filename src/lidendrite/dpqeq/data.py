@@ -70,7 +70,8 @@ def initial_frames(
     *,
     seed: int = 0,
 ) -> list[Atoms]:
-    """Labelled initial frames: perturbed BCC Li and NVT frames of the other structures.
+    """Labelled initial frames: perturbed BCC Li, NVT frames of the other structures and
+    optionally perturbed copies of those frames.
 
     Parameters
     ----------
@@ -81,7 +82,9 @@ def initial_frames(
     cfg
         Config block ``ec.data.init``: ``n_perturbed``, ``cell_pert_fraction``,
         ``atom_pert_distance`` (Angstrom), ``md_temperature_K``, ``md_steps``,
-        ``md_timestep_fs``, ``md_sample_every``, ``md_tdamp_fs``.
+        ``md_timestep_fs``, ``md_sample_every``, ``md_tdamp_fs`` and
+        ``md_frame_perturbations`` (perturbed, single-point-labelled copies of
+        each NVT frame; 0 = MD frames only, as the paper).
     """
     from lidendrite.training.init_data import nvt_frames, perturbed_frames
 
@@ -113,6 +116,20 @@ def initial_frames(
                 level_of_theory=labeller.level_of_theory,
                 seed=seed + k,
             )
+        n_copies = int(cfg.get("md_frame_perturbations", 0))
+        if name != "li-bcc" and n_copies:
+            copies = [
+                p
+                for j, f in enumerate(new)
+                for p in perturbed_frames(
+                    _strip(f),
+                    n_copies,
+                    cell_pert_fraction=0.0,
+                    atom_pert_distance=float(cfg["atom_pert_distance"]),
+                    seed=1000 * (seed + k + 1) + j,
+                )
+            ]
+            new = new + labeller.label(copies)
         for f in new:
             f.info["source"] = name
         frames += new

@@ -35,6 +35,8 @@ def build_deepmd_input(
     axis_neuron: int = 16,
     fitting_neuron: Sequence[int] = (240, 240, 240),
     resnet_dt: bool = True,
+    precision: str = "float64",
+    type_one_side: bool = False,
     start_lr: float = 1.0e-3,
     stop_lr: float = 5.0e-8,
     decay_steps: int = 5000,
@@ -74,6 +76,12 @@ def build_deepmd_input(
         Widths of the fitting network (paper: 240, 240, 240).
     resnet_dt
         Timestep-like scaling of the residual connections in the fitting net.
+    precision
+        Floating-point precision of the descriptor and fitting nets,
+        ``"float64"`` or ``"float32"`` (about 1.5x faster training on CPU).
+    type_one_side
+        One embedding net per neighbour type instead of one per (centre,
+        neighbour) pair: fewer parameters, about 1.3x faster on CPU.
     start_lr, stop_lr
         Learning rate at step 0 and at ``numb_steps``; it decays as
         ``lr(t) = start_lr * r**(t // decay_steps)`` with ``r`` chosen so that
@@ -126,6 +134,8 @@ def build_deepmd_input(
     for key, widths in (("embedding_neuron", embedding_neuron), ("fitting_neuron", fitting_neuron)):
         if not widths or any(int(w) <= 0 for w in widths):
             raise InputError(f"{key}: need positive layer widths, got {list(widths)}")
+    if precision not in ("float64", "float32"):
+        raise InputError(f"precision: must be float64 or float32, got {precision!r}")
     if numb_steps <= 0:
         raise InputError(f"numb_steps: must be positive, got {numb_steps}")
     if not start_lr > stop_lr > 0:
@@ -157,11 +167,14 @@ def build_deepmd_input(
                 "neuron": [int(w) for w in embedding_neuron],
                 "axis_neuron": int(axis_neuron),
                 "resnet_dt": False,
+                "type_one_side": bool(type_one_side),
+                "precision": precision,
                 "seed": int(seed),
             },
             "fitting_net": {
                 "neuron": [int(w) for w in fitting_neuron],
                 "resnet_dt": bool(resnet_dt),
+                "precision": precision,
                 "seed": int(seed),
             },
         },
