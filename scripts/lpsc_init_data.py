@@ -3,15 +3,14 @@
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
-from lidendrite.errors import LidendriteError
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance
 from lidendrite.structures.extxyz import read_structure
 from lidendrite.training.init_data import initial_dataset
+from lidendrite.workflow import run_rule
 
 
 def run(smk):
@@ -51,14 +50,4 @@ def run(smk):
     print(json.dumps(summary))
 
 
-def main(smk):
-    sys.stderr = sys.stdout = open(smk.log[0], "w")
-    try:
-        run(smk)
-    except LidendriteError as exc:  # one line for the user, the log keeps it too
-        print(f"error: {exc}")
-        sys.__stderr__.write(f"label_init_data: error: {exc}\n")
-        sys.exit(1)
-
-
-main(snakemake)  # noqa: F821 (injected by Snakemake)
+run_rule(snakemake, run, "label_init_data")  # noqa: F821 (injected by Snakemake)

@@ -3,16 +3,15 @@
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
-from lidendrite.errors import LidendriteError
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance, closest_pair
 from lidendrite.structures.extxyz import read_structure
 from lidendrite.training.potential_test import npt_dpmd, pick_frames
+from lidendrite.workflow import run_rule
 
 
 def run(smk):
@@ -55,14 +54,4 @@ def run(smk):
     print(json.dumps(summary))
 
 
-def main(smk):
-    sys.stderr = sys.stdout = open(smk.log[0], "w")
-    try:
-        run(smk)
-    except LidendriteError as exc:  # one line for the user, the log keeps it too
-        print(f"error: {exc}")
-        sys.__stderr__.write(f"label_test_frames: error: {exc}\n")
-        sys.exit(1)
-
-
-main(snakemake)  # noqa: F821 (injected by Snakemake)
+run_rule(snakemake, run, "label_test_frames")  # noqa: F821 (injected by Snakemake)

@@ -14,13 +14,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from lidendrite.errors import LidendriteError
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
 from lidendrite.training.dpgen_params import FP_INPUT, FP_OUTPUT, write_dpgen_inputs
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
 from lidendrite.training.potential_test import collect_systems
+from lidendrite.workflow import run_rule
 
 
 def fingerprint(smk, labeller):
@@ -150,14 +150,4 @@ def run(smk):
     print(json.dumps({k: v for k, v in history.items() if k != "record"}, default=float))
 
 
-def main(smk):
-    sys.stderr = sys.stdout = open(smk.log[0], "w")
-    try:
-        run(smk)
-    except LidendriteError as exc:  # one line for the user, the log keeps it too
-        print(f"error: {exc}")
-        sys.__stderr__.write(f"run_dpgen: error: {exc}\n")
-        sys.exit(1)
-
-
-main(snakemake)  # noqa: F821 (injected by Snakemake)
+run_rule(snakemake, run, "run_dpgen")  # noqa: F821 (injected by Snakemake)

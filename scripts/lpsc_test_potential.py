@@ -1,14 +1,13 @@
 """Rule test_potential: dp test RMSE of the final DP on the test set (Fig. 1d-e) and the training set (Fig. S1)."""
 
 import json
-import sys
 from pathlib import Path
 
-from lidendrite.errors import LidendriteError
 from lidendrite.plotting.parity import plot_parity
 from lidendrite.plotting.style import paper_value
 from lidendrite.training.deepmd_run import test, write_test_summary
 from lidendrite.training.potential_test import collect_systems
+from lidendrite.workflow import run_rule
 
 
 def evaluate(smk, systems, json_path, *, which, level_of_theory, labeller):
@@ -74,14 +73,4 @@ def run(smk):
     print(json.dumps({"test": s_test, "training": s_train}))
 
 
-def main(smk):
-    sys.stderr = sys.stdout = open(smk.log[0], "w")
-    try:
-        run(smk)
-    except LidendriteError as exc:  # one line for the user, the log keeps it too
-        print(f"error: {exc}")
-        sys.__stderr__.write(f"test_potential: error: {exc}\n")
-        sys.exit(1)
-
-
-main(snakemake)  # noqa: F821 (injected by Snakemake)
+run_rule(snakemake, run, "test_potential")  # noqa: F821 (injected by Snakemake)

@@ -10,13 +10,12 @@ for a 1.5 ps restrained MD of the sandwich, which then lost atoms into pairs
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
-from lidendrite.errors import LidendriteError
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.deepmd_run import train_and_freeze
 from lidendrite.training.potential_test import collect_systems
+from lidendrite.workflow import run_rule
 
 
 def run(smk):
@@ -52,14 +51,4 @@ def run(smk):
     print(json.dumps(summary), flush=True)
 
 
-def main(smk):
-    sys.stderr = sys.stdout = open(smk.log[0], "w")
-    try:
-        run(smk)
-    except LidendriteError as exc:
-        print(f"error: {exc}")
-        sys.__stderr__.write(f"train_final_model: error: {exc}\n")
-        sys.exit(1)
-
-
-main(snakemake)  # noqa: F821 (injected by Snakemake)
+run_rule(snakemake, run, "train_final_model")  # noqa: F821 (injected by Snakemake)
