@@ -109,6 +109,21 @@ def test_training_restarts_and_reaches_stop_lr(trained):
     assert np.isfinite(lc["rmse_f_trn"]).all()
 
 
+def test_checkpoint_of_another_model_is_not_resumed(trained, tmp_path):
+    """A folder holding the checkpoint of another training (here: another seed, so
+    other networks) starts over instead of loading it (deepmd-kit would fail on
+    the mismatched graph, or silently continue the wrong model)."""
+    import shutil
+
+    work = tmp_path / "other"
+    shutil.copytree(trained["a"], work)
+    deepmd_run.train(tiny_input(trained["train"], trained["valid"], 2, numb_steps=20), work, threads=1)
+    runs = [ln for ln in (work / "train.log").read_text().splitlines() if ln.startswith("$ ")]
+    assert "--restart" not in runs[-1]
+    lc = deepmd_run.read_lcurve(work / "lcurve.out")
+    assert lc["step"][0] == 0 and lc["step"][-1] == 20 and np.sum(lc["step"] == 0) == 1
+
+
 def test_dp_test_rmse_matches_independent_evaluation(trained):
     """RMSEs from ``dp --tf test`` detail files equal those recomputed from
     ``DeepPot`` (TensorFlow) on the same frames: same graph, float64, so they

@@ -13,6 +13,7 @@ the lpsc paper (5.45 meV/atom, 93.9 meV/Angstrom) and Fig. 2a of the ec paper.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -148,6 +149,39 @@ def _has_checkpoint(workdir: Path) -> bool:
     return (workdir / "checkpoint").is_file() and any(workdir.glob("model.ckpt*.index"))
 
 
+#: file in a training folder naming what its checkpoint was trained from
+RESUME_KEY = "resume_key.txt"
+
+
+def _resume_key(jdata: dict[str, Any], workdir: Path) -> str:
+    """Hash of everything a checkpoint depends on: the input without its run length
+    (``numb_steps``, ``disp_freq``, ``save_freq``) and the size and mtime of every data file.
+
+    Equal keys mean a checkpoint may be continued with ``--restart`` (a longer
+    run of the same training); anything else (another architecture, other
+    frames under the same system path) must start over.
+    """
+    j = json.loads(json.dumps(jdata))
+    training = j.get("training", {})
+    for key in ("numb_steps", "disp_freq", "save_freq"):
+        training.pop(key, None)
+    files = []
+    for part in ("training_data", "validation_data"):
+        for system in training.get(part, {}).get("systems", []):
+            root = Path(system) if Path(system).is_absolute() else workdir / system
+            for f in sorted(root.rglob("*")) if root.is_dir() else []:
+                if f.is_file():
+                    st = f.stat()
+                    files.append([str(f), st.st_size, st.st_mtime_ns])
+    return hashlib.sha256(json.dumps([j, files], sort_keys=True).encode()).hexdigest()
+
+
+def _clear_checkpoint(workdir: Path) -> None:
+    """Remove a checkpoint (and its learning curve) that another training left in ``workdir``."""
+    for f in [workdir / "checkpoint", workdir / LCURVE, *workdir.glob("model.ckpt*")]:
+        f.unlink(missing_ok=True)
+
+
 def train(
     input_json: str | Path | dict[str, Any],
     workdir: str | Path,
@@ -169,8 +203,10 @@ def train(
     workdir
         Training directory (created); holds checkpoints, ``lcurve.out`` and the log.
     restart
-        When ``workdir`` already holds a checkpoint, continue from it with
-        ``dp --tf train --restart model.ckpt`` instead of starting over.
+        When ``workdir`` already holds a checkpoint of the same training (same
+        input apart from its length, same data files; see :func:`_resume_key`),
+        continue from it with ``dp --tf train --restart model.ckpt``. A
+        checkpoint of anything else is removed and training starts over.
     threads
         Intra-op threads for TensorFlow/OpenMP (``None``: deepmd-kit's default).
     log
@@ -209,8 +245,15 @@ def train(
     log = Path(log) if log else workdir / "train.log"
 
     args = ["train", "input.json"]
-    if restart and _has_checkpoint(workdir):
-        args += ["--restart", "model.ckpt"]
+    key = _resume_key(jdata, workdir)
+    if _has_checkpoint(workdir):
+        key_file = workdir / RESUME_KEY
+        same = key_file.is_file() and key_file.read_text().strip() == key
+        if restart and same:
+            args += ["--restart", "model.ckpt"]
+        else:  # another model or other data: its checkpoint must not be loaded
+            _clear_checkpoint(workdir)
+    (workdir / RESUME_KEY).write_text(key + "\n")
     cmd = [find_dp(), "--tf", *args]
     lcurve = workdir / LCURVE
     t0 = time.monotonic()
