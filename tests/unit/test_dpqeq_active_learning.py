@@ -26,3 +26,44 @@ def test_nan_deviation_one_line():
 def test_bad_window():
     with pytest.raises(InputError, match="trust_f"):
         classify(np.array([0.01]), 0.2, 0.1)
+
+
+def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
+    """An exploration MD the model drives into overlapping atoms stops there and keeps
+    the frames sampled so far; other errors still propagate. The DP-QEq calculator is
+    replaced by a test double that raises the QEq engine's overlap error on a given call."""
+    from ase import Atoms
+    from ase.calculators.calculator import Calculator, all_changes
+
+    import lidendrite.dpqeq.calculator as calc_mod
+    from lidendrite.dpqeq.active_learning import explore
+
+    class Collapsing(Calculator):
+        implemented_properties = ["energy", "forces", "charges"]
+        fail_at = 12
+        message = "atoms 0 and 1 overlap: 0.4 Angstrom apart (< min_distance 0.5 Angstrom)"
+
+        def __init__(self, *args, **kwargs):
+            super().__init__()
+            self.calls = 0
+
+        def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+            super().calculate(atoms, properties, system_changes)
+            self.calls += 1
+            if self.calls >= self.fail_at:
+                raise InputError(self.message)
+            self.results = {"energy": 0.0, "forces": np.zeros((len(atoms), 3)), "charges": np.zeros(len(atoms))}
+
+    monkeypatch.setattr(calc_mod, "DPQEqCalculator", Collapsing)
+    atoms = Atoms("Li2", positions=[[0, 0, 0], [2.5, 0, 0]], cell=[10, 10, 10], pbc=True)
+    dpqeq = dict(qeq={}, phi_lower=-2.0, phi_upper=6.0, cn_cutoff=3.5, cn_metal=8)
+    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5, dpqeq=dpqeq)
+    frames, stop = explore("model.pb", atoms, **kw)
+    assert stop is not None and "overlap" in stop["reason"] and 0 < stop["step"] < 40
+    assert len(frames) == stop["step"] // 5
+    Collapsing.fail_at = 10**6
+    frames, stop = explore("model.pb", atoms, **kw)
+    assert stop is None and len(frames) == 8
+    Collapsing.fail_at, Collapsing.message = 3, "ec.dpqeq.qeq: charges did not converge"
+    with pytest.raises(InputError, match="did not converge"):
+        explore("model.pb", atoms, **kw)

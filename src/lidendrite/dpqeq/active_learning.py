@@ -107,13 +107,19 @@ def explore(
     sample_every: int,
     dpqeq: Mapping[str, Any],
     seed: int = 0,
-) -> list[Atoms]:
+) -> tuple[list[Atoms], dict[str, Any] | None]:
     """NVT MD (Langevin, ASE) with DP-QEq; return the frames every ``sample_every`` steps.
 
     ``dpqeq`` is the config block ``ec.dpqeq``: ``qeq`` (QEq settings),
     ``phi_lower``, ``phi_upper``, ``cn_cutoff``, ``cn_metal`` (used when
     ``mode == "constp"``; the split plane is the middle of the cell).
     Frames carry the DP-QEq charges as ``charges``.
+
+    An exploration is a probe of where the model is wrong, so a run that a
+    poor model drives into overlapping atoms (the QEq engine refuses them)
+    ends there instead of failing the loop, like a LAMMPS exploration in
+    DP-GEN whose last frames simply come out "failed". Returns ``(frames,
+    stop)``: ``stop`` is None for a complete run, else ``{"step", "reason"}``.
     """
     from ase import units
     from ase.md.langevin import Langevin
@@ -148,8 +154,15 @@ def explore(
         frames.append(f)
 
     dyn.attach(sample, interval=sample_every)
-    dyn.run(n_steps)
-    return frames[1:]
+    stop = None
+    try:
+        dyn.run(n_steps)
+    except InputError as exc:
+        if "overlap" not in str(exc):
+            raise
+        stop = {"step": int(dyn.nsteps), "reason": str(exc)}
+        print(f"exploration stopped at step {dyn.nsteps}/{n_steps}: {exc}", flush=True)
+    return frames[1:], stop
 
 
 def classify(devi: np.ndarray, lo: float, hi: float) -> dict[str, np.ndarray]:
@@ -231,7 +244,7 @@ def run_active_learning(
             if name not in structures:
                 raise InputError(f"ec.active_learning.explorations[{j}].structure: unknown {name!r}")
             for temp in ex["temps"]:
-                frames = explore(
+                frames, stop = explore(
                     models[0],
                     structures[name],
                     mode=ex["mode"],
@@ -242,7 +255,7 @@ def run_active_learning(
                     dpqeq=dpqeq,
                     seed=1000 * it + 10 * j + int(temp),
                 )
-                devi = model_devi(models, frames)
+                devi = model_devi(models, frames) if frames else np.zeros(0)
                 groups = classify(devi, lo, hi)
                 all_devi.append(devi)
                 candidates += [frames[i] for i in groups["candidate"]]
@@ -252,6 +265,7 @@ def run_active_learning(
                         "mode": ex["mode"],
                         "temperature_K": float(temp),
                         "n_frames": len(frames),
+                        "stopped_early": stop,
                         "max_devi_f": devi.tolist(),
                         **{k: int(v.size) for k, v in groups.items()},
                     }
@@ -260,9 +274,10 @@ def run_active_learning(
         groups = classify(devi_all, lo, hi)
         entry.update({k: int(v.size) for k, v in groups.items()})
         entry["n_explored"] = int(devi_all.size)
-        entry["devi_f_max"] = float(devi_all.max())
-        entry["devi_f_mean"] = float(devi_all.mean())
-        if groups["accurate"].size == devi_all.size:
+        entry["devi_f_max"] = float(devi_all.max()) if devi_all.size else None
+        entry["devi_f_mean"] = float(devi_all.mean()) if devi_all.size else None
+        stopped = any(e["stopped_early"] for e in entry["explorations"])
+        if groups["accurate"].size == devi_all.size and not stopped:
             entry["n_labelled"] = 0
             entry["seconds"] = time.monotonic() - t0
             record["iterations"].append(entry)

@@ -53,6 +53,8 @@ def plot_ec_active_learning(
             d = np.asarray(ex["max_devi_f"], float)
             idx = start + np.arange(d.size)
             lbl = f"it {i}: {ex['structure'].removeprefix('ec-')} {ex['mode']} {ex['temperature_K']:g} K"
+            if ex.get("stopped_early"):
+                lbl += f" (MD stopped at step {ex['stopped_early']['step']}: atoms overlapped)"
             ax_d.plot(idx, d, "o", ms=4, color=f"C{(4 + j) % 10}", label=lbl)
             start += d.size
     ax_d.axhline(lo, ls="--", color="k", lw=1)
@@ -60,7 +62,7 @@ def plot_ec_active_learning(
     ax_d.axhspan(lo, hi, color="C1", alpha=0.12, label=f"labelled window [{lo:g}, {hi:g})")
     ax_d.set_xlabel("explored frame (all iterations)")
     ax_d.set_ylabel("DP_short max force deviation (eV/Å)")
-    top = max(1.6 * hi, max((max(ex["max_devi_f"]) for e in its for ex in e["explorations"]), default=0) * 1.1)
+    top = max(1.6 * hi, max((max(ex["max_devi_f"], default=0) for e in its for ex in e["explorations"]), default=0) * 1.1)
     ax_d.set_ylim(0, top)
     ax_d.legend(loc="upper left", fontsize=8)
     conv = "converged" if record.get("converged") else "not converged"
