@@ -100,6 +100,25 @@ def test_resume_after_an_interrupted_run_gives_the_same_frames(tmp_path):
     assert np.allclose(frames[-1].positions, ref_last.positions, atol=1e-6)
 
 
+def test_state_of_another_potential_is_not_resumed(tmp_path):
+    """A state written with one potential (calculator ``fingerprint``, e.g. the model
+    file's hash) is not continued by another: the run starts again from step 0."""
+    a = _argon()
+    s = _settings(n_steps=40, restart_every=20, sample_every=10)
+
+    def die(atoms, calc, step):
+        if step == 27:
+            raise KeyboardInterrupt
+
+    old, new = _lj(), _lj()
+    old.fingerprint, new.fingerprint = "model-a", "model-b"
+    with pytest.raises(KeyboardInterrupt):
+        run_md(a, old, s, traj=tmp_path / "traj.extxyz", workdir=tmp_path / "work", check=die)
+    out = run_md(a, new, s, traj=tmp_path / "traj.extxyz", workdir=tmp_path / "work")
+    assert out["resumed_from_step"] == 0
+    assert [int(f.info["step"]) for f in read_frames(tmp_path / "traj.extxyz")] == [0, 10, 20, 30, 40]
+
+
 def test_check_hook_and_lost_atoms_stop_with_one_line(tmp_path):
     a = _argon()
 

@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -78,7 +79,19 @@ def load_dp_calculator(model: str | Path, type_map: Sequence[str] | None = None)
             raise InputError(
                 f"{model}: element {unknown[0]} is not in the model type_map {model_map}"
             )
+    calc.fingerprint = model_fingerprint(model)  # read by the MD driver's restart check
     return calc
+
+
+def model_fingerprint(model: str | Path) -> str:
+    """SHA-256 (first 16 hex digits) of a model file: which model drove an MD state."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(model, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
 
 
 class DPQEqCalculator(Calculator):
@@ -147,6 +160,8 @@ class DPQEqCalculator(Calculator):
         QEqSettings(**{k: v for k, v in settings.items() if k != "warm_start"})  # validate early
         self.qeq = QEqCalculator(**settings)
         self.short = load_dp_calculator(self.model, self.type_map)
+        #: the model and the QEq settings: an MD state is resumed only by the same potential
+        self.fingerprint = f"{self.short.fingerprint}:{json.dumps(settings, sort_keys=True, default=str)}"
         if self.type_map is not None:
             self.short.type_dict = {t: i for i, t in enumerate(self.type_map)}
 

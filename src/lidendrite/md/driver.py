@@ -240,7 +240,7 @@ def run_md(
     partial = workdir / "traj.partial.extxyz"
     const_info = dict(info or {})
 
-    fingerprint = _fingerprint(atoms, s, const_info)
+    fingerprint = _fingerprint(atoms, s, const_info, getattr(calc, "fingerprint", None))
     state = _read_state(state_path) if state_path.is_file() else None
     if state is not None and state.info.get("fingerprint") != fingerprint:
         log.warning(
@@ -517,9 +517,10 @@ def _append_frame(partial: Path, a, calc, step, s, const_info, frame_arrays) -> 
         os.fsync(fh.fileno())
 
 
-def _fingerprint(atoms: Atoms, s: MDSettings, info: Mapping[str, Any]) -> str:
-    """Hash of the start structure, the settings and the frame info: a state file
-    is only resumed by the same run."""
+def _fingerprint(atoms: Atoms, s: MDSettings, info: Mapping[str, Any], potential: str | None = None) -> str:
+    """Hash of the start structure, the settings, the frame info and the potential
+    (the calculator's ``fingerprint`` attribute, e.g. the model file's hash, when it
+    has one): a state file is only resumed by the same run."""
     import hashlib
 
     h = hashlib.sha1()
@@ -528,6 +529,8 @@ def _fingerprint(atoms: Atoms, s: MDSettings, info: Mapping[str, Any]) -> str:
     h.update(np.round(np.asarray(atoms.cell.array, float), 5).tobytes())
     h.update(json.dumps(asdict(s), sort_keys=True, default=str).encode())
     h.update(json.dumps(dict(info), sort_keys=True, default=str).encode())
+    if potential is not None:
+        h.update(str(potential).encode())
     return "fp-" + h.hexdigest()[:16]  # prefix: extxyz would read "12e4..." as a number
 
 
