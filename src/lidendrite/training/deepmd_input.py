@@ -14,7 +14,7 @@ Every number is a keyword argument; the values per scale live in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lidendrite.errors import InputError
@@ -37,6 +37,7 @@ def build_deepmd_input(
     resnet_dt: bool = True,
     precision: str = "float64",
     type_one_side: bool = False,
+    zbl: Mapping[str, Any] | None = None,
     start_lr: float = 1.0e-3,
     stop_lr: float = 5.0e-8,
     decay_steps: int = 5000,
@@ -82,6 +83,11 @@ def build_deepmd_input(
     type_one_side
         One embedding net per neighbour type instead of one per (centre,
         neighbour) pair: fewer parameters, about 1.3x faster on CPU.
+    zbl
+        DP-ZBL blending (see :mod:`lidendrite.training.zbl`): ``{"enabled",
+        "table", "smin_alpha", "sw_rmin", "sw_rmax"}`` with ``table`` the pair
+        table file (absolute path) and the switch radii in Angstrom; None or
+        ``enabled: false`` for a plain DP.
     start_lr, stop_lr
         Learning rate at step 0 and at ``numb_steps``; it decays as
         ``lr(t) = start_lr * r**(t // decay_steps)`` with ``r`` chosen so that
@@ -141,6 +147,20 @@ def build_deepmd_input(
     if not start_lr > stop_lr > 0:
         raise InputError(f"stop_lr: need start_lr > stop_lr > 0, got {start_lr} -> {stop_lr}")
 
+    pair: dict[str, Any] = {}
+    if zbl and zbl.get("enabled"):
+        if not zbl.get("table"):
+            raise InputError("zbl: enabled but no pair table file given (zbl.table)")
+        if not 0 < float(zbl["sw_rmin"]) < float(zbl["sw_rmax"]) < rcut:
+            raise InputError(
+                f"zbl: need 0 < sw_rmin < sw_rmax < rcut, got {zbl['sw_rmin']}, {zbl['sw_rmax']}, {rcut}"
+            )
+        pair = {
+            "use_srtab": str(zbl["table"]),
+            "smin_alpha": float(zbl["smin_alpha"]),
+            "sw_rmin": float(zbl["sw_rmin"]),
+            "sw_rmax": float(zbl["sw_rmax"]),
+        }
     training: dict[str, Any] = {
         "training_data": {"systems": [str(s) for s in training_systems], "batch_size": batch_size},
         "numb_steps": int(numb_steps),
@@ -159,6 +179,7 @@ def build_deepmd_input(
     return {
         "model": {
             "type_map": type_map,
+            **pair,
             "descriptor": {
                 "type": "se_e2_a",
                 "sel": sel,
