@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lidendrite.dpqeq.active_learning import classify
-from lidendrite.errors import InputError
+from lidendrite.errors import InputError, OverlapError
 
 
 def test_classify_window():
@@ -31,7 +31,7 @@ def test_bad_window():
 def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
     """An exploration MD the model drives into overlapping atoms stops there and keeps
     the frames sampled so far; other errors still propagate. The DP-QEq calculator is
-    replaced by a test double that raises the QEq engine's overlap error on a given call."""
+    replaced by a test double that raises the QEq engine's OverlapError on a given call."""
     from ase import Atoms
     from ase.calculators.calculator import Calculator, all_changes
 
@@ -41,7 +41,7 @@ def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
     class Collapsing(Calculator):
         implemented_properties = ["energy", "forces", "charges"]
         fail_at = 12
-        message = "atoms 0 and 1 overlap: 0.4 Angstrom apart (< min_distance 0.5 Angstrom)"
+        error, message = OverlapError, "atoms 0 and 1 overlap: 0.4 Angstrom apart (< min_distance 0.5 Angstrom)"
 
         def __init__(self, *args, **kwargs):
             super().__init__()
@@ -51,7 +51,7 @@ def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
             super().calculate(atoms, properties, system_changes)
             self.calls += 1
             if self.calls >= self.fail_at:
-                raise InputError(self.message)
+                raise self.error(self.message)
             self.results = {"energy": 0.0, "forces": np.zeros((len(atoms), 3)), "charges": np.zeros(len(atoms))}
 
     monkeypatch.setattr(calc_mod, "DPQEqCalculator", Collapsing)
@@ -64,6 +64,7 @@ def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
     Collapsing.fail_at = 10**6
     frames, stop = explore("model.pb", atoms, **kw)
     assert stop is None and len(frames) == 8
-    Collapsing.fail_at, Collapsing.message = 3, "ec.dpqeq.qeq: charges did not converge"
+    Collapsing.fail_at, Collapsing.error = 3, InputError
+    Collapsing.message = "ec.dpqeq.qeq: charges did not converge"
     with pytest.raises(InputError, match="did not converge"):
         explore("model.pb", atoms, **kw)

@@ -17,7 +17,7 @@ from lidendrite.analysis.cluster import find_cluster
 from lidendrite.analysis.frames import frame_steps, pick_frames, read_frames
 from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
 from lidendrite.analysis.regions import analyse_regions
-from lidendrite.errors import InputError
+from lidendrite.errors import InputError, OverlapError
 
 __all__ = ["sampling_summary", "charges_at_times", "regions_over_time", "cluster_and_rdf", "REGION_KEYS"]
 
@@ -68,9 +68,7 @@ def charges_at_times(traj, start, *, n_steps: int, timestep_fs: float, fractions
         atoms = read_frames(traj, start, index=k)
         try:
             q = qeq_charges(atoms, **qeq)
-        except InputError as exc:
-            if "overlap" not in str(exc):
-                raise
+        except OverlapError as exc:
             skipped.append({"step": int(steps[k]), "reason": f"{exc} (the MD collapsed: model failure)"})
             return None
         if not np.all(np.isfinite(q)):

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
-from lidendrite.errors import InputError
+from lidendrite.errors import InputError, OverlapError
 
 __all__ = ["training_job", "train_models", "explore", "classify", "run_active_learning"]
 
@@ -164,9 +164,7 @@ def explore(
     stop = None
     try:
         dyn.run(n_steps)
-    except InputError as exc:
-        if "overlap" not in str(exc):
-            raise
+    except OverlapError as exc:
         stop = {"step": int(dyn.nsteps), "reason": str(exc)}
         print(f"exploration stopped at step {dyn.nsteps}/{n_steps}: {exc}", flush=True)
     return frames[1:], stop

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lidendrite.errors import InputError
+from lidendrite.errors import InputError, OverlapError
 
 __all__ = [
     "PairList",
@@ -136,12 +136,13 @@ def pad_pairs(pairs: PairList, n_atoms: int, capacity: int) -> PairList:
 def check_min_distance(
     positions: np.ndarray, cell: np.ndarray, pairs: PairList, min_distance: float
 ) -> None:
-    """Raise :class:`InputError` naming the two atoms closer than ``min_distance`` (Angstrom)."""
+    """Raise :class:`~lidendrite.errors.OverlapError` naming the two atoms closer than
+    ``min_distance`` (Angstrom)."""
     r = pairs.distance
     bad = np.flatnonzero(pairs.mask & (r < min_distance))
     if bad.size:
         k = bad[np.argmin(r[bad])]
-        raise InputError(
+        raise OverlapError(
             f"atoms {pairs.i[k]} and {pairs.j[k]} overlap: {r[k]:.3f} Angstrom apart "
             f"(< min_distance {min_distance} Angstrom)"
         )
