@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lidendrite.dpqeq.active_learning import classify
+from lidendrite.dpqeq.active_learning import classify, earliest_failed
 from lidendrite.errors import InputError, OverlapError
 
 
@@ -15,6 +15,18 @@ def test_classify_window():
     assert g["accurate"].tolist() == [0, 5]
     assert g["candidate"].tolist() == [1, 2]
     assert g["failed"].tolist() == [3, 4]
+
+
+def test_earliest_failed_frames_in_time_order():
+    # a run that leaves the data: accurate, candidate, then failed frames; the
+    # first failed ones (before the collapse) are the ones worth labelling
+    devi = np.array([0.05, 0.15, 0.9, 0.12, 1.5, 3.0, 40.0])
+    g = classify(devi, 0.1, 0.8)
+    assert earliest_failed(g, 2).tolist() == [2, 4]
+    assert earliest_failed(g, 0).size == 0  # the paper's rule: discard them
+    assert earliest_failed(g, 10).tolist() == [2, 4, 5, 6]
+    with pytest.raises(InputError, match="label_failed_per_exploration"):
+        earliest_failed(g, -1)
 
 
 def test_nan_deviation_one_line():

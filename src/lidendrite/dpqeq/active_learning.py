@@ -10,7 +10,9 @@ One iteration:
 3. model deviation ``eps_f = max_i std_models(F_i)`` of the DP_short models on
    every explored frame (:func:`lidendrite.training.deepmd_run.model_devi`);
 4. frames with ``lo <= eps_f < hi`` (paper: [0.1, 0.2] eV/Angstrom) are
-   labelled by the active labeller, turned into short-range labels and added.
+   labelled by the active labeller, turned into short-range labels and added;
+   with ``label_failed_per_exploration = n > 0`` also the first ``n`` frames of
+   each run with ``eps_f >= hi`` (the paper discards them; see :func:`earliest_failed`).
 
 The loop is converged when every explored frame has ``eps_f < lo``; it stops
 then or after ``n_iterations``. The record (one entry per iteration) is what
@@ -30,7 +32,7 @@ from ase import Atoms
 
 from lidendrite.errors import InputError, OverlapError
 
-__all__ = ["training_job", "train_models", "explore", "classify", "run_active_learning"]
+__all__ = ["training_job", "train_models", "explore", "classify", "earliest_failed", "run_active_learning"]
 
 
 def training_job(
@@ -184,6 +186,16 @@ def classify(devi: np.ndarray, lo: float, hi: float) -> dict[str, np.ndarray]:
     }
 
 
+def earliest_failed(groups: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The first ``n`` frames (in time order) of one exploration above the upper
+    trust level. DP-GEN discards them all (``n = 0``); a run that a small model
+    drives into a valley the labeller puts uphill leaves it through such frames,
+    and its earliest ones are the configurations that teach the model the way back."""
+    if n < 0:
+        raise InputError(f"label_failed_per_exploration must be >= 0, got {n}")
+    return np.sort(np.asarray(groups["failed"], dtype=int))[:n]
+
+
 def run_active_learning(
     *,
     init_short_systems: Sequence[str | Path],
@@ -226,6 +238,7 @@ def run_active_learning(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     lo, hi = (float(x) for x in training["trust_f"])
+    n_failed = int(al_cfg.get("label_failed_per_exploration", 0))
     systems = [Path(s) for s in init_short_systems]
     record: dict[str, Any] = {"trust_f": [lo, hi], "iterations": [], "converged": False}
     added: list[Atoms] = []
@@ -243,6 +256,7 @@ def run_active_learning(
         )
         entry: dict[str, Any] = {"iteration": it, "n_train_systems": len(systems), "explorations": []}
         candidates: list[Atoms] = []
+        runaway: list[Atoms] = []
         all_devi = []
         for j, ex in enumerate(al_cfg["explorations"]):
             name = ex["structure"]
@@ -264,6 +278,8 @@ def run_active_learning(
                 groups = classify(devi, lo, hi)
                 all_devi.append(devi)
                 candidates += [frames[i] for i in groups["candidate"]]
+                early_failed = earliest_failed(groups, n_failed)
+                runaway += [frames[i] for i in early_failed]
                 entry["explorations"].append(
                     {
                         "structure": name,
@@ -273,6 +289,7 @@ def run_active_learning(
                         "stopped_early": stop,
                         "max_devi_f": devi.tolist(),
                         **{k: int(v.size) for k, v in groups.items()},
+                        "failed_labelled": int(early_failed.size),
                     }
                 )
         devi_all = np.concatenate(all_devi)
@@ -292,8 +309,9 @@ def run_active_learning(
         rng = np.random.default_rng(it)
         n_max = int(al_cfg["max_label_per_iteration"])
         pick = rng.permutation(len(candidates))[:n_max]
-        chosen = [candidates[i] for i in sorted(pick)]
+        chosen = [candidates[i] for i in sorted(pick)] + runaway
         entry["n_labelled"] = len(chosen)
+        entry["n_labelled_failed"] = len(runaway)
         if chosen:
             labelled = labeller.label(chosen)
             for f in labelled:
