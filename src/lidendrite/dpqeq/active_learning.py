@@ -193,7 +193,7 @@ def earliest_failed(groups: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     and its earliest ones are the configurations that teach the model the way back."""
     if n < 0:
         raise InputError(f"label_failed_per_exploration must be >= 0, got {n}")
-    return np.sort(np.asarray(groups["failed"], dtype=int))[:n]
+    return np.asarray(groups["failed"], dtype=int)[:n]  # classify() keeps time order
 
 
 def run_active_learning(
@@ -238,7 +238,7 @@ def run_active_learning(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     lo, hi = (float(x) for x in training["trust_f"])
-    n_failed = int(al_cfg.get("label_failed_per_exploration", 0))
+    n_failed = int(al_cfg["label_failed_per_exploration"])  # default in config/schema.yaml
     systems = [Path(s) for s in init_short_systems]
     record: dict[str, Any] = {"trust_f": [lo, hi], "iterations": [], "converged": False}
     added: list[Atoms] = []
