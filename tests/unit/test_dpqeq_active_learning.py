@@ -80,3 +80,36 @@ def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
     Collapsing.message = "ec.dpqeq.qeq: charges did not converge"
     with pytest.raises(InputError, match="did not converge"):
         explore("model.pb", atoms, **kw)
+
+
+def test_exploration_stops_when_it_overheats(monkeypatch):
+    """With max_temperature_K an exploration ends at the first step hotter than the
+    bound and keeps only the frames sampled before it. The test double pushes the
+    two Li apart with 5 eV/Angstrom each, which heats them past 2000 K within a few
+    fs; without the bound the same run completes."""
+    from ase import Atoms
+    from ase.calculators.calculator import Calculator, all_changes
+
+    import lidendrite.dpqeq.calculator as calc_mod
+    from lidendrite.dpqeq.active_learning import explore
+
+    class Pushing(Calculator):
+        implemented_properties = ["energy", "forces", "charges"]
+
+        def __init__(self, *args, **kwargs):
+            super().__init__()
+
+        def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+            super().calculate(atoms, properties, system_changes)
+            f = np.array([[-5.0, 0, 0], [5.0, 0, 0]])
+            self.results = {"energy": 0.0, "forces": f, "charges": np.zeros(len(atoms))}
+
+    monkeypatch.setattr(calc_mod, "DPQEqCalculator", Pushing)
+    atoms = Atoms("Li2", positions=[[4, 5, 5], [6, 5, 5]], cell=[30, 10, 10], pbc=True)
+    dpqeq = dict(qeq={}, phi_lower=-2.0, phi_upper=6.0, cn_cutoff=3.5, cn_metal=8)
+    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5, dpqeq=dpqeq)
+    frames, stop = explore("model.pb", atoms, max_temperature_K=2000.0, **kw)
+    assert stop is not None and "> 2000 K" in stop["reason"] and 0 < stop["step"] < 40
+    assert len(frames) <= stop["step"] // 5
+    frames, stop = explore("model.pb", atoms, **kw)
+    assert stop is None and len(frames) == 8

@@ -124,6 +124,26 @@ def test_checkpoint_of_another_model_is_not_resumed(trained, tmp_path):
     assert lc["step"][0] == 0 and lc["step"][-1] == 20 and np.sum(lc["step"] == 0) == 1
 
 
+def test_init_model_starts_from_the_trained_weights(trained, tmp_path):
+    """A warm start (DP-GEN's training_reuse_iter) begins where the trained model
+    ended: its first validation errors (all 4 validation frames, so no batch
+    noise) are those the trained model ended with, not those of a fresh
+    network; a missing checkpoint is a one-line error."""
+    warm = tmp_path / "warm"
+    inp = tiny_input(trained["train"], trained["valid"], 3, numb_steps=20)
+    deepmd_run.train(inp, warm, init_model=trained["a"] / "model.ckpt", threads=1)
+    runs = [ln for ln in (warm / "train.log").read_text().splitlines() if ln.startswith("$ ")]
+    assert "--init-model" in runs[-1] and "--restart" not in runs[-1]
+    scratch = deepmd_run.read_lcurve(trained["a"] / "lcurve.out")
+    lc = deepmd_run.read_lcurve(warm / "lcurve.out")
+    assert lc["step"][0] == 0 and lc["step"][-1] == 20
+    for key in ("rmse_e_val", "rmse_f_val"):
+        ended, fresh = scratch[key][-1], scratch[key][0]
+        assert abs(lc[key][0] - ended) < 0.3 * abs(fresh - ended), key
+    with pytest.raises(InputError, match="no deepmd-kit checkpoint"):
+        deepmd_run.train(inp, tmp_path / "cold", init_model=tmp_path / "nowhere" / "model.ckpt")
+
+
 def test_dp_test_rmse_matches_independent_evaluation(trained):
     """RMSEs from ``dp --tf test`` detail files equal those recomputed from
     ``DeepPot`` (TensorFlow) on the same frames: same graph, float64, so they

@@ -3,7 +3,9 @@
 One iteration:
 
 1. train ``numb_models`` DP_short models (different seeds) on all short-range
-   data so far (deepmd-kit TF backend);
+   data so far (deepmd-kit TF backend); with ``reuse_numb_steps`` each model
+   of iteration ``i > 0`` continues from model ``k`` of iteration ``i - 1``
+   (DP-GEN's ``training_reuse_iter``), so the explorer grows with the data;
 2. explore: ASE NVT MD with :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`
    on model 0 — ConstQ on the single interface, then ConstP on the double
    interface, at the configured temperatures (paper: 200-400 K);
@@ -82,16 +84,20 @@ def train_models(
     seed0: int = 1,
     threads: int | None = None,
     name: str = "model",
+    init_from: str | Path | None = None,
 ) -> list[Path]:
     """Train and freeze ``n_models`` Deep Potentials (seeds ``seed0 + k``) side by side.
 
     The models share ``threads`` cores
     (:func:`lidendrite.training.deepmd_run.train_and_freeze`); returns the ``.pb`` files.
+    With ``init_from`` (the ``workdir`` of an earlier call) model ``k`` starts
+    from that call's model ``k`` (``--init-model``) instead of from scratch.
     """
     from lidendrite.training import deepmd_run
 
-    jobs = [
-        training_job(
+    jobs = []
+    for k in range(int(n_models)):
+        job = training_job(
             systems,
             workdir,
             type_map=type_map,
@@ -100,8 +106,8 @@ def train_models(
             seed=seed0 + k,
             name=f"{name}{k}",
         )
-        for k in range(int(n_models))
-    ]
+        init = None if init_from is None else Path(init_from) / f"{name}{k}" / "model.ckpt"
+        jobs.append((*job, init))
     return deepmd_run.train_and_freeze(jobs, threads=threads)
 
 
@@ -116,6 +122,7 @@ def explore(
     sample_every: int,
     dpqeq: Mapping[str, Any],
     seed: int = 0,
+    max_temperature_K: float | None = None,
 ) -> tuple[list[Atoms], dict[str, Any] | None]:
     """NVT MD (Langevin, ASE) with DP-QEq; return the frames every ``sample_every`` steps.
 
@@ -127,8 +134,12 @@ def explore(
     An exploration is a probe of where the model is wrong, so a run that a
     poor model drives into overlapping atoms (the QEq engine refuses them)
     ends there instead of failing the loop, like a LAMMPS exploration in
-    DP-GEN whose last frames simply come out "failed". Returns ``(frames,
-    stop)``: ``stop`` is None for a complete run, else ``{"step", "reason"}``.
+    DP-GEN whose last frames simply come out "failed". With
+    ``max_temperature_K`` it also ends at the first step whose kinetic
+    temperature (K) is above that bound: a run heated far past its thermostat
+    has left the physics the labeller should teach, and its later frames are
+    debris. Returns ``(frames, stop)``: ``stop`` is None for a complete run,
+    else ``{"step", "reason"}``.
     """
     from ase import units
     from ase.md.langevin import Langevin
@@ -162,11 +173,19 @@ def explore(
         f.arrays["charges"] = np.asarray(calc.results["charges"]).copy()
         frames.append(f)
 
+    class _TooHot(Exception):
+        pass
+
+    def check_temperature() -> None:
+        if max_temperature_K is not None and a.get_temperature() > max_temperature_K:
+            raise _TooHot(f"kinetic temperature {a.get_temperature():.0f} K > {max_temperature_K:g} K")
+
+    dyn.attach(check_temperature, interval=1)
     dyn.attach(sample, interval=sample_every)
     stop = None
     try:
         dyn.run(n_steps)
-    except OverlapError as exc:
+    except (OverlapError, _TooHot) as exc:
         stop = {"step": int(dyn.nsteps), "reason": str(exc)}
         print(f"exploration stopped at step {dyn.nsteps}/{n_steps}: {exc}", flush=True)
     return frames[1:], stop
@@ -242,19 +261,30 @@ def run_active_learning(
     systems = [Path(s) for s in init_short_systems]
     record: dict[str, Any] = {"trust_f": [lo, hi], "iterations": [], "converged": False}
     added: list[Atoms] = []
+    steps0 = al_cfg.get("numb_steps")  # None: training.model.numb_steps
+    reuse_steps = al_cfg.get("reuse_numb_steps")  # None: every iteration from scratch
+    t_max = al_cfg.get("max_temperature_K")
     for it in range(int(al_cfg["n_iterations"])):
         t0 = time.monotonic()
         idir = workdir / f"iter.{it:03d}"
+        reuse = it > 0 and reuse_steps is not None
         models = train_models(
             systems,
             idir / "train",
             type_map=type_map,
             model_cfg=training["model"],
             n_models=int(training["numb_models"]),
+            numb_steps=reuse_steps if reuse else steps0,
             seed0=1 + 10 * it,
             threads=threads,
+            init_from=workdir / f"iter.{it - 1:03d}" / "train" if reuse else None,
         )
-        entry: dict[str, Any] = {"iteration": it, "n_train_systems": len(systems), "explorations": []}
+        entry: dict[str, Any] = {
+            "iteration": it,
+            "n_train_systems": len(systems),
+            "warm_start": reuse,
+            "explorations": [],
+        }
         candidates: list[Atoms] = []
         runaway: list[Atoms] = []
         all_devi = []
@@ -273,6 +303,7 @@ def run_active_learning(
                     sample_every=int(ex["sample_every"]),
                     dpqeq=dpqeq,
                     seed=1000 * it + 10 * j + int(temp),
+                    max_temperature_K=None if t_max is None else float(t_max),
                 )
                 devi = model_devi(models, frames) if frames else np.zeros(0)
                 groups = classify(devi, lo, hi)

@@ -187,6 +187,7 @@ def train(
     workdir: str | Path,
     *,
     restart: bool = True,
+    init_model: str | Path | None = None,
     threads: int | None = None,
     log: str | Path | None = None,
     progress: bool = True,
@@ -207,7 +208,12 @@ def train(
         input apart from its length, same data files; see :func:`_resume_key`),
         continue from it with ``dp --tf train --restart model.ckpt``. A
         checkpoint of anything else is removed and training starts over.
-    threads
+    init_model
+        Checkpoint prefix of another training (``<dir>/model.ckpt``) whose
+        weights and data statistics start this one (``dp --tf train
+        --init-model``; the learning rate starts again at ``start_lr``): the
+        warm start of DP-GEN's ``training_reuse_iter``. Ignored when this
+        training continues its own checkpoint.
         Intra-op threads for TensorFlow/OpenMP (``None``: deepmd-kit's default).
     log
         Log file of deepmd-kit's output (default ``workdir/train.log``).
@@ -245,7 +251,11 @@ def train(
     log = Path(log) if log else workdir / "train.log"
 
     args = ["train", "input.json"]
-    key = _resume_key(jdata, workdir)
+    if init_model is not None:
+        init_model = Path(init_model).resolve()
+        if not Path(f"{init_model}.index").is_file():
+            raise InputError(f"{init_model}: no deepmd-kit checkpoint to start from (.index missing)")
+    key = _resume_key({**jdata, "_init_model": str(init_model)}, workdir)
     if _has_checkpoint(workdir):
         key_file = workdir / RESUME_KEY
         same = key_file.is_file() and key_file.read_text().strip() == key
@@ -253,6 +263,8 @@ def train(
             args += ["--restart", "model.ckpt"]
         else:  # another model or other data: its checkpoint must not be loaded
             _clear_checkpoint(workdir)
+    if init_model is not None and "--restart" not in args:
+        args += ["--init-model", str(init_model)]
     (workdir / RESUME_KEY).write_text(key + "\n")
     cmd = [find_dp(), "--tf", *args]
     lcurve = workdir / LCURVE
@@ -329,7 +341,7 @@ def freeze(
 
 
 def train_and_freeze(
-    jobs: Sequence[tuple[dict[str, Any], str | Path, str | Path]],
+    jobs: Sequence[tuple[Any, ...]],
     *,
     threads: int | None = None,
     poll_s: float = 1.0,
@@ -345,7 +357,8 @@ def train_and_freeze(
     Parameters
     ----------
     jobs
-        ``(input_json, workdir, out_pb)`` per model (see :func:`train`, :func:`freeze`).
+        ``(input_json, workdir, out_pb)`` or ``(input_json, workdir, out_pb,
+        init_model)`` per model (see :func:`train`, :func:`freeze`).
     threads
         Cores to share (``None``: one job at a time with deepmd-kit's defaults).
     poll_s
@@ -362,9 +375,10 @@ def train_and_freeze(
     workers = max(1, min(len(jobs), int(threads))) if threads else 1
     per_job = max(1, int(threads) // workers) if threads else None
 
-    def one(job: tuple[dict[str, Any], str | Path, str | Path]) -> Path:
-        jdata, workdir, out_pb = job
-        train(jdata, workdir, threads=per_job, progress=False, poll_s=poll_s)
+    def one(job: tuple[Any, ...]) -> Path:
+        jdata, workdir, out_pb, *init = job
+        init_model = init[0] if init else None
+        train(jdata, workdir, init_model=init_model, threads=per_job, progress=False, poll_s=poll_s)
         return freeze(workdir, out_pb, threads=per_job)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
