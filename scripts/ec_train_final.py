@@ -21,10 +21,11 @@ def main(smk):
                         level_of_theory=rec["level_of_theory"])
     short = [Path(s) for s in rec["short_systems"]]
     steps = tr["final_numb_steps"]
+    init = Path(rec["last_models_dir"]) / "model0" / "model.ckpt" if tr["final_init_from_al"] else None
     # both models at once, sharing the rule's cores (same seed and steps as one at a time)
     dp_short, full_dp = train_and_freeze(
-        [training_job(short, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
-                      name="dp_short0"),
+        [(*training_job(short, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
+                        name="dp_short0"), init),
          training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
                       name="full_dp0")],
         threads=smk.threads)
@@ -32,7 +33,8 @@ def main(smk):
     shutil.copyfile(full_dp, smk.output.full_dp)
     summary = {"scale": smk.config["scale"], "labeller": rec["labeller"],
                "level_of_theory": rec["level_of_theory"], "n_frames": len(frames),
-               "numb_steps": steps, "dp_short_systems": [str(s) for s in short],
+               "numb_steps": steps, "dp_short_init_model": None if init is None else str(init),
+               "dp_short_systems": [str(s) for s in short],
                "full_dp_systems": [str(s) for s in full],
                "note": "DP_short fits total labels minus ConstQ QEq (ec Table S1); full DP fits the total labels of the same frames"}
     with open(smk.output.summary, "w") as fh:

@@ -279,6 +279,7 @@ def run_active_learning(
             threads=threads,
             init_from=workdir / f"iter.{it - 1:03d}" / "train" if reuse else None,
         )
+        record["last_models_dir"] = str(idir / "train")  # model k: <dir>/model<k>/model.ckpt
         entry: dict[str, Any] = {
             "iteration": it,
             "n_train_systems": len(systems),
