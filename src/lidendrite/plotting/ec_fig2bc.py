@@ -3,11 +3,24 @@ DP-QEq trajectory by DP-QEq, full DP and the labeller (each minus its mean)."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from lidendrite.plotting.style import figure, save_figure
 
 __all__ = ["plot_fig2b", "plot_fig2c"]
+
+
+def _title(head: str, verdict: str, note: str, width: int) -> str:
+    """Title lines: the head, then the verdict and the note wrapped to ``width`` characters,
+    so a long verdict does not widen the figure past its axes."""
+    lines = [head]
+    if verdict:
+        lines += textwrap.wrap(f"This run: {verdict}", width)
+    if note:
+        lines += textwrap.wrap(note, width)
+    return "\n".join(lines)
 
 
 def plot_fig2b(rdfs: dict, png, pdf=None, *, note: str = "", verdict: str = "") -> None:
@@ -22,11 +35,8 @@ def plot_fig2b(rdfs: dict, png, pdf=None, *, note: str = "", verdict: str = "") 
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=9)
     axes[0][0].set_ylabel("g(r) (per mean cell density)")
-    sup = "RDFs of ConstQ NVT: DP-QEq vs full DP (ec Fig. 2b; paper: the curves nearly coincide)"
-    if verdict:
-        sup += f"\nThis run: {verdict}"
-    if note:
-        sup += f"\n{note}"
+    sup = _title("RDFs of ConstQ NVT: DP-QEq vs full DP (ec Fig. 2b; paper: the curves nearly coincide)",
+                 verdict, note, width=int(45 * len(rdfs)))
     fig.suptitle(sup, fontsize=9)
     save_figure(fig, png, pdf)
 
@@ -46,10 +56,7 @@ def plot_fig2c(times_ps: np.ndarray, comparison: dict, png, pdf=None, *, labels:
     ax.set_xlabel("time (ps)")
     ax.set_ylabel("E - <E> (meV/atom)")
     ax.legend(fontsize=8)
-    sup = "Energies along the DP-QEq ConstQ trajectory (ec Fig. 2c; paper: DP-QEq, full DP and DFT agree)"
-    if verdict:
-        sup += f"\nThis run: {verdict}"
-    if note:
-        sup += f"\n{note}"
+    sup = _title("Energies along the DP-QEq ConstQ trajectory (ec Fig. 2c; paper: DP-QEq, full DP and DFT agree)",
+                 verdict, note, width=100)
     ax.set_title(sup, fontsize=9)
     save_figure(fig, png, pdf)
