@@ -177,10 +177,12 @@ def explore(
         pass
 
     def check_temperature() -> None:
-        if max_temperature_K is not None and a.get_temperature() > max_temperature_K:
-            raise _TooHot(f"kinetic temperature {a.get_temperature():.0f} K > {max_temperature_K:g} K")
+        t = a.get_temperature()
+        if t > max_temperature_K:
+            raise _TooHot(f"kinetic temperature {t:.0f} K > {max_temperature_K:g} K")
 
-    dyn.attach(check_temperature, interval=1)
+    if max_temperature_K is not None:  # no per-step observer when there is no bound
+        dyn.attach(check_temperature, interval=1)
     dyn.attach(sample, interval=sample_every)
     stop = None
     try:

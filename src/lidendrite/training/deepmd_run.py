@@ -214,6 +214,7 @@ def train(
         --init-model``; the learning rate starts again at ``start_lr``): the
         warm start of DP-GEN's ``training_reuse_iter``. Ignored when this
         training continues its own checkpoint.
+    threads
         Intra-op threads for TensorFlow/OpenMP (``None``: deepmd-kit's default).
     log
         Log file of deepmd-kit's output (default ``workdir/train.log``).
