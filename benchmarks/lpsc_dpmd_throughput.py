@@ -12,7 +12,8 @@ load and the step-0 force call excluded); the PLUMED share is (loop with
 PLUMED - loop without) / loop with, and separately the time spent inside
 PLUMED's ``calc`` (``PlumedBridge.wall_time_s``, which includes step 0).
 
-Models: the ci model (``results/ci/lpsc/potential/model.pb``, small
+Models: the pipeline's trained lpsc models of the scales named in
+``--scales`` (``results/<scale>/lpsc/potential/model.pb``; default ci, small
 networks) and, with ``--paper-net``, an untrained model with the paper's
 network sizes (embedding 25-50-100, fitting 240-240-240; see
 ``benchmarks/paper_net.py``; its forces are meaningless, so few steps are
@@ -23,6 +24,8 @@ Writes ``benchmarks/results/lpsc_dpmd_throughput.json`` and ``.md``.
 Usage::
 
     python benchmarks/lpsc_dpmd_throughput.py [--steps 30] [--repeats 3] [--paper-net]
+    # the issue's 1000-step paper-size run with the demo model, PLUMED share by difference from 200 plain steps:
+    python benchmarks/lpsc_dpmd_throughput.py --scales demo --steps 1000 --plain-steps 200 --repeats 1
 """
 
 from __future__ import annotations
@@ -40,9 +43,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-CI_MODEL = REPO / "results" / "ci" / "lpsc" / "potential" / "model.pb"
-CI_TRAIN_INPUT = REPO / "results" / "ci" / "lpsc" / "dpgen" / "iter.000001" / "00.train" / "000" / "input.json"
-CI_LOT = REPO / "results" / "ci" / "lpsc" / "potential" / "dp_test.json"
+
+
+def trained_model(results: Path, scale: str) -> tuple[Path, Path, Path]:
+    """(model.pb, its training input.json, its dp_test.json) of the pipeline's lpsc potential at ``scale``."""
+    pot = results / scale / "lpsc" / "potential"
+    train_input = pot / "final_training" / "input.json"
+    if not train_input.is_file():  # older trees: the model is DP-GEN's own
+        train_input = results / scale / "lpsc" / "dpgen" / "iter.000001" / "00.train" / "000" / "input.json"
+    return pot / "model.pb", train_input, pot / "dp_test.json"
 
 
 def paper_sandwich(workdir: Path) -> Path:
@@ -75,7 +84,8 @@ def run_with_plumed(structure: Path, model: Path, wd: Path, steps: int, sampling
 
     shutil.rmtree(wd, ignore_errors=True)
     kw = {k: v for k, v in sampling.items() if k not in ("n_steps",)}
-    kw.update(n_steps=steps, restart_every=steps, thermo_every=steps, dump_every=steps)
+    # thermo lines every 100 steps show a long run's progress in its log.txt
+    kw.update(n_steps=steps, restart_every=steps, thermo_every=min(steps, 100), dump_every=steps)
     t0 = time.perf_counter()
     res = run_moving_restraint(
         structure, wd, pair_style=f"deepmd {model}", pair_coeff="* *", type_map=type_map, deepmd=True, **kw
@@ -113,7 +123,7 @@ def run_plain(structure: Path, model: Path, wd: Path, steps: int, sampling: dict
             f"velocity all create {T} {sampling.get('seed', 12345)} mom yes rot no dist gaussian",
             f"fix md all npt temp {T} {T} {tdamp} x {P} {P} {pdamp} y {P} {P} {pdamp} couple xy",
             "thermo_style custom step time temp pe ke etotal press lx ly lz",
-            f"thermo {steps}", "thermo_modify lost error flush yes norm no",
+            f"thermo {min(steps, 100)}", "thermo_modify lost error flush yes norm no",
             f"run {steps}",
         ])
     finally:
@@ -124,8 +134,13 @@ def run_plain(structure: Path, model: Path, wd: Path, steps: int, sampling: dict
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=30, help="MD steps of each run with PLUMED")
+    ap.add_argument("--plain-steps", type=int, default=None,
+                    help="MD steps of each run without PLUMED (default: --steps)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--scales", default="ci",
+                    help="comma-separated scales whose trained lpsc model is timed (results/<scale>/lpsc/potential)")
+    ap.add_argument("--results", type=Path, default=REPO / "results", help="the pipeline's results folder")
     ap.add_argument("--paper-net", action="store_true")
     ap.add_argument("--paper-net-steps", type=int, default=10)
     ap.add_argument("--paper-net-repeats", type=int, default=2)
@@ -143,12 +158,20 @@ def main(argv=None) -> int:
     from ase.io import read
 
     n_atoms = len(read(structure, index=0))
-    models = {"ci": (CI_MODEL, args.steps, args.repeats)}
-    sizes = {"ci": _net_sizes(CI_TRAIN_INPUT)}
+    models, sizes, lots = {}, {}, {}
+    for scale in [s for s in args.scales.split(",") if s]:
+        pb, train_input, dp_test = trained_model(args.results, scale)
+        if not pb.is_file():
+            raise SystemExit(f"lpsc_dpmd_throughput: no {scale} model at {pb}: run the {scale} pipeline first")
+        models[scale] = (pb, args.steps, args.repeats)
+        sizes[scale] = _net_sizes(train_input)
+        if dp_test.is_file():
+            lots[scale] = json.loads(dp_test.read_text()).get("level_of_theory", "")
     if args.paper_net:
         from paper_net import paper_size_model
 
-        pb, _ = paper_size_model(CI_TRAIN_INPUT, "lpsc", args.workdir / "lpsc_paper_net")
+        _, ci_input, _ = trained_model(args.results, "ci")
+        pb, _ = paper_size_model(ci_input, "lpsc", args.workdir / "lpsc_paper_net")
         models["paper_net"] = (pb, args.paper_net_steps, args.paper_net_repeats)
         sizes["paper_net"] = _net_sizes(pb.parent / "input.json")
     raw: dict[str, list[dict]] = {}
@@ -156,7 +179,8 @@ def main(argv=None) -> int:
         for rep in range(repeats):
             for kind, fn in (("plumed", run_with_plumed), ("plain", run_plain)):
                 load0 = os.getloadavg()
-                row = fn(structure, model.resolve(), args.workdir / f"lpsc_{name}_{kind}_{rep}", steps, sampling, type_map)
+                n = steps if kind == "plumed" or args.plain_steps is None or name == "paper_net" else args.plain_steps
+                row = fn(structure, model.resolve(), args.workdir / f"lpsc_{name}_{kind}_{rep}", n, sampling, type_map)
                 row["loadavg_before_after"] = [load0, os.getloadavg()]
                 raw.setdefault(f"{name}/{kind}", []).append(row)
                 print(name, kind, rep, json.dumps(row), flush=True)
@@ -179,18 +203,19 @@ def main(argv=None) -> int:
             "all_s_per_step_plain": pn,
             "hours_for_paper_run_150ps_plumed": 150000 * s_pl / 3600,
         }
-    lot = ""
-    if CI_LOT.is_file():
-        lot = json.loads(CI_LOT.read_text()).get("level_of_theory", "")
-    ci = summary["ci"]
+    head = next(iter(summary))  # the first trained model named in --scales
+    ci = summary[head]
     out = {
         "scale": "paper",
         "what": "LAMMPS DPMD (pair_style deepmd, NPT 300 K, 1 fs) of the paper-size lpsc sandwich, with and without the PLUMED moving restraint (fix external), CPU",
-        "level_of_theory": lot or "ci lpsc DP model (provenance not found)",
+        "level_of_theory": {k: lots.get(k) or f"{k} lpsc DP model (provenance not found)" for k in models},
+        "headline_model": head,
         "structure": {"path": str(structure), "n_atoms": n_atoms, "paper_n_atoms": 4833,
                       "builder": "lidendrite build lpsc-sandwich --scale paper"},
         "sampling_settings": {k: sampling[k] for k in sorted(sampling)},
-        "models": {k: {"path": str(v[0]), "steps": v[1], "repeats": v[2], **sizes[k]} for k, v in models.items()},
+        "models": {k: {"path": str(v[0]), "steps": v[1], "repeats": v[2],
+                       "plain_steps": v[1] if k == "paper_net" or args.plain_steps is None else args.plain_steps,
+                       **sizes[k]} for k, v in models.items()},
         "paper_network": {"embedding_neuron": [25, 50, 100], "fitting_neuron": [240, 240, 240]},
         "summary": summary,
         "ns_per_day": ci["ns_per_day_plumed"],
@@ -230,12 +255,14 @@ def write_md(path: Path, out: dict) -> None:
         "(model load and step 0 excluded); medians over repeats.",
         "",
         "Models: " + "; ".join(
-            f"{k}: embedding {v.get('embedding_neuron')}, fitting {v.get('fitting_neuron')}, {v['steps']} steps x {v['repeats']}"
+            f"{k}: embedding {v.get('embedding_neuron')}, fitting {v.get('fitting_neuron')}, "
+            f"{v['steps']} steps with PLUMED and {v.get('plain_steps', v['steps'])} without, x {v['repeats']}"
             for k, v in out["models"].items()
         ) + ". Paper: embedding (25, 50, 100), fitting (240, 240, 240). paper_net = those sizes trained 2 steps "
         "(timing only).",
         "",
-        f"Machine: {out['machine']['cpu_count']} CPU cores shared with other agents and a make demo.",
+        f"Machine: {out['machine']['cpu_count']} CPU cores ({out['machine']['platform']}); what else ran is in the note "
+        "and the load averages below.",
         "",
         "| model | s/step plain | s/step + PLUMED | ns/day plain | ns/day + PLUMED | PLUMED share (difference) | PLUMED calc share | 150 ps would take (h) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
