@@ -86,7 +86,10 @@ def screenshot(html_file: str | Path, png: str | Path, width: int = 1280, height
     exe = find_chromium()
     tmp = png.with_name(png.stem + ".tmp.png")
     with tempfile.TemporaryDirectory(prefix="lidendrite-chromium-") as prof:
+        # without the compositor flag the capture can come before every tile is painted:
+        # the lowest rows of the page showed only their first columns
         res = _run([exe, *chromium_args(prof), "--virtual-time-budget=10000",
+                    "--run-all-compositor-stages-before-draw",
                     f"--window-size={int(width)},{int(height)}", f"--screenshot={tmp}",
                     html_file.as_uri()], timeout)
     if res.returncode != 0 or not tmp.is_file():
