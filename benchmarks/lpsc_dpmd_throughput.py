@@ -24,8 +24,8 @@ Writes ``benchmarks/results/lpsc_dpmd_throughput.json`` and ``.md``.
 Usage::
 
     python benchmarks/lpsc_dpmd_throughput.py [--steps 30] [--repeats 3] [--paper-net]
-    # the issue's 1000-step paper-size run with the demo model, PLUMED share by difference from 200 plain steps:
-    python benchmarks/lpsc_dpmd_throughput.py --scales demo --steps 1000 --plain-steps 200 --repeats 1
+    # the issue's 1000-step paper-size run as recorded (PLUMED share also by difference from 100 plain steps):
+    python benchmarks/lpsc_dpmd_throughput.py --scales ci --steps 1000 --plain-steps 100 --repeats 1
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def main(argv=None) -> int:
         pb, train_input, dp_test = trained_model(args.results, scale)
         if not pb.is_file():
             raise SystemExit(f"lpsc_dpmd_throughput: no {scale} model at {pb}: run the {scale} pipeline first")
-        models[scale] = (pb, args.steps, args.repeats)
+        models[scale] = (pb, args.steps, args.plain_steps or args.steps, args.repeats)
         sizes[scale] = _net_sizes(train_input)
         if dp_test.is_file():
             lots[scale] = json.loads(dp_test.read_text()).get("level_of_theory", "")
@@ -172,14 +172,14 @@ def main(argv=None) -> int:
 
         _, ci_input, _ = trained_model(args.results, "ci")
         pb, _ = paper_size_model(ci_input, "lpsc", args.workdir / "lpsc_paper_net")
-        models["paper_net"] = (pb, args.paper_net_steps, args.paper_net_repeats)
+        models["paper_net"] = (pb, args.paper_net_steps, args.paper_net_steps, args.paper_net_repeats)
         sizes["paper_net"] = _net_sizes(pb.parent / "input.json")
     raw: dict[str, list[dict]] = {}
-    for name, (model, steps, repeats) in models.items():
+    for name, (model, steps, plain_steps, repeats) in models.items():
         for rep in range(repeats):
             for kind, fn in (("plumed", run_with_plumed), ("plain", run_plain)):
                 load0 = os.getloadavg()
-                n = steps if kind == "plumed" or args.plain_steps is None or name == "paper_net" else args.plain_steps
+                n = steps if kind == "plumed" else plain_steps
                 row = fn(structure, model.resolve(), args.workdir / f"lpsc_{name}_{kind}_{rep}", n, sampling, type_map)
                 row["loadavg_before_after"] = [load0, os.getloadavg()]
                 raw.setdefault(f"{name}/{kind}", []).append(row)
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
             "hours_for_paper_run_150ps_plumed": 150000 * s_pl / 3600,
         }
     head = next(iter(summary))  # the first trained model named in --scales
-    ci = summary[head]
+    headline = summary[head]
     out = {
         "scale": "paper",
         "what": "LAMMPS DPMD (pair_style deepmd, NPT 300 K, 1 fs) of the paper-size lpsc sandwich, with and without the PLUMED moving restraint (fix external), CPU",
@@ -213,14 +213,13 @@ def main(argv=None) -> int:
         "structure": {"path": str(structure), "n_atoms": n_atoms, "paper_n_atoms": 4833,
                       "builder": "lidendrite build lpsc-sandwich --scale paper"},
         "sampling_settings": {k: sampling[k] for k in sorted(sampling)},
-        "models": {k: {"path": str(v[0]), "steps": v[1], "repeats": v[2],
-                       "plain_steps": v[1] if k == "paper_net" or args.plain_steps is None else args.plain_steps,
-                       **sizes[k]} for k, v in models.items()},
+        "models": {k: {"path": str(v[0]), "steps": v[1], "plain_steps": v[2], "repeats": v[3], **sizes[k]}
+                   for k, v in models.items()},
         "paper_network": {"embedding_neuron": [25, 50, 100], "fitting_neuron": [240, 240, 240]},
         "summary": summary,
-        "ns_per_day": ci["ns_per_day_plumed"],
-        "seconds_per_step": ci["s_per_step_plumed"],
-        "plumed_share": ci["plumed_share_from_difference"],
+        "ns_per_day": headline["ns_per_day_plumed"],
+        "seconds_per_step": headline["s_per_step_plumed"],
+        "plumed_share": headline["plumed_share_from_difference"],
         "raw": raw,
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
                     "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
