@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
-from lidendrite.training.dpgen_params import FP_INPUT, FP_OUTPUT, write_dpgen_inputs
+from lidendrite.training.dpgen_params import fp_label_command, write_dpgen_inputs
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
 from lidendrite.training.potential_test import collect_systems
@@ -102,11 +102,8 @@ def run(smk):
         )
         + "\n"
     )
-    fp_command = (
-        f"{sys.executable} -m lidendrite label --settings {settings} "
-        f"--in {FP_INPUT} --out {FP_OUTPUT}"
-    )
     dpgen = smk.params.dpgen
+    fp_command = fp_label_command(sys.executable, settings, dpgen["machine"].get("profile", "local"))
     param, machine = write_dpgen_inputs(
         workdir,
         type_map=smk.params.type_map,

@@ -245,3 +245,12 @@ def test_config_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
         assert tp["learning_rate"]["stop_lr"] == 5e-8
         assert param["fp_accurate_threshold"] == 0.99
         assert param["model_devi_jobs"][1]["model_devi_f_trust_hi"] == {"0": 0.30, "1": 0.50}
+
+
+def test_fp_command_shares_the_labeller_start_up_only_locally():
+    local = P.fp_label_command("/venv/bin/python", "/w/labeller.json", "local")
+    assert local.startswith("/venv/bin/python -m lidendrite label --settings /w/labeller.json")
+    assert f"--in {P.FP_INPUT} --out {P.FP_OUTPUT}" in local
+    # quoted: the job script must hand the glob to lidendrite, not expand it in the shell
+    assert local.endswith("--siblings '../task.*'")
+    assert "--siblings" not in P.fp_label_command("python", "l.json", "slurm")

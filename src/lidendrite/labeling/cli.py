@@ -68,6 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=MIN_DISTANCE,
         help=f"refuse structures with atoms closer than this, Angstrom (default {MIN_DISTANCE})",
     )
+    parser.add_argument(
+        "--siblings",
+        default=None,
+        metavar="GLOB",
+        help="also label the folders matching GLOB (relative to --in's folder, e.g. '../task.*') "
+        "that hold a file named as --in, have no output yet and are not claimed by another "
+        "process, with the labeller already loaded (one start-up per job of DP-GEN fp tasks)",
+    )
 
 
 def read_frames(path: Path, fmt: str | None = None) -> list:
@@ -151,13 +159,65 @@ def label_file(
     return labelled
 
 
+def _print_frames(frames: list, name: str) -> None:
+    for atoms in frames:
+        e = atoms.get_potential_energy()
+        print(f"{atoms.get_chemical_formula()}: {e:.6f} eV ({name})", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Label ``--in`` and write ``--out``; print one line per frame."""
+    if args.siblings is not None:
+        return _run_with_siblings(args)
     labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller)
     frames = label_file(
         args.inp, args.out, labeller, fmt=args.format, min_distance=args.min_distance
     )
-    for atoms in frames:
-        e = atoms.get_potential_energy()
-        print(f"{atoms.get_chemical_formula()}: {e:.6f} eV ({labeller.name})")
+    _print_frames(frames, labeller.name)
+    return 0
+
+
+def _run_with_siblings(args: argparse.Namespace) -> int:
+    """Label ``--in`` and every unclaimed sibling task (:mod:`~lidendrite.labeling.task_claims`).
+
+    The own task comes first and its errors stop the command as without
+    ``--siblings``. A sibling that fails is left to its own call, which then
+    reports the error under its own task. The command returns only when its own
+    output exists: if another process holds the claim, it waits for it, and if
+    that process ends without the output, it labels the task itself.
+    """
+    from lidendrite.labeling.task_claims import claimed, wait_for_output
+
+    base = args.inp.parent
+    if args.out.parent != base:
+        raise InputError(f"--siblings: --out {args.out} must sit beside --in {args.inp}")
+    own = (args.inp, args.out)
+    tasks = [own] + [
+        (d / args.inp.name, d / args.out.name)
+        for d in sorted(base.glob(args.siblings))
+        if d.is_dir() and d.resolve() != base.resolve() and (d / args.inp.name).is_file()
+    ]
+    labeller = None
+
+    def label(inp: Path, out: Path) -> None:
+        nonlocal labeller
+        if labeller is None:
+            labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller)
+        frames = label_file(inp, out, labeller, fmt=args.format, min_distance=args.min_distance)
+        _print_frames(frames, f"{labeller.name}, {inp}")
+
+    for inp, out in tasks:
+        with claimed(out) as mine:
+            if not mine:
+                continue
+            try:
+                label(inp, out)
+            except Exception as exc:
+                if (inp, out) == own:
+                    raise
+                print(f"{inp}: left to its own task ({type(exc).__name__})", flush=True)
+    while not wait_for_output(args.out):
+        with claimed(args.out) as mine:
+            if mine:
+                label(*own)
     return 0

@@ -37,6 +37,8 @@ from lidendrite.errors import InputError
 __all__ = [
     "FP_INPUT",
     "FP_OUTPUT",
+    "FP_SIBLINGS",
+    "fp_label_command",
     "write_sys_configs",
     "exploration_jobs",
     "build_param",
@@ -49,6 +51,9 @@ __all__ = [
 FP_INPUT = "input.vasp"
 #: file the custom fp command writes (one labelled frame, ASE extended XYZ)
 FP_OUTPUT = "labeled.extxyz"
+#: the other fp task folders of an iteration, seen from one of them (DP-GEN names
+#: them ``task.<system>.<index>``), for ``lidendrite label --siblings``
+FP_SIBLINGS = "../task.*"
 
 
 def write_sys_configs(
@@ -372,6 +377,21 @@ def _task_machine(
     resources["envs"] = dict(envs)
     resources["batch_type"] = machine["batch_type"]  # lets dpdispatcher check the batch options
     return {"command": command, "machine": machine, "resources": resources}
+
+
+def fp_label_command(python: str, settings: str | Path, profile: str = "local") -> str:
+    """The custom fp command: ``lidendrite label`` with the run's labeller settings.
+
+    With the ``local`` profile every call also labels the sibling tasks nobody
+    has claimed (``--siblings``, :mod:`lidendrite.labeling.task_claims`), so a
+    job of ``fp_group_size`` tasks loads the labeller once instead of once per
+    task (the teacher's start-up was 8-30 s against about 1 s of labelling,
+    measured on the demo machine). The ``slurm`` profile keeps one call per task.
+    """
+    cmd = f"{python} -m lidendrite label --settings {settings} --in {FP_INPUT} --out {FP_OUTPUT}"
+    if profile == "local":
+        cmd += f" --siblings '{FP_SIBLINGS}'"
+    return cmd
 
 
 def build_machine(
