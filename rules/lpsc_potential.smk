@@ -88,6 +88,7 @@ rule train_final_model:
         type_map=config["lpsc"]["training"]["type_map"],
         model=config["lpsc"]["training"]["model"],
         final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
+        final_init_from_dpgen=config["lpsc"]["training"]["final_init_from_dpgen"],
     threads: config["threads"]
     resources:
         **res("train"),

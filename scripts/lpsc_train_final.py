@@ -1,11 +1,12 @@
 """Rule train_final_model: the production DP of the lpsc study.
 
 With ``lpsc.training.final_numb_steps: 0`` (paper and ci scale) this is DP-GEN's
-last model, copied. With a positive value (demo) one model is trained from
-scratch on every labelled frame (initial data + DP-GEN's labelled candidates)
-for that many steps: a two-iteration demo DP-GEN trains its models too briefly
-for a 1.5 ps restrained MD of the sandwich, which then lost atoms into pairs
-0.36 A apart (measured), while 6000 steps on the same data kept it together.
+last model, copied. With a positive value (demo) one model is trained on every
+labelled frame (initial data + DP-GEN's labelled candidates) for that many
+steps, from DP-GEN's last model 0 (``final_init_from_dpgen``) or from scratch:
+a two-iteration demo DP-GEN trains its models too briefly for a 1.5 ps
+restrained MD of the sandwich, which then lost atoms into pairs 0.36 A apart
+(measured), while 6000 steps on the same data kept it together.
 """
 
 import json
@@ -39,12 +40,21 @@ def run(smk):
             type_map=list(smk.params.type_map), training_systems=[str(s) for s in systems], **model
         )
         work = Path(smk.params.workdir).resolve()
-        (frozen,) = train_and_freeze([(jdata, work, work / "frozen_model.pb")], threads=smk.threads)
+        init = None
+        if smk.params.final_init_from_dpgen:
+            # DP-GEN trains model k of an iteration in 00.train/<k:03d>/ and freezes it
+            # to 00.train/graph.<k:03d>.pb; the checkpoint stays beside it
+            init = Path(history["final_models"][0]).parent / "000" / "model.ckpt"
+        (frozen,) = train_and_freeze(
+            [(jdata, work, work / "frozen_model.pb", init)], threads=smk.threads
+        )
         shutil.copyfile(frozen, tmp)
+        start = "from scratch" if init is None else "from DP-GEN's last model 0"
         summary["source"] = (
-            f"one model trained from scratch for {steps} steps on the initial data and DP-GEN's "
+            f"one model trained {start} for {steps} steps on the initial data and DP-GEN's "
             "labelled candidates (demo: the DP-GEN models train too briefly to hold the sandwich)"
         )
+        summary["init_model"] = None if init is None else str(init)
         summary["systems"] = [str(s) for s in systems]
     tmp.replace(out)
     Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
