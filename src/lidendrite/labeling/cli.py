@@ -200,16 +200,19 @@ def _run_with_siblings(args: argparse.Namespace) -> int:
     labeller = None
 
     def label(inp: Path, out: Path) -> None:
-        nonlocal labeller
-        if labeller is None:
-            labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller)
         frames = label_file(inp, out, labeller, fmt=args.format, min_distance=args.min_distance)
         _print_frames(frames, f"{labeller.name}, {inp}")
+
+    def load() -> Any:
+        # outside the per-task error handling: a labeller that cannot be built is
+        # no sibling's fault and stops the command (it is not retried per task)
+        return labeller or labeller_from_args(args.settings, args.config, args.scale, args.labeller)
 
     for inp, out in tasks:
         with claimed(out) as mine:
             if not mine:
                 continue
+            labeller = load()
             try:
                 label(inp, out)
             except Exception as exc:
@@ -219,5 +222,6 @@ def _run_with_siblings(args: argparse.Namespace) -> int:
     while not wait_for_output(args.out):
         with claimed(args.out) as mine:
             if mine:
+                labeller = load()
                 label(*own)
     return 0

@@ -45,11 +45,11 @@ def _holder_is_gone(lock: Path) -> bool:
     if host != socket.gethostname():
         return False
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return True
-    except PermissionError:
-        return False
+    except PermissionError:  # exists, owned by another user
+        pass
     return False
 
 
