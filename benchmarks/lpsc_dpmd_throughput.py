@@ -49,7 +49,7 @@ def trained_model(results: Path, scale: str) -> tuple[Path, Path, Path]:
     """(model.pb, its training input.json, its dp_test.json) of the pipeline's lpsc potential at ``scale``."""
     pot = results / scale / "lpsc" / "potential"
     train_input = pot / "final_training" / "input.json"
-    if not train_input.is_file():  # older trees: the model is DP-GEN's own
+    if not train_input.is_file():  # ci/paper (final_numb_steps 0): the model is DP-GEN's own
         train_input = results / scale / "lpsc" / "dpgen" / "iter.000001" / "00.train" / "000" / "input.json"
     return pot / "model.pb", train_input, pot / "dp_test.json"
 
