@@ -21,19 +21,22 @@ def main(smk):
                         level_of_theory=rec["level_of_theory"])
     short = [Path(s) for s in rec["short_systems"]]
     steps = tr["final_numb_steps"]
-    init = Path(rec["last_models_dir"]) / "model0" / "model.ckpt" if tr["final_init_from_al"] else None
+    explorer = Path(rec["last_models_dir"]) / "model0" / "model.ckpt"
+    init = explorer if tr["final_init_from_al"] else None
+    init_full = explorer if tr["final_full_init_from_al"] else None
     # both models at once, sharing the rule's cores (same seed and steps as one at a time)
     dp_short, full_dp = train_and_freeze(
         [(*training_job(short, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
                         name="dp_short0"), init),
-         training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
-                      name="full_dp0")],
+         (*training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
+                        name="full_dp0"), init_full)],
         threads=smk.threads)
     shutil.copyfile(dp_short, smk.output.dp_short)
     shutil.copyfile(full_dp, smk.output.full_dp)
     summary = {"scale": smk.config["scale"], "labeller": rec["labeller"],
                "level_of_theory": rec["level_of_theory"], "n_frames": len(frames),
                "numb_steps": steps, "dp_short_init_model": None if init is None else str(init),
+               "full_dp_init_model": None if init_full is None else str(init_full),
                "dp_short_systems": [str(s) for s in short],
                "full_dp_systems": [str(s) for s in full],
                "note": "DP_short fits total labels minus ConstQ QEq (ec Table S1); full DP fits the total labels of the same frames"}

@@ -111,3 +111,17 @@ def test_ec_constp_cycle_and_bias_study(ci_run):
     assert set(bias["anode_li_charge"]) == {"phi_minus1", "phi_minus2"}
     assert set(bias["cathode_li_charge"]) == {"phi_plus6", "phi_plus7"}
     assert (ci_run / "ec" / "figures" / "figS11_bias_charges.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_ec_final_models_start_from_the_active_learning(ci_run):
+    """With final_init_from_al and final_full_init_from_al (the ci/demo defaults) both final
+    models continue the last active-learning explorer, and the summary says from which file."""
+    final = _json(ci_run / "ec" / "potential" / "final_models.json")
+    record = _json(ci_run / "ec" / "potential" / "active_learning.json")
+    explorer = str(Path(record["last_models_dir"]) / "model0" / "model.ckpt")
+    assert final["dp_short_init_model"] == explorer
+    assert final["full_dp_init_model"] == explorer
+    assert Path(f"{ci_run.parents[1] / explorer}.index").is_file()
+    for name in ("dp_short", "full_dp"):
+        assert (ci_run / "ec" / "potential" / f"{name}.pb").stat().st_size > 0
