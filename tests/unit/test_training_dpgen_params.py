@@ -254,3 +254,19 @@ def test_fp_command_shares_the_labeller_start_up_only_locally():
     # quoted: the job script must hand the glob to lidendrite, not expand it in the shell
     assert local.endswith("--siblings '../task.*'")
     assert "--siblings" not in P.fp_label_command("python", "l.json", "slurm")
+
+
+def test_band_may_explore_some_groups_for_longer():
+    """A band with ``groups``/``nsteps``/``trj_freq`` explores only those systems, as long as it says."""
+    band = {"temps": [300], "groups": ["interface"], "nsteps": 2000, "trj_freq": 20}
+    band["trust_f"] = {"interface": [0.1, 0.8]}
+    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=[*STAGES, band], nsteps=300, trj_freq=10)
+    assert [j["sys_idx"] for j in jobs] == [[0, 1, 2], [0, 1, 2], [2]]
+    assert [(j["nsteps"], j["trj_freq"]) for j in jobs] == [(300, 10), (300, 10), (2000, 20)]
+    assert jobs[2]["model_devi_f_trust_lo"] == {"2": 0.1}
+    assert jobs[2]["model_devi_f_trust_hi"] == {"2": 0.8}
+    bad_bands = (({"groups": ["slab"]}, "slab"), ({"groups": []}, "groups"), ({"nsteps": 10}, "trj_freq"))
+    for bad, needle in bad_bands:
+        with pytest.raises(InputError, match=needle) as err:
+            P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, **bad}], nsteps=300, trj_freq=10)
+        assert "\n" not in str(err.value)

@@ -132,11 +132,14 @@ def exploration_jobs(
         "interface"]``); trust levels are looked up by group.
     stages
         Temperature bands, each ``{"temps": [K, ...], "trust_f": {group: [lo,
-        hi]}}`` with trust levels in eV/Angstrom (lpsc SI 2.2).
+        hi]}}`` with trust levels in eV/Angstrom (lpsc SI 2.2). A band may
+        also name ``"groups"`` (explore only the systems of these groups) and
+        its own ``"nsteps"`` and ``"trj_freq"``.
     nsteps
-        MD steps of every exploration run.
+        MD steps of every exploration run (unless its band gives its own).
     trj_freq
-        Steps between saved frames (each gets a model deviation).
+        Steps between saved frames (each gets a model deviation; unless its
+        band gives its own).
     n_rounds
         How many times the list of bands is repeated (iterations =
         ``n_rounds * len(stages)``).
@@ -152,18 +155,31 @@ def exploration_jobs(
         raise InputError("sys_groups: empty; give the group of each exploration system")
     if not stages:
         raise InputError("stages: empty; give at least one temperature band")
-    if nsteps <= 0 or trj_freq <= 0 or trj_freq > nsteps:
-        raise InputError(f"nsteps/trj_freq: need 0 < trj_freq <= nsteps, got {trj_freq}, {nsteps}")
     jobs = []
     for _ in range(int(n_rounds)):
         for k, stage in enumerate(stages):
             temps = [float(t) for t in stage.get("temps", [])]
             if not temps or any(t <= 0 for t in temps):
                 raise InputError(f"stages[{k}].temps: need positive temperatures, got {temps}")
+            n_md = int(stage.get("nsteps", nsteps))
+            freq = int(stage.get("trj_freq", trj_freq))
+            if n_md <= 0 or freq <= 0 or freq > n_md:
+                raise InputError(
+                    f"stages[{k}].nsteps/trj_freq: need 0 < trj_freq <= nsteps, got {freq}, {n_md}"
+                )
+            groups = stage.get("groups")
+            unknown = sorted(set(groups or []) - set(sys_groups))
+            if groups is not None and (not groups or unknown):
+                raise InputError(
+                    f"stages[{k}].groups: {unknown or groups} names no exploration system "
+                    f"(groups here: {sorted(set(sys_groups))})"
+                )
+            sys_idx = [i for i, g in enumerate(sys_groups) if groups is None or g in groups]
             trust = stage.get("trust_f", {})
             lo: dict[str, float] = {}
             hi: dict[str, float] = {}
-            for i, group in enumerate(sys_groups):
+            for i in sys_idx:
+                group = sys_groups[i]
                 if group not in trust:
                     raise InputError(
                         f"stages[{k}].trust_f: no trust levels for system group {group!r}"
@@ -176,10 +192,10 @@ def exploration_jobs(
                 lo[str(i)], hi[str(i)] = t_lo, t_hi
             jobs.append(
                 {
-                    "sys_idx": list(range(len(sys_groups))),
+                    "sys_idx": sys_idx,
                     "temps": temps,
-                    "nsteps": int(nsteps),
-                    "trj_freq": int(trj_freq),
+                    "nsteps": n_md,
+                    "trj_freq": freq,
                     "ensemble": ensemble,
                     "model_devi_f_trust_lo": lo,
                     "model_devi_f_trust_hi": hi,
