@@ -89,6 +89,7 @@ rule train_final_model:
         model=config["lpsc"]["training"]["model"],
         final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
         final_init_from_dpgen=config["lpsc"]["training"]["final_init_from_dpgen"],
+        compress=config["lpsc"]["training"]["compress"],
     threads: config["threads"]
     resources:
         **res("train"),

@@ -270,3 +270,23 @@ def test_model_devi_file_with_nan_is_one_line_error(tmp_path):
     with pytest.raises(InputError) as err:
         deepmd_run.read_model_devi_out(bad)
     assert "step 10" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_compressed_model_gives_the_networks_energies_and_forces(trained):
+    """``dp compress`` tabulates the embedding nets (5th-order polynomials): on the
+    validation frames its energies and forces equal the uncompressed graph's to
+    well below the labels' scale (1e-5 eV/atom, 1e-4 eV/A); the model it writes is
+    a different graph (tables instead of the embedding weights)."""
+    import dpdata
+
+    out = deepmd_run.compress(trained["pb_a"], trained["root"] / "c" / "a_compressed.pb", threads=1)
+    assert out.read_bytes() != trained["pb_a"].read_bytes()
+    s = dpdata.LabeledSystem(str(trained["valid"]), fmt="deepmd/npy")
+    args = (s["coords"].reshape(4, -1), s["cells"].reshape(4, 9), s["atom_types"])
+    e0, f0, _ = deepmd_run._load_tf_deeppot(trained["pb_a"]).eval(*args)
+    e1, f1, _ = deepmd_run._load_tf_deeppot(out).eval(*args)
+    assert np.abs(e1 - e0).max() / 8 < 1e-5
+    assert np.abs(f1 - f0).max() < 1e-4
+    assert np.abs(f0).max() > 1e-2  # the forces compared are not all zero
+    with pytest.raises(InputError, match="no frozen model"):
+        deepmd_run.compress(trained["root"] / "nope.pb", trained["root"] / "c" / "x.pb")
