@@ -56,6 +56,7 @@ rule run_dpgen:
     benchmark:
         f"{BENCH}/run_dpgen/lpsc.tsv"
     params:
+        final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
         workdir=f"{RESULTS}/lpsc/dpgen",
         type_map=config["lpsc"]["training"]["type_map"],
         model=config["lpsc"]["training"]["model"],

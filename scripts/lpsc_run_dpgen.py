@@ -127,7 +127,14 @@ def run(smk):
         f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})",
         flush=True,
     )
-    run_dpgen(param, machine, workdir, check_interval_s=dpgen["check_interval_s"])
+    run_dpgen(
+        param,
+        machine,
+        workdir,
+        check_interval_s=dpgen["check_interval_s"],
+        # a longer final training on every label follows: DP-GEN's closing one would be redundant
+        stop_before_last_train=int(smk.params.final_numb_steps) > 0,
+    )
     history = finalize_dpgen(
         workdir,
         smk.output.model,

@@ -51,3 +51,28 @@ def test_launcher_hands_over_to_dpgen():
     )
     assert proc.returncode == 0, proc.stderr
     assert "PARAM" in proc.stdout and "MACHINE" in proc.stdout
+
+
+def test_stop_before_last_training_exits_only_after_the_last_exploration(monkeypatch):
+    """Iterations with an exploration left train as before; the closing one exits 0."""
+    import dpgen.generator.run as dpgen_run
+
+    trained = []
+    monkeypatch.setattr(dpgen_run, "make_train", lambda ii, jdata, mdata: trained.append(ii))
+    dpgen_launch.stop_before_last_training()
+    jdata = {"model_devi_jobs": [{}, {}, {}]}
+    for ii in range(3):
+        dpgen_run.make_train(ii, jdata, {})
+    assert trained == [0, 1, 2]
+    with pytest.raises(SystemExit) as stop:
+        dpgen_run.make_train(3, jdata, {})
+    assert stop.value.code == 0 and trained == [0, 1, 2]
+
+
+def test_dpgen_loop_calls_the_module_make_train():
+    """The wrapper works because DP-GEN's loop looks make_train up in its module."""
+    import inspect
+
+    import dpgen.generator.run as dpgen_run
+
+    assert "make_train(ii, jdata, mdata)" in inspect.getsource(dpgen_run.run_iter)

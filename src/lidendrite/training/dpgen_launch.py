@@ -10,6 +10,14 @@ it, so dpdispatcher's default of 30 s applies: every DP-GEN step lasts at least
 one 30 s check after its jobs have ended. At ci scale, where a step's jobs take
 10-60 s, that waiting was a quarter of ``run_dpgen``.
 
+With ``--stop-before-last-train`` DP-GEN also ends after the labelling step of
+its last exploration instead of training its models once more on those labels
+(which DP-GEN does before it finds no further exploration to run). The
+pipeline asks for this only when a longer final training on every labelled
+frame follows (``lpsc.training.final_numb_steps > 0``), which would otherwise
+continue a model trained on the same data moments before: 55 s of the demo's
+``run_dpgen``.
+
 This launcher changes only the default of that one keyword (a call that passes
 ``check_interval`` itself keeps its value) and then hands the command line to
 DP-GEN's own entry point (``dpgen.main.main``) unchanged. It refuses to start
@@ -28,7 +36,7 @@ from collections.abc import Sequence
 
 from lidendrite.errors import InputError, ToolMissingError
 
-__all__ = ["set_check_interval", "main"]
+__all__ = ["set_check_interval", "stop_before_last_training", "main"]
 
 
 def set_check_interval(seconds: float) -> None:
@@ -53,6 +61,33 @@ def set_check_interval(seconds: float) -> None:
     Submission.run_submission = run_submission
 
 
+def stop_before_last_training() -> None:
+    """Make DP-GEN exit (status 0) where it would train after its last exploration.
+
+    Wraps ``dpgen.generator.run.make_train``: iteration ``i`` with ``i >=
+    len(model_devi_jobs)`` has no exploration left, so its training would only
+    produce the final models; the wrapped call exits instead. The record stays
+    at the previous iteration's last step, so a resumed run exits there again.
+    """
+    import dpgen.generator.run as dpgen_run
+
+    original = dpgen_run.make_train
+
+    @functools.wraps(original)
+    def make_train(iter_index, jdata, mdata, *args, **kwargs):
+        n_jobs = len(jdata.get("model_devi_jobs", []))
+        if iter_index >= n_jobs:
+            print(
+                f"iteration {iter_index}: no exploration left after {n_jobs}; "
+                "the final training follows, so DP-GEN stops here",
+                flush=True,
+            )
+            raise SystemExit(0)
+        return original(iter_index, jdata, mdata, *args, **kwargs)
+
+    dpgen_run.make_train = make_train
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``--check-interval``, set it, run ``dpgen`` with the remaining arguments."""
     parser = argparse.ArgumentParser(
@@ -61,8 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_help=False,  # -h goes to dpgen
     )
     parser.add_argument("--check-interval", type=float, required=True, metavar="S")
+    parser.add_argument("--stop-before-last-train", action="store_true")
     args, rest = parser.parse_known_args(argv)
     set_check_interval(args.check_interval)
+    if args.stop_before_last_train:
+        stop_before_last_training()
     from dpgen.main import main as dpgen_main
 
     sys.argv = ["dpgen", *rest]

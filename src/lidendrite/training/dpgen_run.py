@@ -43,6 +43,7 @@ def run_dpgen(
     *,
     log: str | Path | None = None,
     check_interval_s: float = 30.0,
+    stop_before_last_train: bool = False,
 ) -> Path:
     """Run (or resume) DP-GEN in ``workdir``.
 
@@ -59,6 +60,10 @@ def run_dpgen(
         Seconds between dpdispatcher's checks of its jobs' status (each DP-GEN
         step ends at the first check after its jobs end; 30 s is
         dpdispatcher's default).
+    stop_before_last_train
+        End after the labelling of the last exploration, without DP-GEN's
+        closing training (when a final training on every label follows; see
+        :mod:`lidendrite.training.dpgen_launch`).
 
     Returns
     -------
@@ -91,6 +96,7 @@ def run_dpgen(
         "lidendrite.training.dpgen_launch",
         "--check-interval",
         str(float(check_interval_s)),
+        *(["--stop-before-last-train"] if stop_before_last_train else []),
         "run",
         "param.json",
         "machine.json",
