@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ase.build import bulk
 
@@ -38,3 +40,23 @@ def test_npt_dpmd_bad_input(tmp_path):
         npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=5)
     with pytest.raises(InputError, match="dump_every"):
         npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=50)
+
+
+def test_thread_environment_sets_and_restores(monkeypatch):
+    from lidendrite.training.potential_test import thread_environment
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("DP_INTRA_OP_PARALLELISM_THREADS", raising=False)
+    with thread_environment(1):
+        assert os.environ["OMP_NUM_THREADS"] == "1"
+        assert os.environ["DP_INTRA_OP_PARALLELISM_THREADS"] == "1"
+        assert os.environ["DP_INTER_OP_PARALLELISM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "7"
+    assert "DP_INTRA_OP_PARALLELISM_THREADS" not in os.environ
+    with pytest.raises(RuntimeError), thread_environment(2):
+        raise RuntimeError("a failed run still gives the variables back")
+    assert os.environ["OMP_NUM_THREADS"] == "7"
+    with thread_environment(None):
+        assert os.environ["OMP_NUM_THREADS"] == "7"
+    with pytest.raises(InputError, match="threads"), thread_environment(0):
+        pass

@@ -20,7 +20,8 @@ import json
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,39 @@ from lidendrite.errors import InputError, LidendriteError
 
 __all__ = ["DpmdFailedError", "npt_dpmd", "pick_frames", "collect_systems"]
 
+#: what deepmd-kit (in LAMMPS) and LAMMPS read for their thread counts
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "DP_INTRA_OP_PARALLELISM_THREADS", "DP_INTER_OP_PARALLELISM_THREADS")
+
 
 class DpmdFailedError(LidendriteError, RuntimeError):
     """The DPMD run stopped (lost atoms, non-finite energy, a LAMMPS error)."""
+
+
+@contextmanager
+def thread_environment(threads: int | None) -> Iterator[None]:
+    """Set the thread variables of :data:`_THREAD_VARIABLES` to ``threads`` (inter-op 1) inside.
+
+    LAMMPS reads ``OMP_NUM_THREADS`` when an instance is created and
+    deepmd-kit reads all three when ``pair_style deepmd`` loads its model;
+    the previous values come back on exit. ``None`` changes nothing.
+    """
+    saved = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
+    if threads is not None:
+        if int(threads) < 1:
+            raise InputError(f"threads: need >= 1, got {threads}")
+        os.environ.update(
+            OMP_NUM_THREADS=str(int(threads)),
+            DP_INTRA_OP_PARALLELISM_THREADS=str(int(threads)),
+            DP_INTER_OP_PARALLELISM_THREADS="1",
+        )
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def npt_dpmd(
@@ -50,6 +81,7 @@ def npt_dpmd(
     dump_every: int = 100,
     thermo_every: int = 100,
     seed: int = 12345,
+    threads: int | None = None,
 ) -> tuple[list[Any], dict[str, Any]]:
     """Run NPT DPMD of ``atoms`` with ``model_pb``; return the dumped frames and a summary.
 
@@ -73,6 +105,9 @@ def npt_dpmd(
         Steps between saved frames and thermo lines.
     seed
         Seed of the initial Maxwell-Boltzmann velocities.
+    threads
+        TensorFlow intra-op and OpenMP threads of this run (``None``: the
+        process's own settings); the variables are restored afterwards.
 
     Returns
     -------
@@ -110,55 +145,56 @@ def npt_dpmd(
     dt_ps = timestep_fs * 1e-3
     t_damp, p_damp = thermostat_damping_fs * 1e-3, barostat_damping_fs * 1e-3
     t0 = time.perf_counter()
-    lmp = create_lammps(log, deepmd=True)
-    temps, press = [], []
-    try:
-        cmds = [
-            "units metal",
-            "atom_style atomic",
-            "boundary p p p",
-            "atom_modify map array",
-            f"read_data {data}",
-            f"pair_style deepmd {model_pb}",
-            f"pair_coeff * * {' '.join(type_map)}",
-            "neighbor 2.0 bin",
-            "neigh_modify every 1 delay 0 check yes",
-            f"timestep {dt_ps}",
-            f"velocity all create {temperature_K} {seed} mom yes rot no dist gaussian",
-            f"fix md all npt temp {temperature_K} {temperature_K} {t_damp} "
-            f"x {pressure_bar} {pressure_bar} {p_damp} y {pressure_bar} {pressure_bar} {p_damp} "
-            "couple xy",
-            "thermo_style custom step time temp pe ke etotal press lx ly lz",
-            f"thermo {thermo_every}",
-            "thermo_modify lost error flush yes norm no",
-            f"dump traj all custom {dump_every} {dump} id type element x y z",
-            f"dump_modify traj element {' '.join(type_map)} sort id",
-        ]
+    with thread_environment(threads):  # read when pair_style deepmd loads the model
+        lmp = create_lammps(log, deepmd=True)
+        temps, press = [], []
         try:
-            lmp.commands_list(cmds)
-        except Exception as exc:
-            raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
-        step = 0
-        while step < n_steps:
-            chunk = min(thermo_every, n_steps - step)
+            cmds = [
+                "units metal",
+                "atom_style atomic",
+                "boundary p p p",
+                "atom_modify map array",
+                f"read_data {data}",
+                f"pair_style deepmd {model_pb}",
+                f"pair_coeff * * {' '.join(type_map)}",
+                "neighbor 2.0 bin",
+                "neigh_modify every 1 delay 0 check yes",
+                f"timestep {dt_ps}",
+                f"velocity all create {temperature_K} {seed} mom yes rot no dist gaussian",
+                f"fix md all npt temp {temperature_K} {temperature_K} {t_damp} "
+                f"x {pressure_bar} {pressure_bar} {p_damp} y {pressure_bar} {pressure_bar} {p_damp} "
+                "couple xy",
+                "thermo_style custom step time temp pe ke etotal press lx ly lz",
+                f"thermo {thermo_every}",
+                "thermo_modify lost error flush yes norm no",
+                f"dump traj all custom {dump_every} {dump} id type element x y z",
+                f"dump_modify traj element {' '.join(type_map)} sort id",
+            ]
             try:
-                lmp.command(f"run {chunk}")
+                lmp.commands_list(cmds)
             except Exception as exc:
-                raise DpmdFailedError(
-                    f"DPMD stopped after step {step}: {_first_line(exc)}"
-                ) from exc
-            step = int(lmp.extract_global("ntimestep"))
-            pe = lmp.get_thermo("pe")
-            if not math.isfinite(pe) or lmp.get_natoms() != len(atoms):
-                raise DpmdFailedError(
-                    f"DPMD broke down at step {step}: energy {pe}, {lmp.get_natoms()} of {len(atoms)} atoms"
-                )
-            temps.append(lmp.get_thermo("temp"))
-            press.append(lmp.get_thermo("press"))
-        cell = [lmp.get_thermo(k) for k in ("lx", "ly", "lz")]
-        version = lammps_version(lmp)
-    finally:
-        lmp.close()
+                raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
+            step = 0
+            while step < n_steps:
+                chunk = min(thermo_every, n_steps - step)
+                try:
+                    lmp.command(f"run {chunk}")
+                except Exception as exc:
+                    raise DpmdFailedError(
+                        f"DPMD stopped after step {step}: {_first_line(exc)}"
+                    ) from exc
+                step = int(lmp.extract_global("ntimestep"))
+                pe = lmp.get_thermo("pe")
+                if not math.isfinite(pe) or lmp.get_natoms() != len(atoms):
+                    raise DpmdFailedError(
+                        f"DPMD broke down at step {step}: energy {pe}, {lmp.get_natoms()} of {len(atoms)} atoms"
+                    )
+                temps.append(lmp.get_thermo("temp"))
+                press.append(lmp.get_thermo("press"))
+            cell = [lmp.get_thermo(k) for k in ("lx", "ly", "lz")]
+            version = lammps_version(lmp)
+        finally:
+            lmp.close()
     frames = read(str(dump), index=":", format="lammps-dump-text")[1:]
     symbols = atoms.get_chemical_symbols()
     for f in frames:
@@ -168,6 +204,7 @@ def npt_dpmd(
     summary = {
         "n_steps": int(n_steps),
         "timestep_fs": float(timestep_fs),
+        "threads": threads,
         "time_ps": n_steps * dt_ps,
         "n_frames_dumped": len(frames),
         "temperature_K_target": float(temperature_K),
