@@ -91,6 +91,7 @@ rule train_final_model:
         final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
         final_init_from_dpgen=config["lpsc"]["training"]["final_init_from_dpgen"],
         compress=config["lpsc"]["training"]["compress"],
+        final_limit_pref_e=config["lpsc"]["training"]["final_limit_pref_e"],
     threads: config["threads"]
     resources:
         **res("train"),

@@ -36,6 +36,8 @@ def run(smk):
     else:
         systems = [p.resolve() for p in collect_systems(smk.input.init_data, smk.input.dpgen_data)]
         model = {**dict(smk.params.model), "numb_steps": steps}
+        if smk.params.final_limit_pref_e is not None:
+            model["limit_pref_e"] = float(smk.params.final_limit_pref_e)
         jdata = build_deepmd_input(
             type_map=list(smk.params.type_map), training_systems=[str(s) for s in systems], **model
         )
@@ -55,6 +57,7 @@ def run(smk):
             "labelled candidates (demo: the DP-GEN models train too briefly to hold the sandwich)"
         )
         summary["init_model"] = None if init is None else str(init)
+        summary["limit_pref_e"] = model["limit_pref_e"]
         summary["systems"] = [str(s) for s in systems]
     if smk.params.compress:
         work = Path(smk.params.workdir).resolve()
