@@ -249,11 +249,13 @@ def test_config_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
 
 def test_fp_command_shares_the_labeller_start_up_only_locally():
     local = P.fp_label_command("/venv/bin/python", "/w/labeller.json", "local")
-    assert local.startswith("/venv/bin/python -m lidendrite label --settings /w/labeller.json")
+    # a task a sibling call already labelled costs no Python start-up
+    assert local.startswith(f"test -s {P.FP_OUTPUT} || /venv/bin/python -m lidendrite label --settings /w/labeller.json")
     assert f"--in {P.FP_INPUT} --out {P.FP_OUTPUT}" in local
     # quoted: the job script must hand the glob to lidendrite, not expand it in the shell
     assert local.endswith("--siblings '../task.*'")
-    assert "--siblings" not in P.fp_label_command("python", "l.json", "slurm")
+    slurm = P.fp_label_command("python", "l.json", "slurm")
+    assert "--siblings" not in slurm and not slurm.startswith("test")
 
 
 def test_band_may_explore_some_groups_for_longer():
