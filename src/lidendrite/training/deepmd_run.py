@@ -315,6 +315,15 @@ def _report_progress(lcurve: Path, last: int, numb_steps: int, t0: float, show: 
     return step
 
 
+def _pb_target(out_pb: str | Path) -> Path:
+    """``out_pb`` resolved, its folder made; InputError unless it ends in ``.pb``."""
+    out_pb = Path(out_pb).resolve()
+    if out_pb.suffix != ".pb":
+        raise InputError(f"{out_pb}: a TensorFlow frozen model must end in .pb")
+    out_pb.parent.mkdir(parents=True, exist_ok=True)
+    return out_pb
+
+
 def freeze(
     workdir: str | Path,
     out_pb: str | Path,
@@ -331,10 +340,7 @@ def freeze(
         raise InputError(
             f"{workdir}: no deepmd-kit checkpoint (model.ckpt*.index and checkpoint) to freeze"
         )
-    out_pb = Path(out_pb).resolve()
-    if out_pb.suffix != ".pb":
-        raise InputError(f"{out_pb}: a TensorFlow frozen model must end in .pb")
-    out_pb.parent.mkdir(parents=True, exist_ok=True)
+    out_pb = _pb_target(out_pb)
     log = Path(log) if log else workdir / "freeze.log"
     _run_dp(["freeze", "-c", ".", "-o", str(out_pb)], workdir, log, threads, "freeze")
     if not out_pb.is_file():
@@ -363,10 +369,7 @@ def compress(
     model_pb = Path(model_pb).resolve()
     if not model_pb.is_file():
         raise InputError(f"{model_pb}: no frozen model to compress")
-    out_pb = Path(out_pb).resolve()
-    if out_pb.suffix != ".pb":
-        raise InputError(f"{out_pb}: a TensorFlow frozen model must end in .pb")
-    out_pb.parent.mkdir(parents=True, exist_ok=True)
+    out_pb = _pb_target(out_pb)
     work = out_pb.parent / f"{out_pb.stem}.compress"
     work.mkdir(exist_ok=True)
     log = Path(log) if log else work / "compress.log"
