@@ -364,7 +364,10 @@ def compress(
     energies and forces of the tabulated model match the network's to
     round-off, and LAMMPS runs the 185-atom lpsc interface 1.5x faster with
     it (measured, benchmarks/results/demo_times.md). The compressed graph
-    cannot be trained further. Returns ``out_pb``.
+    cannot be trained further. The pipeline leaves it off by default
+    (``lpsc.training.compress``): a compressed demo model stopped the
+    restrained sandwich MD with a non-numeric pressure where the network ran.
+    Returns ``out_pb``.
     """
     model_pb = Path(model_pb).resolve()
     if not model_pb.is_file():
