@@ -33,6 +33,7 @@ __all__ = [
     "TrainingDivergedError",
     "DeepmdFailedError",
     "find_dp",
+    "thread_variables",
     "train",
     "freeze",
     "compress",
@@ -76,14 +77,25 @@ def find_dp(dp: str | None = None) -> str:
     return found
 
 
+def thread_variables(threads: int) -> dict[str, str]:
+    """The variables that give one deepmd-kit process (and LAMMPS/OpenMP) ``threads`` threads.
+
+    ``OMP_NUM_THREADS`` and TensorFlow's intra-op pool get ``threads``; the
+    inter-op pool gets 1 (jobs run side by side, each keeping to its cores).
+    """
+    return {
+        "OMP_NUM_THREADS": str(threads),
+        "DP_INTRA_OP_PARALLELISM_THREADS": str(threads),
+        "DP_INTER_OP_PARALLELISM_THREADS": "1",
+    }
+
+
 def _dp_env(threads: int | None) -> dict[str, str]:
     env = dict(os.environ)
     env["DP_BACKEND"] = "tensorflow"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if threads:
-        env["OMP_NUM_THREADS"] = str(threads)
-        env["DP_INTRA_OP_PARALLELISM_THREADS"] = str(threads)
-        env["DP_INTER_OP_PARALLELISM_THREADS"] = "1"
+        env.update(thread_variables(threads))
     return env
 
 

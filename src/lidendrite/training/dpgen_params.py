@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from lidendrite.errors import InputError
+from lidendrite.training.deepmd_run import thread_variables
 
 __all__ = [
     "FP_INPUT",
@@ -457,12 +458,7 @@ def build_machine(
         raise InputError("fp_command: empty; give the labelling command")
     # TensorFlow's own thread pools default to every core of the machine; jobs
     # run side by side (one per model), so each keeps to its ``cpus``
-    env = {
-        "DP_BACKEND": "tensorflow",
-        "OMP_NUM_THREADS": str(cpus),
-        "DP_INTRA_OP_PARALLELISM_THREADS": str(cpus),
-        "DP_INTER_OP_PARALLELISM_THREADS": "1",
-    }
+    env = {"DP_BACKEND": "tensorflow", **thread_variables(cpus)}
     env.update(envs or {})
     common = {
         "profile": profile,

@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError
+from lidendrite.training.deepmd_run import thread_variables
 
 __all__ = ["DpmdFailedError", "npt_dpmd", "pick_frames", "collect_systems"]
 
 #: what deepmd-kit (in LAMMPS) and LAMMPS read for their thread counts
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "DP_INTRA_OP_PARALLELISM_THREADS", "DP_INTER_OP_PARALLELISM_THREADS")
+_THREAD_VARIABLES = tuple(thread_variables(1))
 
 
 class DpmdFailedError(LidendriteError, RuntimeError):
@@ -51,11 +52,7 @@ def thread_environment(threads: int | None) -> Iterator[None]:
     if threads is not None:
         if int(threads) < 1:
             raise InputError(f"threads: need >= 1, got {threads}")
-        os.environ.update(
-            OMP_NUM_THREADS=str(int(threads)),
-            DP_INTRA_OP_PARALLELISM_THREADS=str(int(threads)),
-            DP_INTER_OP_PARALLELISM_THREADS="1",
-        )
+        os.environ.update(thread_variables(int(threads)))
     try:
         yield
     finally:
