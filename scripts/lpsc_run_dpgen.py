@@ -20,6 +20,7 @@ from lidendrite.sampling.lammps_env import write_lmp_launcher
 from lidendrite.training.dpgen_params import fp_label_command, write_dpgen_inputs
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
+from lidendrite.training.neighbours import sel_warnings
 from lidendrite.training.potential_test import collect_systems
 from lidendrite.workflow import run_rule
 
@@ -104,6 +105,10 @@ def run(smk):
         + "\n"
     )
     dpgen = smk.params.dpgen
+    init_systems = collect_systems(smk.input.init_data)
+    # DP-GEN trains with --skip-neighbor-stat (dpgen_params): the sel check is done here
+    for line in sel_warnings(init_systems, smk.params.type_map, smk.params.model["rcut"], smk.params.model["sel"]):
+        print(f"warning: {line}", flush=True)
     fp_command = fp_label_command(sys.executable, settings, dpgen["machine"].get("profile", "local"))
     param, machine = write_dpgen_inputs(
         workdir,
@@ -114,7 +119,7 @@ def run(smk):
             "lpsc-interface": smk.input.interface,
         },
         sys_groups=["bulk", "bulk", "interface"],
-        init_data_systems=collect_systems(smk.input.init_data),
+        init_data_systems=init_systems,
         fp_command=fp_command,
         model=smk.params.model,
         exploration=dpgen["exploration"],

@@ -19,6 +19,22 @@ from lidendrite.training.potential_test import collect_systems
 from lidendrite.workflow import run_rule
 
 
+def dpgen_training_script(history, work: Path) -> Path:
+    """DP-GEN model 0's ``input.json`` with absolute system paths, for ``dp compress -t``.
+
+    DP-GEN trains with ``--skip-neighbor-stat`` (no ``min_nbor_dist`` in its
+    graphs) and names its systems relative to the training task folder.
+    """
+    task = Path(history["final_models"][0]).parent / "000"
+    jdata = json.loads((task / "input.json").read_text())
+    data = jdata["training"]["training_data"]
+    data["systems"] = [str((task / s).resolve()) for s in data["systems"]]
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "dpgen_model0_input.json"
+    out.write_text(json.dumps(jdata, indent=1) + "\n")
+    return out
+
+
 def run(smk):
     steps = int(smk.params.final_numb_steps)
     history = json.loads(Path(smk.input.history).read_text())
@@ -61,7 +77,10 @@ def run(smk):
         summary["systems"] = [str(s) for s in systems]
     if smk.params.compress:
         work = Path(smk.params.workdir).resolve()
-        shutil.copyfile(compress(tmp, work / "model_compressed.pb", threads=smk.threads), tmp)
+        script = work / "input.json" if steps else dpgen_training_script(history, work)
+        shutil.copyfile(
+            compress(tmp, work / "model_compressed.pb", threads=smk.threads, training_script=script), tmp
+        )
         summary["compressed"] = "dp compress: tabulated embedding nets (the MD runs 1.5x faster)"
     tmp.replace(out)
     Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")

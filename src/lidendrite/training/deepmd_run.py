@@ -205,6 +205,7 @@ def train(
     log: str | Path | None = None,
     progress: bool = True,
     poll_s: float = 2.0,
+    neighbor_stat: bool = False,
 ) -> Path:
     """Train a Deep Potential with ``dp --tf train`` in ``workdir``.
 
@@ -235,6 +236,17 @@ def train(
         Print one progress line per ``lcurve.out`` update to stderr.
     poll_s
         Seconds between progress polls of ``lcurve.out``.
+    neighbor_stat
+        Let ``dp train`` compute its neighbour statistics (``False``: pass
+        ``--skip-neighbor-stat``). On deepmd-kit 3.2 (TF) the statistics open a
+        TensorFlow session that is never closed, and its threads then take a
+        third of a core for the whole training: one thread per model ran 0.034
+        s per step of the demo ec data with the statistics and 0.023 s without
+        (benchmarks/results/dp_train_step.md). The sel check the statistics do
+        is done here instead (:func:`lidendrite.training.neighbours.check_sel`,
+        warnings in the log); without the statistics the graph carries no
+        ``min_nbor_dist``, which ``dp compress`` then computes from the
+        training data named in the graph.
 
     Returns
     -------
@@ -265,6 +277,14 @@ def train(
     log = Path(log) if log else workdir / "train.log"
 
     args = ["train", "input.json"]
+    if not neighbor_stat:
+        from lidendrite.training.neighbours import check_sel
+
+        args.append("--skip-neighbor-stat")
+        with open(log, "a") as fh:
+            for line in check_sel(jdata, workdir):
+                print(f"warning: {line}", file=sys.stderr, flush=True)
+                fh.write(f"warning: {line}\n")
     if init_model is not None:
         init_model = Path(init_model).resolve()
         if not Path(f"{init_model}.index").is_file():
@@ -366,20 +386,26 @@ def compress(
     *,
     threads: int | None = None,
     log: str | Path | None = None,
+    training_script: str | Path | None = None,
 ) -> Path:
     """Compress a frozen se_e2_a model for MD: ``dp --tf compress -i <model_pb> -o <out_pb>``.
 
     Model compression (Lu et al., J. Chem. Theory Comput. 18, 5559 (2022))
     replaces each embedding net by piecewise fifth-order polynomials
     tabulated over the environment range seen in training (the frozen
-    graph's ``min_nbor_dist``) and fuses them with the descriptor sum; the
+    graph's ``min_nbor_dist``, or, for a model trained without neighbour
+    statistics, the same computed by ``dp compress`` from its training data,
+    ``training_script``) and fuses them with the descriptor sum; the
     energies and forces of the tabulated model match the network's to
     round-off, and LAMMPS runs the 185-atom lpsc interface 1.5x faster with
     it (measured, benchmarks/results/demo_times.md). The compressed graph
     cannot be trained further. The pipeline leaves it off by default
     (``lpsc.training.compress``): a compressed demo model stopped the
     restrained sandwich MD with a non-numeric pressure where the network ran.
-    Returns ``out_pb``.
+    ``training_script`` is the ``input.json`` the model was trained with
+    (``dp compress -t``): a model trained by :func:`train` carries no
+    ``min_nbor_dist``, and dp compress computes it from the data that input
+    names. Returns ``out_pb``.
     """
     model_pb = Path(model_pb).resolve()
     if not model_pb.is_file():
@@ -388,7 +414,13 @@ def compress(
     work = out_pb.parent / f"{out_pb.stem}.compress"
     work.mkdir(exist_ok=True)
     log = Path(log) if log else work / "compress.log"
-    _run_dp(["compress", "-i", str(model_pb), "-o", str(out_pb)], work, log, threads, "compress")
+    args = ["compress", "-i", str(model_pb), "-o", str(out_pb)]
+    if training_script is not None:
+        training_script = Path(training_script).resolve()
+        if not training_script.is_file():
+            raise InputError(f"{training_script}: training input of {model_pb} not found")
+        args += ["-t", str(training_script)]
+    _run_dp(args, work, log, threads, "compress")
     if not out_pb.is_file():
         raise DeepmdFailedError(f"dp compress wrote no {out_pb}; see {log}")
     return out_pb
