@@ -287,7 +287,10 @@ def run_active_learning(
             "n_train_systems": len(systems),
             "warm_start": reuse,
             "explorations": [],
+            # wall seconds of each phase: where an iteration's time goes
+            "phase_seconds": {"train": round(time.monotonic() - t0, 1), "explore": 0.0, "model_devi": 0.0},
         }
+        _progress(it, f"trained {len(models)} models", t0)
         candidates: list[Atoms] = []
         runaway: list[Atoms] = []
         all_devi = []
@@ -296,6 +299,7 @@ def run_active_learning(
             if name not in structures:
                 raise InputError(f"ec.active_learning.explorations[{j}].structure: unknown {name!r}")
             for temp in ex["temps"]:
+                t_phase = time.monotonic()
                 frames, stop = explore(
                     models[0],
                     structures[name],
@@ -308,7 +312,10 @@ def run_active_learning(
                     seed=1000 * it + 10 * j + int(temp),
                     max_temperature_K=None if t_max is None else float(t_max),
                 )
+                entry["phase_seconds"]["explore"] += time.monotonic() - t_phase
+                t_phase = time.monotonic()
                 devi = model_devi(models, frames) if frames else np.zeros(0)
+                entry["phase_seconds"]["model_devi"] += time.monotonic() - t_phase
                 groups = classify(devi, lo, hi)
                 all_devi.append(devi)
                 candidates += [frames[i] for i in groups["candidate"]]
@@ -333,6 +340,7 @@ def run_active_learning(
         entry["devi_f_max"] = float(devi_all.max()) if devi_all.size else None
         entry["devi_f_mean"] = float(devi_all.mean()) if devi_all.size else None
         stopped = any(e["stopped_early"] for e in entry["explorations"])
+        entry["phase_seconds"] = {k: round(v, 1) for k, v in entry["phase_seconds"].items()}
         if groups["accurate"].size == devi_all.size and not stopped:
             entry["n_labelled"] = 0
             entry["seconds"] = time.monotonic() - t0
@@ -346,6 +354,8 @@ def run_active_learning(
         chosen = [candidates[i] for i in sorted(pick)] + runaway
         entry["n_labelled"] = len(chosen)
         entry["n_labelled_failed"] = len(runaway)
+        _progress(it, f"explored {entry['n_explored']} frames, labelling {len(chosen)}", t0)
+        t_phase = time.monotonic()
         if chosen:
             labelled = labeller.label(chosen)
             for f in labelled:
@@ -360,7 +370,9 @@ def run_active_learning(
                 qeq_settings=dpqeq.get("qeq", {}),
             )
             systems += new
+        entry["phase_seconds"]["label"] = round(time.monotonic() - t_phase, 1)
         entry["seconds"] = time.monotonic() - t0
+        _progress(it, "done", t0)
         record["iterations"].append(entry)
         _write(record, workdir)
     record["short_systems"] = [str(s) for s in systems]
@@ -368,6 +380,10 @@ def run_active_learning(
     _write(record, workdir)
     record["added_frames"] = added
     return record
+
+
+def _progress(it: int, what: str, t0: float) -> None:
+    print(f"active learning iteration {it}: {what} ({time.monotonic() - t0:.0f} s)", flush=True)
 
 
 def _write(record: dict[str, Any], workdir: Path) -> None:
