@@ -139,6 +139,7 @@ def run(smk):
         check_interval_s=dpgen["check_interval_s"],
         # a longer final training on every label follows: DP-GEN's closing one would be redundant
         stop_before_last_train=int(smk.params.final_numb_steps) > 0,
+        seed=dpgen["seed"],
     )
     history = finalize_dpgen(
         workdir,

@@ -76,3 +76,40 @@ def test_dpgen_loop_calls_the_module_make_train():
     import dpgen.generator.run as dpgen_run
 
     assert "make_train(ii, jdata, mdata)" in inspect.getsource(dpgen_run.run_iter)
+
+
+def _dpgen_like_draws():
+    """What DP-GEN 0.14 draws: model seeds, a LAMMPS velocity seed, a candidate shuffle, a numpy normal."""
+    import random
+
+    import numpy as np
+
+    seeds = [random.randrange(sys.maxsize) % (2**32) for _ in range(4)]
+    velocity = random.randrange(2**16 - 1) + 1
+    candidates = list(range(50))
+    random.shuffle(candidates)
+    return seeds, velocity, candidates[:20], float(np.random.normal())
+
+
+def test_seed_makes_dpgen_draws_repeat():
+    dpgen_launch.seed_draws(2024)
+    first = _dpgen_like_draws()
+    dpgen_launch.seed_draws(2024)
+    assert _dpgen_like_draws() == first
+    dpgen_launch.seed_draws(2025)
+    assert _dpgen_like_draws() != first
+    with pytest.raises(InputError, match="seed"):
+        dpgen_launch.seed_draws(-1)
+
+
+def test_dpgen_draws_from_the_global_generators():
+    """The seed works because DP-GEN draws model seeds and picks candidates from the
+    module-level ``random`` (it never builds a generator of its own there)."""
+    import inspect
+
+    import dpgen.generator.run as dpgen_run
+
+    src = inspect.getsource(dpgen_run)
+    assert "random.randrange(sys.maxsize)" in inspect.getsource(dpgen_run.make_train_dp)
+    assert "random.shuffle(fp_candidate)" in src
+    assert "random.Random(" not in src

@@ -1,6 +1,6 @@
-"""Start ``dpgen`` with dpdispatcher's job-status check interval set.
+"""Start ``dpgen`` with dpdispatcher's job-status check interval set, and its draws seeded.
 
-``python -m lidendrite.training.dpgen_launch --check-interval S run param.json machine.json``
+``python -m lidendrite.training.dpgen_launch --check-interval S [--seed N] run param.json machine.json``
 
 DP-GEN 0.14 runs each train, model_devi and fp step through dpdispatcher's
 ``Submission.run_submission()`` (dpdispatcher 1.1), which sleeps
@@ -17,6 +17,16 @@ pipeline asks for this only when a longer final training on every labelled
 frame follows (``lpsc.training.final_numb_steps > 0``), which would otherwise
 continue a model trained on the same data moments before: 55 s of the demo's
 ``run_dpgen``.
+
+With ``--seed N`` DP-GEN's draws are repeatable. DP-GEN 0.14 takes the
+seeds of its models (descriptor, fitting net, batch order), the LAMMPS
+velocity seeds of its explorations and the shuffle that picks the
+candidates it labels from Python's global ``random`` module (and numpy's
+global generator), which it never seeds: two runs of the same inputs
+differed in every model, exploration and labelled frame. The launcher seeds
+both generators once, before DP-GEN starts, so a fresh run draws the same
+sequence every time; a run resumed from ``record.dpgen`` draws on from the
+seed again, so it repeats a fresh run only where nothing was resumed.
 
 This launcher changes only the default of that one keyword (a call that passes
 ``check_interval`` itself keeps its value) and then hands the command line to
@@ -36,7 +46,7 @@ from collections.abc import Sequence
 
 from lidendrite.errors import InputError, ToolMissingError
 
-__all__ = ["set_check_interval", "stop_before_last_training", "main"]
+__all__ = ["set_check_interval", "stop_before_last_training", "seed_draws", "main"]
 
 
 def set_check_interval(seconds: float) -> None:
@@ -88,6 +98,19 @@ def stop_before_last_training() -> None:
     dpgen_run.make_train = make_train
 
 
+def seed_draws(seed: int) -> None:
+    """Seed the generators DP-GEN draws its seeds and picks from (``random``, ``numpy.random``)."""
+    import random
+
+    import numpy as np
+
+    seed = int(seed)
+    if seed < 0:
+        raise InputError(f"seed: need >= 0, got {seed}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``--check-interval``, set it, run ``dpgen`` with the remaining arguments."""
     parser = argparse.ArgumentParser(
@@ -97,8 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--check-interval", type=float, required=True, metavar="S")
     parser.add_argument("--stop-before-last-train", action="store_true")
+    parser.add_argument("--seed", type=int, default=None, metavar="N")
     args, rest = parser.parse_known_args(argv)
     set_check_interval(args.check_interval)
+    if args.seed is not None:
+        seed_draws(args.seed)
     if args.stop_before_last_train:
         stop_before_last_training()
     from dpgen.main import main as dpgen_main

@@ -44,6 +44,7 @@ def run_dpgen(
     log: str | Path | None = None,
     check_interval_s: float = 30.0,
     stop_before_last_train: bool = False,
+    seed: int | None = None,
 ) -> Path:
     """Run (or resume) DP-GEN in ``workdir``.
 
@@ -64,6 +65,10 @@ def run_dpgen(
         End after the labelling of the last exploration, without DP-GEN's
         closing training (when a final training on every label follows; see
         :mod:`lidendrite.training.dpgen_launch`).
+    seed
+        Seed of DP-GEN's random draws (model seeds, exploration velocities,
+        the candidates it labels; :func:`lidendrite.training.dpgen_launch.seed_draws`);
+        None leaves them unseeded, as DP-GEN itself does.
 
     Returns
     -------
@@ -97,6 +102,7 @@ def run_dpgen(
         "--check-interval",
         str(float(check_interval_s)),
         *(["--stop-before-last-train"] if stop_before_last_train else []),
+        *(["--seed", str(int(seed))] if seed is not None else []),
         "run",
         "param.json",
         "machine.json",
