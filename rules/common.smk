@@ -59,6 +59,14 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in [_src, os.environ.get("PYTHONPATH", "")] if p)
 )
 REPO = Path(workflow.basedir)
+sys.path.insert(0, _src)
+from lidendrite.config import labeller_settings  # noqa: E402 (light: yaml only)
+
+
+def labeller_param(study):
+    """The labeller of `study` with its settings: a param of every rule that labels,
+    so that another labeller (or teacher) re-runs what the old one labelled."""
+    return labeller_settings(config, study)
 
 
 def structure_path(study, kind):

@@ -192,6 +192,7 @@ rule ec_fig2bc:
     benchmark:
         f"{BENCH}/ec_fig2bc/all.tsv"
     params:
+        labeller=labeller_param("ec"),
         pairs=EC_AN["rdf_pairs"],
         r_max=EC_AN["rdf_r_max"],
         dr=EC_AN["rdf_dr"],

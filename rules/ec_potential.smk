@@ -25,6 +25,7 @@ rule ec_init_data:
     benchmark:
         f"{BENCH}/ec_init_data/ec.tsv"
     params:
+        labeller=labeller_param("ec"),
         init=config["ec"]["data"]["init"],
         type_map=EC_TR["type_map"],
     threads: config["threads"]
@@ -73,6 +74,7 @@ rule ec_test_data:
     benchmark:
         f"{BENCH}/ec_test_data/ec.tsv"
     params:
+        labeller=labeller_param("ec"),
         test=config["ec"]["data"]["test"],
         type_map=EC_TR["type_map"],
     threads: config["threads"]
@@ -100,6 +102,7 @@ rule ec_active_learning:
     benchmark:
         f"{BENCH}/ec_active_learning/ec.tsv"
     params:
+        labeller=labeller_param("ec"),
         workdir=f"{EC_POT}/al_work",
         type_map=EC_TR["type_map"],
         training=EC_TR,

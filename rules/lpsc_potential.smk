@@ -26,6 +26,7 @@ rule label_init_data:
     benchmark:
         f"{BENCH}/label_init_data/lpsc.tsv"
     params:
+        labeller=labeller_param("lpsc"),
         type_map=config["lpsc"]["training"]["type_map"],
         init_data=config["lpsc"]["training"]["init_data"],
     threads: config["threads"]
@@ -56,6 +57,7 @@ rule run_dpgen:
     benchmark:
         f"{BENCH}/run_dpgen/lpsc.tsv"
     params:
+        labeller=labeller_param("lpsc"),
         final_numb_steps=config["lpsc"]["training"]["final_numb_steps"],
         workdir=f"{RESULTS}/lpsc/dpgen",
         type_map=config["lpsc"]["training"]["type_map"],
@@ -114,6 +116,7 @@ rule label_test_frames:
     benchmark:
         f"{BENCH}/label_test_frames/lpsc.tsv"
     params:
+        labeller=labeller_param("lpsc"),
         workdir=f"{LPSC_POT}/npt_dpmd",
         type_map=config["lpsc"]["training"]["type_map"],
         test=config["lpsc"]["potential_test"],

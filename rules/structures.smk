@@ -63,6 +63,7 @@ rule relax_bulk:
     wildcard_constraints:
         kind="|".join(BULK_BLOCKS),
     params:
+        labeller=labeller_param("lpsc"),
         fmax=config["lpsc"]["structures"]["relax"]["fmax"],
         steps=config["lpsc"]["structures"]["relax"]["steps"],
         repeat=lambda wc: config["lpsc"]["structures"][BULK_BLOCKS[wc.kind]]["repeat"],

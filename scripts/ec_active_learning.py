@@ -13,7 +13,7 @@ from lidendrite.structures.extxyz import read_structure
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "ec")
     structures = {"ec-single-interface": read_structure(smk.input.single),
                   "ec-double-interface": read_structure(smk.input.double)}
     init = sorted(p for p in Path(smk.input.short).iterdir() if (p / "type.raw").is_file())

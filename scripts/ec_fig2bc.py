@@ -34,7 +34,7 @@ def main(smk):
         a = f.copy()
         a.calc = calc
         e_full.append(a.get_potential_energy())
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "ec")
     e_lab = [a.get_potential_energy() for a in labeller.label(frames)]
     energies = {"dpqeq": [f.info["energy"] for f in frames], "full_dp": e_full, "labeller": e_lab}
     comp = energy_comparison(energies, n_atoms=len(frames[0]))

@@ -12,7 +12,7 @@ from lidendrite.structures.extxyz import read_structure
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     cfg = smk.params.init
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "ec")
     structures = {
         "li-bcc": li_bcc(cfg["li_bcc_a"], cfg["li_bcc_repeat"]),
         "ec-electrolyte": read_structure(smk.input.electrolyte),

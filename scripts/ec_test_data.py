@@ -11,7 +11,7 @@ from lidendrite.structures.extxyz import read_structure
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "ec")
     frames = test_frames(read_structure(smk.input.interface), labeller, smk.params.test,
                          seed=smk.params.test["seed"])
     write_dpdata(frames, smk.output.full, smk.params.type_map, labeller=labeller.name,

@@ -23,7 +23,7 @@ def run(smk):
         atoms = read_structure(path)
         check_min_distance(atoms, MIN_DISTANCE, what=str(path))
         structures[name] = atoms
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "lpsc")
     out = Path(smk.output.data)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

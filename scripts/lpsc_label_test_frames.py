@@ -21,7 +21,7 @@ def run(smk):
     check_min_distance(atoms, MIN_DISTANCE, what=smk.input.interface)
     frames, md = npt_dpmd(atoms, smk.input.model, smk.params.workdir, smk.params.type_map, **p)
     picked, idx = pick_frames(frames, n_frames, seed=seed)
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "lpsc")
     labelled = labeller.label(picked)
     out = Path(smk.output.data)
     tmp = out.with_name(out.name + ".tmp")

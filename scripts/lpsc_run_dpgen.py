@@ -92,7 +92,7 @@ def copy_labelled(workdir, out, labeller):
 
 
 def run(smk):
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "lpsc")
     workdir = Path(smk.params.workdir).resolve()
     resumed = prepare_workdir(workdir, fingerprint(smk, labeller))
     settings = workdir / "labeller.json"

@@ -13,7 +13,7 @@ from lidendrite.structures.summary import cubic_lattice_constant, structure_summ
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     atoms = read_structure(smk.input.structure)
-    labeller = active_labeller(smk.config)
+    labeller = active_labeller(smk.config, "lpsc")
     relaxed = relax(atoms, labeller.calculator(), fmax=smk.params.fmax, steps=smk.params.steps, cell=True)
     write_structure(relaxed, smk.output.structure)
     n_cells = math.prod(smk.params.repeat)

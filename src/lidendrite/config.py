@@ -19,6 +19,7 @@ __all__ = [
     "SCALE_FILES",
     "config_path",
     "deep_update",
+    "labeller_settings",
     "load_config",
     "validate_config",
 ]
@@ -70,6 +71,28 @@ def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def labeller_settings(config: dict[str, Any], study: str | None = None) -> dict[str, Any]:
+    """Name and settings of the labeller of ``study``: what its labels depend on.
+
+    ``labeling.<name>`` holds the settings of labeller ``name`` (config key
+    ``labeller``). For the teacher, ``labeling.teacher.by_study.<study>``
+    (when not null) replaces ``model`` for that study: each study may take
+    the universal potential closest to DFT on its own chemistry
+    (benchmarks/results/teacher_vs_cp2k.md). Rules pass this dict as a
+    Snakemake param, so that a change of labeller re-runs every rule whose
+    outputs it labelled; :func:`lidendrite.labeling.active.active_labeller`
+    builds the labeller from it.
+    """
+    name = config["labeller"]
+    settings = dict(config.get("labeling", {}).get(name, {}) or {})
+    by_study = settings.pop("by_study", None) or {}
+    if study is not None and study not in ("lpsc", "ec"):
+        raise InputError(f"study: unknown {study!r}; choose lpsc or ec")
+    if name == "teacher" and study is not None and by_study.get(study):
+        settings["model"] = by_study[study]
+    return {"name": name, **settings}
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

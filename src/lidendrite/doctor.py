@@ -97,9 +97,10 @@ def _check_packmol(workdir: Path) -> str:
 
 
 def _check_teacher(_: Path) -> str:
-    from lidendrite.labeling.teacher import check_teacher
+    """Both bundled teachers: each study may use either (labeling.teacher.by_study)."""
+    from lidendrite.labeling.teacher import TEACHER_MODELS, check_teacher
 
-    return check_teacher()
+    return "; ".join(check_teacher(model) for model in TEACHER_MODELS)
 
 
 def _check_reacnetgenerator(_: Path) -> str:

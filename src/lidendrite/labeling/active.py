@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from lidendrite.config import labeller_settings
 from lidendrite.labeling.base import Labeller, get_labeller
 
 __all__ = ["active_labeller"]
 
 
-def active_labeller(config: dict[str, Any]) -> Labeller:
-    """Build the labeller named by ``config['labeller']`` with its settings block.
+def active_labeller(config: dict[str, Any], study: str | None = None) -> Labeller:
+    """Build the labeller named by ``config['labeller']`` for ``study``.
 
-    ``labeling.teacher`` holds the teacher's settings, ``labeling.cp2k`` CP2K's;
+    ``labeling.teacher`` holds the teacher's settings (its ``by_study`` block
+    picks the teacher per study, see
+    :func:`lidendrite.config.labeller_settings`), ``labeling.cp2k`` CP2K's;
     the vasp/abacus labellers read the user's own calculations and take theirs
     from ``labeling.<name>`` too when present.
     """
-    name = config["labeller"]
-    settings = dict(config.get("labeling", {}).get(name, {}) or {})
-    return get_labeller(name, **settings)
+    settings = labeller_settings(config, study)
+    return get_labeller(settings.pop("name"), **settings)
