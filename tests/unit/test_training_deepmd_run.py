@@ -217,6 +217,12 @@ def test_train_and_freeze_side_by_side(trained):
         assert "Num Intra Threads: 1" in (workdir / "train.log").read_text()
     devi = deepmd_run.model_devi(pbs, emt_frames(2, seed=9))
     assert (devi > 0).all()  # different seeds: two different models
+    # frozen in the training's own process: the same graph a separate dp freeze writes
+    workdir = jobs[0][1]
+    assert "lidendrite.training.dp_train_freeze" in (workdir / "train.log").read_text()
+    again = deepmd_run.freeze(workdir, trained["root"] / "pair5_again.pb", threads=1)
+    frames = emt_frames(3, seed=11)
+    assert np.allclose(deepmd_run.model_devi([pbs[0], again], frames), 0.0, atol=1e-10)
 
 
 def test_model_devi_shape_and_limits(trained):

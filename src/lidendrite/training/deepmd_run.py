@@ -206,6 +206,7 @@ def train(
     progress: bool = True,
     poll_s: float = 2.0,
     neighbor_stat: bool = False,
+    freeze_to: str | Path | None = None,
 ) -> Path:
     """Train a Deep Potential with ``dp --tf train`` in ``workdir``.
 
@@ -247,6 +248,10 @@ def train(
         warnings in the log); without the statistics the graph carries no
         ``min_nbor_dist``, which ``dp compress`` then computes from the
         training data named in the graph.
+    freeze_to
+        Also freeze the trained checkpoint to this ``.pb`` in the same process
+        (:mod:`lidendrite.training.dp_train_freeze`; the same graph as
+        :func:`freeze`, without a second 5-6 s start of TensorFlow).
 
     Returns
     -------
@@ -301,6 +306,10 @@ def train(
         args += ["--init-model", str(init_model)]
     (workdir / RESUME_KEY).write_text(key + "\n")
     cmd = [find_dp(), "--tf", *args]
+    if freeze_to is not None:
+        freeze_to = _pb_target(freeze_to)
+        freeze_to.unlink(missing_ok=True)  # what is there after the run is this training's
+        cmd = [sys.executable, "-m", "lidendrite.training.dp_train_freeze", str(freeze_to), *args[1:]]
     lcurve = workdir / LCURVE
     t0 = time.monotonic()
     with open(log, "a") as fh:
@@ -319,6 +328,8 @@ def train(
         raise DeepmdFailedError(
             f"dp train failed (exit {proc.returncode}) in {workdir}: {_last_error_line(log)}; see {log}"
         )
+    if freeze_to is not None and not freeze_to.is_file():
+        raise DeepmdFailedError(f"dp freeze wrote no {freeze_to} after training in {workdir}; see {log}")
     return workdir
 
 
@@ -438,7 +449,7 @@ def train_and_freeze(
     idle, so on a few cores two trainings of one thread each finish in nearly
     the time of one; at most ``threads`` run at once, each with
     ``threads // running`` threads (each model is trained exactly as
-    :func:`train` and :func:`freeze` would one at a time).
+    :func:`train` would one at a time, and frozen in the same process).
 
     Parameters
     ----------
@@ -464,8 +475,9 @@ def train_and_freeze(
     def one(job: tuple[Any, ...]) -> Path:
         jdata, workdir, out_pb, *init = job
         init_model = init[0] if init else None
-        train(jdata, workdir, init_model=init_model, threads=per_job, progress=False, poll_s=poll_s)
-        return freeze(workdir, out_pb, threads=per_job)
+        train(jdata, workdir, init_model=init_model, threads=per_job, progress=False, poll_s=poll_s,
+              freeze_to=out_pb)
+        return _pb_target(out_pb)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(one, job) for job in jobs]
