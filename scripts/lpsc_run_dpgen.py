@@ -17,7 +17,7 @@ from pathlib import Path
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
 from lidendrite.sampling.lammps_env import write_lmp_launcher
-from lidendrite.training.dpgen_params import fp_label_command, write_dpgen_inputs
+from lidendrite.training.dpgen_params import band_training_steps, fp_label_command, write_dpgen_inputs
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
 from lidendrite.training.neighbours import sel_warnings
@@ -140,6 +140,9 @@ def run(smk):
         # a longer final training on every label follows: DP-GEN's closing one would be redundant
         stop_before_last_train=int(smk.params.final_numb_steps) > 0,
         seed=dpgen["seed"],
+        train_steps=band_training_steps(
+            dpgen["exploration"]["stages"], dpgen["exploration"].get("n_rounds", 1)
+        ),
     )
     history = finalize_dpgen(
         workdir,

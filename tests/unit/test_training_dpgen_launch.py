@@ -113,3 +113,23 @@ def test_dpgen_draws_from_the_global_generators():
     assert "random.randrange(sys.maxsize)" in inspect.getsource(dpgen_run.make_train_dp)
     assert "random.shuffle(fp_candidate)" in src
     assert "random.Random(" not in src
+
+
+def test_iteration_training_steps_change_only_their_iteration(monkeypatch):
+    """A band's train_numb_steps reaches DP-GEN's make_train for its iteration only;
+    DP-GEN's own parameters are not modified in place."""
+    import dpgen.generator.run as dpgen_run
+
+    seen = {}
+
+    def fake(ii, jdata, mdata):
+        seen[ii] = (jdata["training_reuse_numb_steps"], jdata["default_training_param"]["training"]["numb_steps"])
+
+    monkeypatch.setattr(dpgen_run, "make_train", fake)
+    dpgen_launch.set_iteration_training_steps({"0": 900, "2": 4000})
+    jdata = {"training_reuse_iter": 1, "training_reuse_numb_steps": 400,
+             "default_training_param": {"training": {"numb_steps": 1500}}}
+    for ii in range(4):
+        dpgen_run.make_train(ii, jdata, {})
+    assert seen == {0: (400, 900), 1: (400, 1500), 2: (4000, 1500), 3: (400, 1500)}
+    assert jdata["training_reuse_numb_steps"] == 400  # the caller's dict is untouched

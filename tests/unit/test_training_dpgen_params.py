@@ -272,3 +272,13 @@ def test_band_may_explore_some_groups_for_longer():
         with pytest.raises(InputError, match=needle) as err:
             P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, **bad}], nsteps=300, trj_freq=10)
         assert "\n" not in str(err.value)
+
+
+def test_band_training_steps_map_bands_to_iterations():
+    from lidendrite.training.dpgen_params import band_training_steps
+
+    stages = [{"temps": [300]}, {"temps": [600]}, {"temps": [300], "train_numb_steps": 4000}]
+    assert band_training_steps(stages) == {2: 4000}
+    assert band_training_steps(stages, n_rounds=2) == {2: 4000, 5: 4000}
+    with pytest.raises(InputError, match=r"stages\[0\].train_numb_steps"):
+        band_training_steps([{"temps": [300], "train_numb_steps": 0}])

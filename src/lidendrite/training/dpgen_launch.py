@@ -1,6 +1,6 @@
 """Start ``dpgen`` with dpdispatcher's job-status check interval set, and its draws seeded.
 
-``python -m lidendrite.training.dpgen_launch --check-interval S [--seed N] run param.json machine.json``
+``python -m lidendrite.training.dpgen_launch --check-interval S [--seed N] [--train-steps JSON] run param.json machine.json``
 
 DP-GEN 0.14 runs each train, model_devi and fp step through dpdispatcher's
 ``Submission.run_submission()`` (dpdispatcher 1.1), which sleeps
@@ -46,7 +46,13 @@ from collections.abc import Sequence
 
 from lidendrite.errors import InputError, ToolMissingError
 
-__all__ = ["set_check_interval", "stop_before_last_training", "seed_draws", "main"]
+__all__ = [
+    "set_check_interval",
+    "stop_before_last_training",
+    "set_iteration_training_steps",
+    "seed_draws",
+    "main",
+]
 
 
 def set_check_interval(seconds: float) -> None:
@@ -98,6 +104,39 @@ def stop_before_last_training() -> None:
     dpgen_run.make_train = make_train
 
 
+def set_iteration_training_steps(steps: dict[int, int]) -> None:
+    """Give DP-GEN iteration ``i`` a training of ``steps[i]`` steps (other iterations unchanged).
+
+    Wraps ``dpgen.generator.run.make_train`` and hands it a copy of the
+    parameters with ``training_reuse_numb_steps`` (an iteration that
+    continues the previous models) or ``default_training_param.training.numb_steps``
+    (an iteration trained from scratch) set for that call only: DP-GEN 0.14
+    has one length for all reuse trainings. Used to train the models that
+    explore the last band as long as a production model, so that the path
+    they explore, and label, is the one the production model takes.
+    """
+    import copy
+
+    import dpgen.generator.run as dpgen_run
+
+    steps = {int(k): int(v) for k, v in steps.items()}
+    original = dpgen_run.make_train
+
+    @functools.wraps(original)
+    def make_train(iter_index, jdata, mdata, *args, **kwargs):
+        if iter_index in steps:
+            jdata = copy.deepcopy(jdata)
+            reuse_from = jdata.get("training_reuse_iter")
+            if reuse_from is not None and iter_index >= reuse_from:
+                jdata["training_reuse_numb_steps"] = steps[iter_index]
+            else:
+                jdata["default_training_param"]["training"]["numb_steps"] = steps[iter_index]
+            print(f"iteration {iter_index}: training {steps[iter_index]} steps", flush=True)
+        return original(iter_index, jdata, mdata, *args, **kwargs)
+
+    dpgen_run.make_train = make_train
+
+
 def seed_draws(seed: int) -> None:
     """Seed the generators DP-GEN draws its seeds and picks from (``random``, ``numpy.random``)."""
     import random
@@ -121,8 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check-interval", type=float, required=True, metavar="S")
     parser.add_argument("--stop-before-last-train", action="store_true")
     parser.add_argument("--seed", type=int, default=None, metavar="N")
+    parser.add_argument("--train-steps", default=None, metavar="JSON")
     args, rest = parser.parse_known_args(argv)
     set_check_interval(args.check_interval)
+    if args.train_steps:
+        import json
+
+        set_iteration_training_steps(json.loads(args.train_steps))
     if args.seed is not None:
         seed_draws(args.seed)
     if args.stop_before_last_train:

@@ -42,6 +42,7 @@ __all__ = [
     "fp_label_command",
     "write_sys_configs",
     "exploration_jobs",
+    "band_training_steps",
     "build_param",
     "build_machine",
     "write_json",
@@ -135,7 +136,8 @@ def exploration_jobs(
         Temperature bands, each ``{"temps": [K, ...], "trust_f": {group: [lo,
         hi]}}`` with trust levels in eV/Angstrom (lpsc SI 2.2). A band may
         also name ``"groups"`` (explore only the systems of these groups) and
-        its own ``"nsteps"`` and ``"trj_freq"``.
+        its own ``"nsteps"`` and ``"trj_freq"``; its ``"train_numb_steps"`` is
+        read by :func:`band_training_steps`, not here.
     nsteps
         MD steps of every exploration run (unless its band gives its own).
     trj_freq
@@ -203,6 +205,28 @@ def exploration_jobs(
                 }
             )
     return jobs
+
+
+def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) -> dict[int, int]:
+    """Training steps per DP-GEN iteration, for the bands that give ``train_numb_steps``.
+
+    A band's ``train_numb_steps`` sets the length of the training that
+    produces the models which explore that band (iteration ``i`` trains, then
+    explores band ``i``): DP-GEN's ``training_reuse_numb_steps`` for that
+    iteration only (``default_training_param``'s ``numb_steps`` for an
+    iteration trained from scratch). Returns ``{iteration: steps}``; applied
+    by :func:`lidendrite.training.dpgen_launch.set_iteration_training_steps`.
+    """
+    out: dict[int, int] = {}
+    for r in range(int(n_rounds)):
+        for k, stage in enumerate(stages):
+            steps = stage.get("train_numb_steps")
+            if steps is None:
+                continue
+            if int(steps) <= 0 or int(steps) != steps:
+                raise InputError(f"stages[{k}].train_numb_steps: need a positive integer, got {steps}")
+            out[r * len(stages) + k] = int(steps)
+    return out
 
 
 def build_param(

@@ -12,6 +12,7 @@ own 30 s default cannot be set from ``machine.json``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -45,6 +46,7 @@ def run_dpgen(
     check_interval_s: float = 30.0,
     stop_before_last_train: bool = False,
     seed: int | None = None,
+    train_steps: dict[int, int] | None = None,
 ) -> Path:
     """Run (or resume) DP-GEN in ``workdir``.
 
@@ -69,6 +71,9 @@ def run_dpgen(
         Seed of DP-GEN's random draws (model seeds, exploration velocities,
         the candidates it labels; :func:`lidendrite.training.dpgen_launch.seed_draws`);
         None leaves them unseeded, as DP-GEN itself does.
+    train_steps
+        ``{iteration: steps}``: training length of those iterations only
+        (:func:`lidendrite.training.dpgen_params.band_training_steps`).
 
     Returns
     -------
@@ -103,6 +108,7 @@ def run_dpgen(
         str(float(check_interval_s)),
         *(["--stop-before-last-train"] if stop_before_last_train else []),
         *(["--seed", str(int(seed))] if seed is not None else []),
+        *(["--train-steps", json.dumps({str(k): int(v) for k, v in train_steps.items()})] if train_steps else []),
         "run",
         "param.json",
         "machine.json",
