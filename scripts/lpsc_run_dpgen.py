@@ -17,7 +17,11 @@ from pathlib import Path
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
 from lidendrite.sampling.lammps_env import write_lmp_launcher
-from lidendrite.training.dpgen_params import band_training_steps, fp_label_command, write_dpgen_inputs
+from lidendrite.training.dpgen_params import (
+    band_training_steps,
+    fp_label_command,
+    write_dpgen_inputs,
+)
 from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
 from lidendrite.training.neighbours import sel_warnings
