@@ -1,9 +1,11 @@
 """History of the ec concurrent learning (DP-QEq exploration, ec paper 2.2.3).
 
 Left: explored frames per iteration classified by the force model deviation of
-the DP_short models (accurate < 0.1 <= candidate < 0.2 <= failed eV/Angstrom,
-the paper's window). Right: the deviation of every explored frame, one colour
-per exploration (structure, ConstQ/ConstP, temperature), with the window drawn.
+the DP_short models (accurate < lo <= candidate < hi <= failed eV/Angstrom with
+the record's ``trust_f`` = [lo, hi]; the paper's window is [0.1, 0.2]). Right:
+the deviation of every explored frame, one colour per exploration (structure,
+ConstQ/ConstP, temperature), with the window drawn and, for a run that stopped
+early, the step and the reason recorded by the exploration.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def plot_ec_active_learning(
         record = json.loads(Path(record).read_text())
     its = record["iterations"]
     lo, hi = record["trust_f"]
-    fig, (ax_c, ax_d) = figure(1, 2, figsize=(12.0, 4.8))
+    fig, (ax_c, ax_d) = figure(1, 2, figsize=(15.0, 5.2))
     x = np.arange(len(its))
     counts = np.array([[e.get(c, 0) for c, _ in _CLASSES] for e in its], dtype=float).reshape(-1, 3)
     bottom = np.zeros(len(its))
@@ -53,8 +55,9 @@ def plot_ec_active_learning(
             d = np.asarray(ex["max_devi_f"], float)
             idx = start + np.arange(d.size)
             lbl = f"it {i}: {ex['structure'].removeprefix('ec-')} {ex['mode']} {ex['temperature_K']:g} K"
-            if ex.get("stopped_early"):
-                lbl += f" (MD stopped at step {ex['stopped_early']['step']}: atoms overlapped)"
+            stop = ex.get("stopped_early")
+            if stop:
+                lbl += f" (stopped at step {stop['step']}: {stop.get('reason', 'see record')})"
             ax_d.plot(idx, d, "o", ms=4, color=f"C{(4 + j) % 10}", label=lbl)
             start += d.size
     ax_d.axhline(lo, ls="--", color="k", lw=1)
@@ -64,7 +67,7 @@ def plot_ec_active_learning(
     ax_d.set_ylabel("DP_short max force deviation (eV/Å)")
     top = max(1.6 * hi, max((max(ex["max_devi_f"], default=0) for e in its for ex in e["explorations"]), default=0) * 1.1)
     ax_d.set_ylim(0, top)
-    ax_d.legend(loc="upper left", fontsize=8)
+    ax_d.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0.0)
     conv = "converged" if record.get("converged") else "not converged"
     fig.suptitle(f"ec concurrent learning with DP-QEq MD ({conv})\nlabels: {level_of_theory}", fontsize=11)
     save_figure(fig, png, pdf)
