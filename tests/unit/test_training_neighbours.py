@@ -62,3 +62,17 @@ def test_unknown_element_and_empty_system_are_one_line_errors(tmp_path):
     (tmp_path / "empty" / "type_map.raw").write_text("Li\n")
     with pytest.raises(InputError, match="no set"):
         max_neighbours(tmp_path / "empty", ["Li"], 3.0)
+
+
+def test_counts_follow_a_rewritten_system(tmp_path):
+    """Counts are reused for an unchanged system, recounted once its files change."""
+    import os
+
+    s = bcc_system(tmp_path / "li")
+    assert max_neighbours(s, ["Li"], 1.1 * A).tolist() == [14]
+    coord = s / "set.000" / "coord.npy"
+    squeezed = np.load(coord) * 0.7  # same cell, atoms pulled together: more neighbours within the cutoff
+    np.save(coord, squeezed)
+    st = coord.stat()
+    os.utime(coord, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a distinct mtime on any filesystem
+    assert max_neighbours(s, ["Li"], 1.1 * A).tolist()[0] > 14
