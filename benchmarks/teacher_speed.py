@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -79,8 +80,12 @@ def main() -> None:
     ap.add_argument("--scale", default="demo")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--models", nargs="+", default=["sevennet-0", "chgnet"])
+    ap.add_argument("--models", nargs="+", default=None, help="default: every bundled teacher")
     args = ap.parse_args()
+    if args.models is None:
+        from lidendrite.labeling.teacher import TEACHER_MODELS
+
+        args.models = list(TEACHER_MODELS)
 
     from ase.io import read
 
@@ -91,16 +96,17 @@ def main() -> None:
         if not path.is_file():
             raise SystemExit(f"{path}: missing; build the {args.scale} structures first")
         atoms_list[name] = read(str(path))
+    pairs = {name: edges(atoms) for name, atoms in atoms_list.items()}
     rows = []
     for model in args.models:
         for threads in args.threads:
             t = time_teacher(model, atoms_list, args.repeats, threads)
             for name, sec in t.items():
                 rows.append({"model": model, "threads": threads, "structure": name,
-                             "atoms": len(atoms_list[name]), "pairs_5A": edges(atoms_list[name]),
+                             "atoms": len(atoms_list[name]), "pairs_5A": pairs[name],
                              "seconds": round(sec, 3)})
                 print(json.dumps(rows[-1]), flush=True)
-    meta = {"machine": platform.node(), "cpus": __import__("os").cpu_count(),
+    meta = {"machine": platform.node(), "cpus": os.cpu_count(),
             "repeats": args.repeats, "scale": args.scale}
     res = HERE / "results"
     (res / "teacher_speed.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
@@ -118,8 +124,7 @@ def main() -> None:
     for name in atoms_list:
         cells = [next(r["seconds"] for r in rows if r["structure"] == name and r["model"] == m
                       and r["threads"] == t) for m in args.models for t in args.threads]
-        n = len(atoms_list[name])
-        lines.append(f"| {name} | {n} | {edges(atoms_list[name])} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+        lines.append(f"| {name} | {len(atoms_list[name])} | {pairs[name]} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
     (res / "teacher_speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
