@@ -19,7 +19,8 @@ except WorkflowError as exc:
 
 SCALE = config["scale"]
 RESULTS = f"{config['results_dir']}/{SCALE}"
-LOGS = f"logs/{SCALE}"
+# logs sit beside the results, so runs with different results_dir never share a log
+LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
 ENVS = "../envs"
 
