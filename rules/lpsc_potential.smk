@@ -12,12 +12,36 @@ LPSC_POT = f"{RESULTS}/lpsc/potential"
 LPSC_DATA = f"{RESULTS}/lpsc/data"
 
 
+rule relax_interface:
+    """Relax the 185-atom interface (positions, in-plane cell) with the active labeller (SI 2.1)."""
+    input:
+        structure=expand(rules.build_structure.output.structure, study="lpsc", kind="lpsc-interface")[0],
+    output:
+        structure=f"{RESULTS}/lpsc/structures/lpsc-interface-relaxed.extxyz",
+        summary=f"{RESULTS}/lpsc/structures/lpsc-interface-relaxed.json",
+    log:
+        f"{LOGS}/relax_interface/lpsc.log",
+    benchmark:
+        f"{BENCH}/relax_interface/lpsc.tsv"
+    params:
+        labeller=labeller_param("lpsc"),
+        fmax=config["lpsc"]["structures"]["relax_interface"]["fmax"],
+        steps=config["lpsc"]["structures"]["relax_interface"]["steps"],
+    threads: config["threads"]
+    resources:
+        **res("light"),
+    conda:
+        f"{ENVS}/labeling.yaml"
+    script:
+        "../scripts/relax_interface.py"
+
+
 rule label_init_data:
     """Initial data (SI 2.1): perturbed and 300 K NVT frames of Li, Li6PS5Cl and the interface, labelled."""
     input:
         li_bcc=expand(rules.relax_bulk.output.structure, kind="li-bcc")[0],
         lpsc_bulk=expand(rules.relax_bulk.output.structure, kind="lpsc-bulk")[0],
-        interface=expand(rules.build_structure.output.structure, study="lpsc", kind="lpsc-interface")[0],
+        interface=rules.relax_interface.output.structure,
     output:
         data=directory(f"{LPSC_DATA}/init"),
         summary=f"{LPSC_DATA}/init_data.json",
@@ -167,4 +191,5 @@ STUDY_TARGETS["lpsc"] += [
     rules.run_dpgen.output.history,
     rules.run_dpgen.output.plot,
     rules.train_final_model.output.summary,
+    rules.relax_interface.output.summary,
 ]

@@ -274,9 +274,22 @@ def test_relax_reaches_fmax_and_keeps_arrays():
     out = relax(atoms, calc, fmax=0.01, steps=500, cell=True)
     assert out.info["relax_converged"]
     assert out.info["relax_energy"] < e0
+    assert out.info["relax_energy_start"] == pytest.approx(e0)
     out.calc = calc
     # FIRE stops at |F| < fmax in the filter's reference frame, which differs
     # from the lab frame by the cell strain (a few % here): allow 10 %
     assert np.linalg.norm(out.get_forces(), axis=1).max() < 0.011
     assert list(out.arrays["region"]) == ["bulk"] * 2
     assert not np.allclose(out.cell.lengths(), atoms.cell.lengths(), atol=1e-3)  # the cell moved
+
+
+def test_relax_slab_mask_keeps_the_cell_z():
+    """The interface relaxation (SI 2.1) moves the in-plane cell only: z holds the vacuum."""
+    atoms = li_bcc(a=3.42, repeat=(2, 2, 2), min_distance=MIN_DISTANCE)
+    atoms.center(vacuum=5.0, axis=2)
+    atoms.rattle(0.05, seed=2)
+    calc = LennardJones(sigma=2.5, epsilon=0.05, rc=6.0, smooth=True)
+    out = relax(atoms, calc, fmax=0.05, steps=300, cell=True, cell_mask=(1, 1, 0, 0, 0, 1))
+    assert out.cell[2, 2] == pytest.approx(atoms.cell[2, 2], abs=1e-9)
+    assert not np.allclose(out.cell.lengths()[:2], atoms.cell.lengths()[:2], atol=1e-3)
+    assert out.info["relax_energy"] < out.info["relax_energy_start"]

@@ -58,6 +58,13 @@ def test_lpsc_structures_and_lattice_constants(ci_run):
     # the teacher is PBE-trained: BCC Li within 2 % of PBE's 3.42 A (lpsc SI 1)
     assert 3.35 < li["lattice_constant_angstrom"] < 3.49
     assert "teacher" in li["level_of_theory"]
+    built = _json(ci_run / "lpsc" / "structures" / "lpsc-interface.json")
+    interface = _json(ci_run / "lpsc" / "structures" / "lpsc-interface-relaxed.json")
+    # SI 2.1: the interface is relaxed before the initial data; the built one lies far above
+    assert interface["relax_energy_ev"] < interface["relax_energy_start_ev"] - 1.0
+    assert interface["relax_steps"] > 0 and interface["n_atoms"] == built["n_atoms"]
+    assert interface["cell_angstrom"][2] == pytest.approx(built["cell_angstrom"][2])  # z holds the vacuum
+    assert interface["min_distance_angstrom"] > 1.8
     sandwich = _json(ci_run / "lpsc" / "structures" / "lpsc-sandwich.json")
     assert set(sandwich["regions"]) == {"anode", "electrolyte", "source"}
     assert sandwich["min_distance_angstrom"] > 1.8

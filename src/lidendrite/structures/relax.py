@@ -48,8 +48,9 @@ def relax(
     ase.Atoms
         Relaxed copy with ``info["relax_converged"]``, ``info["relax_steps"]``,
         ``info["relax_fmax"]`` and, where the calculator gives it,
-        ``info["relax_energy"]`` (eV; not ``energy``, which extended XYZ
-        reads back as a calculator result) and, for orthorhombic cells after a cell
+        ``info["relax_energy"]`` and ``info["relax_energy_start"]`` (eV, after
+        and before; not ``energy``, which extended XYZ reads back as a
+        calculator result) and, for orthorhombic cells after a cell
         relaxation, ``info["cell_lengths"]`` (Angstrom).
     """
     from ase.filters import FrechetCellFilter
@@ -64,6 +65,10 @@ def relax(
         mask = None if cell_mask is None else [bool(m) for m in cell_mask]
         target = FrechetCellFilter(out, mask=mask)
     opt = FIRE(target, logfile=None)
+    energies: list[float] = []
+    # observers run at every step, the first one on the starting geometry; the
+    # energy is already computed there, so this costs no calculator call
+    opt.attach(lambda: energies.append(float(out.get_potential_energy())))
     converged = bool(opt.run(fmax=fmax, steps=int(steps)))
     energy = float(out.get_potential_energy())
     lengths = out.cell.lengths()
@@ -73,6 +78,7 @@ def relax(
         relax_steps=int(opt.nsteps),
         relax_fmax=float(fmax),
         relax_energy=energy,
+        relax_energy_start=energies[0] if energies else energy,
     )
     if cell and np.allclose(out.cell.angles(), 90.0, atol=1e-3):
         info["cell_lengths"] = [float(x) for x in lengths]

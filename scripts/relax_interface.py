@@ -1,0 +1,47 @@
+"""Rule relax_interface: relax the lpsc interface slab with the active labeller (SI 2.1)."""
+
+import json
+import sys
+
+from lidendrite.labeling.active import active_labeller
+from lidendrite.structures.cli import SLAB_CELL_MASK
+from lidendrite.structures.extxyz import read_structure, write_structure
+from lidendrite.structures.relax import relax
+from lidendrite.structures.summary import structure_summary
+
+
+def main(smk):
+    sys.stderr = sys.stdout = open(smk.log[0], "w")
+    atoms = read_structure(smk.input.structure)
+    labeller = active_labeller(smk.config, "lpsc")
+    print(f"relaxing {len(atoms)} atoms (positions and in-plane cell) to fmax {smk.params.fmax} eV/A, "
+          f"at most {smk.params.steps} FIRE steps, with {labeller.level_of_theory}", flush=True)
+    relaxed = relax(
+        atoms,
+        labeller.calculator(),
+        fmax=smk.params.fmax,
+        steps=smk.params.steps,
+        cell=True,
+        cell_mask=SLAB_CELL_MASK,
+    )
+    write_structure(relaxed, smk.output.structure)
+    info = relaxed.info
+    summary = structure_summary(
+        relaxed,
+        kind="lpsc-interface-relaxed",
+        scale=smk.config["scale"],
+        relax_converged=info["relax_converged"],
+        relax_steps=info["relax_steps"],
+        relax_fmax_ev_per_angstrom=info["relax_fmax"],
+        relax_energy_start_ev=info.get("relax_energy_start"),
+        relax_energy_ev=info.get("relax_energy"),
+        built_cell_angstrom=[round(float(x), 4) for x in atoms.cell.lengths()],
+        labeller=labeller.name,
+        level_of_theory=labeller.level_of_theory,
+    )
+    with open(smk.output.summary, "w") as fh:
+        json.dump(summary, fh, indent=2)
+    print(json.dumps(summary))
+
+
+main(snakemake)  # noqa: F821 (injected by Snakemake)
