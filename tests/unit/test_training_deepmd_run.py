@@ -163,13 +163,18 @@ def test_dp_test_rmse_matches_independent_evaluation(trained):
     dp = deepmd_run._load_tf_deeppot(trained["pb_a"])
     assert type(dp.deep_eval).__module__.startswith("deepmd.tf.")
     s = dpdata.LabeledSystem(str(trained["valid"]), fmt="deepmd/npy")
-    e, f, _ = dp.eval(s["coords"].reshape(4, -1), s["cells"].reshape(4, 9), s["atom_types"])
+    e, f, v = dp.eval(s["coords"].reshape(4, -1), s["cells"].reshape(4, 9), s["atom_types"])
     e_rmse = 1e3 * np.sqrt(np.mean(((e.ravel() - s["energies"]) / 8) ** 2))
     f_rmse = 1e3 * np.sqrt(np.mean((f.reshape(s["forces"].shape) - s["forces"]) ** 2))
     assert res["energy_rmse_meV_per_atom"] == pytest.approx(e_rmse, rel=1e-6)
     assert res["force_rmse_meV_per_A"] == pytest.approx(f_rmse, rel=1e-6)
     # the labels in the detail file are EMT's own numbers (eV/atom)
     assert np.allclose(res["energy_per_atom_label"], s["energies"] / 8, atol=1e-10)
+    # EMT gives stresses, so every frame has a virial label: its RMSE (per atom)
+    # equals the one from DeepPot's virials
+    assert "virials" in s.data
+    v_rmse = 1e3 * np.sqrt(np.mean(((v.reshape(4, 9) - s["virials"].reshape(4, 9)) / 8) ** 2))
+    assert res["virial_rmse_meV_per_atom"] == pytest.approx(v_rmse, rel=1e-6)
 
     out = deepmd_run.write_test_summary(
         res,
@@ -181,6 +186,7 @@ def test_dp_test_rmse_matches_independent_evaluation(trained):
     summary = json.loads(out.read_text())
     assert summary["energy_rmse_meV_per_atom"] == res["energy_rmse_meV_per_atom"]
     assert summary["paper_force_rmse_meV_per_A"] == 93.9
+    assert summary["virial_rmse_meV_per_atom"] == res["virial_rmse_meV_per_atom"]
     parity = np.load(out.with_suffix(".npz"))
     assert np.array_equal(parity["force_pred"], res["force_pred"])
 

@@ -499,7 +499,9 @@ def test(
     systems:
 
     ``RMSE_E = sqrt(mean_frames((E_pred - E_label) / N_atoms)^2)`` (meV/atom),
-    ``RMSE_F = sqrt(mean_{atoms, xyz}(F_pred - F_label)^2)`` (meV/Angstrom).
+    ``RMSE_F = sqrt(mean_{atoms, xyz}(F_pred - F_label)^2)`` (meV/Angstrom),
+    ``RMSE_V = sqrt(mean_{frames, 9 components}((W_pred - W_label) / N_atoms)^2)``
+    (meV/atom; virial W = -V sigma, when every frame has a virial label).
 
     Parameters
     ----------
@@ -513,7 +515,8 @@ def test(
     Returns
     -------
     dict
-        ``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``, ``n_frames``,
+        ``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``,
+        ``virial_rmse_meV_per_atom`` (``None`` without virial labels), ``n_frames``,
         ``n_force_components``, and for parity plots ``energy_per_atom_label`` /
         ``energy_per_atom_pred`` (``[n_frames]``, eV/atom) and ``force_label`` /
         ``force_pred`` (``[n_atoms_total, 3]``, eV/Angstrom).
@@ -569,6 +572,18 @@ def test(
     out["force_rmse_meV_per_A"] = 1e3 * math.sqrt(float(np.mean(df**2)))
     out["n_frames"] = int(de.size)
     out["n_force_components"] = int(df.size)
+    # virials: deepmd-kit writes them for systems that carry virial labels; the
+    # RMSE is kept only when every frame has one (not a paper number, but the
+    # virial error is what drives the cell of an NPT run)
+    vfile = Path(f"{prefix}.v_peratom.out")
+    out["virial_rmse_meV_per_atom"] = None
+    if vfile.is_file():
+        v = np.loadtxt(vfile, ndmin=2)
+        if v.shape == (n_frames, 18):
+            out["virial_per_atom_label"] = v[:, 0:9]
+            out["virial_per_atom_pred"] = v[:, 9:18]
+            dv = v[:, 9:18] - v[:, 0:9]
+            out["virial_rmse_meV_per_atom"] = 1e3 * math.sqrt(float(np.mean(dv**2)))
     return out
 
 
@@ -742,6 +757,7 @@ def write_test_summary(
     summary = {
         "energy_rmse_meV_per_atom": result["energy_rmse_meV_per_atom"],
         "force_rmse_meV_per_A": result["force_rmse_meV_per_A"],
+        "virial_rmse_meV_per_atom": result.get("virial_rmse_meV_per_atom"),
         "n_frames": result["n_frames"],
         "paper_energy_rmse_meV_per_atom": paper_energy_rmse_meV_per_atom,
         "paper_force_rmse_meV_per_A": paper_force_rmse_meV_per_A,
