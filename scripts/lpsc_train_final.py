@@ -16,6 +16,7 @@ from pathlib import Path
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.deepmd_run import compress, train_and_freeze
 from lidendrite.training.potential_test import collect_systems
+from lidendrite.training.zbl import with_zbl_table
 from lidendrite.workflow import run_rule
 
 
@@ -51,13 +52,13 @@ def run(smk):
         summary["source"] = "DP-GEN's last iteration, model 0 (as the lpsc paper)"
     else:
         systems = [p.resolve() for p in collect_systems(smk.input.init_data, smk.input.dpgen_data)]
-        model = {**dict(smk.params.model), "numb_steps": steps}
+        work = Path(smk.params.workdir).resolve()
+        model = {**with_zbl_table(smk.params.model, smk.params.type_map, work), "numb_steps": steps}
         if smk.params.final_limit_pref_e is not None:
             model["limit_pref_e"] = float(smk.params.final_limit_pref_e)
         jdata = build_deepmd_input(
             type_map=list(smk.params.type_map), training_systems=[str(s) for s in systems], **model
         )
-        work = Path(smk.params.workdir).resolve()
         init = None
         if smk.params.final_init_from_dpgen:
             # DP-GEN trains model k of an iteration in 00.train/<k:03d>/ and freezes it

@@ -69,3 +69,20 @@ def test_ec_training_job_writes_the_table_and_deepmd_accepts_it(tmp_path):
     plain, _, _ = training_job(["sys"], tmp_path / "plain", type_map=tm,
                                model_cfg={**cfg, "zbl": {"enabled": False}})
     assert "use_srtab" not in plain["model"]
+
+
+def test_with_zbl_table_writes_the_table_only_when_enabled(tmp_path):
+    """The lpsc DP-GEN and final trainings get the table through with_zbl_table:
+    enabled -> a table out past rcut whose path the deepmd input names; off -> no file."""
+    from lidendrite.training.zbl import with_zbl_table
+
+    base = {"rcut": 6.0, "sel": [4, 4, 4, 4], "numb_steps": 10,
+            "zbl": {"enabled": True, "smin_alpha": 0.1, "sw_rmin": 1.0, "sw_rmax": 1.6}}
+    cfg = with_zbl_table(base, ["Li", "P", "S", "Cl"], tmp_path / "on")
+    table = np.loadtxt(cfg["zbl"]["table"])
+    assert table[-1, 0] == pytest.approx(7.0) and table.shape[1] == 1 + 4 * 5 // 2
+    assert "table" not in base["zbl"]  # the caller's config is not modified
+    jdata = build_deepmd_input(type_map=["Li", "P", "S", "Cl"], training_systems=[], for_dpgen=True, **cfg)
+    assert jdata["model"]["use_srtab"] == cfg["zbl"]["table"] and jdata["model"]["sw_rmax"] == 1.6
+    off = with_zbl_table({"rcut": 6.0, "zbl": {"enabled": False}}, ["Li"], tmp_path / "off")
+    assert "table" not in off["zbl"] and not (tmp_path / "off").exists()

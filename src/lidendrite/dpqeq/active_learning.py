@@ -54,16 +54,12 @@ def training_job(
     from lidendrite.training.deepmd_input import build_deepmd_input
 
     workdir = Path(workdir)
-    cfg = dict(model_cfg)
+    from lidendrite.training.zbl import with_zbl_table
+
+    # DP-ZBL: the pair table lives beside the models it serves
+    cfg = with_zbl_table(model_cfg, type_map, workdir)
     if numb_steps is not None:
         cfg["numb_steps"] = int(numb_steps)
-    zbl = dict(cfg.get("zbl") or {})
-    if zbl.get("enabled"):  # DP-ZBL: the pair table lives beside the models it serves
-        from lidendrite.training.zbl import write_zbl_table
-
-        r_max = float(cfg.get("rcut", 6.0)) + 1.0
-        zbl["table"] = str(write_zbl_table(workdir / "zbl_table.txt", type_map, r_max=r_max))
-        cfg["zbl"] = zbl
     jdata = build_deepmd_input(
         type_map=type_map,
         training_systems=[str(Path(s).resolve()) for s in systems],

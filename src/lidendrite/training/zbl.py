@@ -22,15 +22,16 @@ smooth and reach past the descriptor cutoff).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase.data import atomic_numbers
 
 from lidendrite.errors import InputError
 
-__all__ = ["zbl_energy", "zbl_table", "write_zbl_table"]
+__all__ = ["zbl_energy", "zbl_table", "write_zbl_table", "with_zbl_table"]
 
 #: e^2 / (4 pi eps0) in eV Angstrom
 _COULOMB_EV_A = 14.399645
@@ -83,3 +84,21 @@ def write_zbl_table(path: str | Path, type_map: Sequence[str], *, r_max: float, 
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savetxt(path, zbl_table(type_map, r_max=r_max, **kwargs), fmt="%.10e")
     return path
+
+
+def with_zbl_table(model_cfg: Mapping[str, Any], type_map: Sequence[str], folder: str | Path) -> dict[str, Any]:
+    """A copy of a model config whose enabled ``zbl`` block names a pair table.
+
+    When ``model_cfg["zbl"]["enabled"]``, the ZBL table for ``type_map`` is
+    written to ``folder/zbl_table.txt`` (out to the descriptor cutoff + 1
+    Angstrom) and its absolute path set as ``zbl["table"]`` for
+    :func:`lidendrite.training.deepmd_input.build_deepmd_input`; otherwise the
+    copy is returned unchanged.
+    """
+    cfg = dict(model_cfg)
+    zbl = dict(cfg.get("zbl") or {})
+    if zbl.get("enabled"):
+        r_max = float(cfg.get("rcut", 6.0)) + 1.0
+        zbl["table"] = str(write_zbl_table(Path(folder) / "zbl_table.txt", type_map, r_max=r_max))
+        cfg["zbl"] = zbl
+    return cfg
