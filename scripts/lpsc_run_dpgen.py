@@ -26,7 +26,6 @@ from lidendrite.training.dpgen_record import write_history
 from lidendrite.training.dpgen_run import finalize_dpgen, run_dpgen
 from lidendrite.training.neighbours import sel_warnings
 from lidendrite.training.potential_test import collect_systems
-from lidendrite.training.zbl import with_zbl_table
 from lidendrite.workflow import run_rule
 
 
@@ -126,8 +125,7 @@ def run(smk):
         sys_groups=["bulk", "bulk", "interface"],
         init_data_systems=init_systems,
         fp_command=fp_command,
-        # DP-ZBL (lpsc.training.model.zbl): the pair table lives in the DP-GEN folder
-        model=with_zbl_table(smk.params.model, smk.params.type_map, workdir),
+        model=smk.params.model,
         exploration=dpgen["exploration"],
         numb_models=dpgen["numb_models"],
         param=dpgen["param"],

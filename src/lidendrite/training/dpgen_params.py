@@ -541,6 +541,7 @@ def write_dpgen_inputs(
         ``(param.json, machine.json)``.
     """
     from lidendrite.training.deepmd_input import build_deepmd_input
+    from lidendrite.training.zbl import with_zbl_table
 
     workdir = Path(workdir)
     if len(sys_groups) != len(structures):
@@ -548,6 +549,8 @@ def write_dpgen_inputs(
             f"sys_groups: {len(sys_groups)} groups for {len(structures)} exploration structures"
         )
     confs = write_sys_configs(structures, workdir / "confs", type_map)
+    # DP-ZBL (model["zbl"]): the pair table lives in the DP-GEN folder
+    model = with_zbl_table(model, type_map, workdir)
     training = build_deepmd_input(type_map=type_map, training_systems=[], for_dpgen=True, **model)
     jobs = exploration_jobs(sys_groups=sys_groups, **exploration)
     p = build_param(
