@@ -27,6 +27,7 @@ rule relax_interface:
         labeller=labeller_param("lpsc"),
         fmax=config["lpsc"]["structures"]["relax_interface"]["fmax"],
         steps=config["lpsc"]["structures"]["relax_interface"]["steps"],
+        stress_tol=config["lpsc"]["structures"]["relax_interface"]["stress_tol"],
     threads: config["threads"]
     resources:
         **res("light"),

@@ -66,6 +66,7 @@ rule relax_bulk:
         labeller=labeller_param("lpsc"),
         fmax=config["lpsc"]["structures"]["relax"]["fmax"],
         steps=config["lpsc"]["structures"]["relax"]["steps"],
+        stress_tol=config["lpsc"]["structures"]["relax"]["stress_tol"],
         repeat=lambda wc: config["lpsc"]["structures"][BULK_BLOCKS[wc.kind]]["repeat"],
     threads: config["threads"]
     resources:

@@ -14,7 +14,14 @@ def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     atoms = read_structure(smk.input.structure)
     labeller = active_labeller(smk.config, "lpsc")
-    relaxed = relax(atoms, labeller.calculator(), fmax=smk.params.fmax, steps=smk.params.steps, cell=True)
+    relaxed = relax(
+        atoms,
+        labeller.calculator(),
+        fmax=smk.params.fmax,
+        steps=smk.params.steps,
+        cell=True,
+        stress_tol=smk.params.stress_tol,
+    )
     write_structure(relaxed, smk.output.structure)
     n_cells = math.prod(smk.params.repeat)
     summary = structure_summary(
@@ -24,6 +31,9 @@ def main(smk):
         lattice_constant_angstrom=round(cubic_lattice_constant(relaxed, n_cells), 4),
         cell_angles_deg=[round(float(x), 3) for x in relaxed.cell.angles()],
         relax_energy_ev=relaxed.info.get("relax_energy"),
+        relax_converged=relaxed.info["relax_converged"],
+        relax_steps=relaxed.info["relax_steps"],
+        relax_max_stress_GPa=round(relaxed.info["relax_max_stress_GPa"], 4),
         labeller=labeller.name,
         level_of_theory=labeller.level_of_theory,
     )

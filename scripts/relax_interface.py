@@ -14,7 +14,8 @@ def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     atoms = read_structure(smk.input.structure)
     labeller = active_labeller(smk.config, "lpsc")
-    print(f"relaxing {len(atoms)} atoms (positions and in-plane cell) to fmax {smk.params.fmax} eV/A, "
+    print(f"relaxing {len(atoms)} atoms (positions and in-plane cell) to fmax {smk.params.fmax} eV/A "
+          f"and in-plane stress {smk.params.stress_tol} GPa, "
           f"at most {smk.params.steps} FIRE steps, with {labeller.level_of_theory}", flush=True)
     relaxed = relax(
         atoms,
@@ -23,6 +24,7 @@ def main(smk):
         steps=smk.params.steps,
         cell=True,
         cell_mask=SLAB_CELL_MASK,
+        stress_tol=smk.params.stress_tol,
     )
     write_structure(relaxed, smk.output.structure)
     info = relaxed.info
@@ -33,6 +35,8 @@ def main(smk):
         relax_converged=info["relax_converged"],
         relax_steps=info["relax_steps"],
         relax_fmax_ev_per_angstrom=info["relax_fmax"],
+        relax_stress_tol_GPa=smk.params.stress_tol,
+        relax_max_stress_GPa=round(info["relax_max_stress_GPa"], 4),
         relax_energy_start_ev=info.get("relax_energy_start"),
         relax_energy_ev=info.get("relax_energy"),
         built_cell_angstrom=[round(float(x), 4) for x in atoms.cell.lengths()],

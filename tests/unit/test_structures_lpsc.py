@@ -293,3 +293,23 @@ def test_relax_slab_mask_keeps_the_cell_z():
     assert out.cell[2, 2] == pytest.approx(atoms.cell[2, 2], abs=1e-9)
     assert not np.allclose(out.cell.lengths()[:2], atoms.cell.lengths()[:2], atol=1e-3)
     assert out.info["relax_energy"] < out.info["relax_energy_start"]
+
+
+def test_relax_stress_tol_bounds_the_residual_stress():
+    """ASE's default cell factor (N atoms) lets a large stress pass; stress_tol bounds it."""
+    from ase.units import GPa
+
+    atoms = li_bcc(a=3.42, repeat=(2, 2, 2), min_distance=MIN_DISTANCE)
+    calc = LennardJones(sigma=2.5, epsilon=0.05, rc=6.0, smooth=True)
+    loose = relax(atoms, calc, fmax=0.05, steps=500, cell=True)
+    tight = relax(atoms, calc, fmax=0.05, steps=500, cell=True, stress_tol=0.01)
+    assert tight.info["relax_converged"]
+    for out in (loose, tight):  # the recorded residual is the calculator's stress
+        out.calc = calc
+        assert out.info["relax_max_stress_GPa"] == pytest.approx(
+            np.abs(out.get_stress()).max() / GPa, rel=1e-6
+        )
+    assert tight.info["relax_max_stress_GPa"] < 0.01
+    assert loose.info["relax_max_stress_GPa"] > 0.01  # fmax * N / V lets this through
+    with pytest.raises(InputError, match="stress_tol"):
+        relax(atoms, calc, fmax=0.05, steps=10, stress_tol=0.0)

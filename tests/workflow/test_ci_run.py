@@ -58,6 +58,9 @@ def test_lpsc_structures_and_lattice_constants(ci_run):
     # the teacher is PBE-trained: BCC Li within 2 % of PBE's 3.42 A (lpsc SI 1)
     assert 3.35 < li["lattice_constant_angstrom"] < 3.49
     assert "teacher" in li["level_of_theory"]
+    # the cell relaxes to the stress bound (lpsc.structures.relax.stress_tol, 0.05 GPa), not
+    # just to fmax * N / V, which let the built 3.42 A pass unchanged
+    assert li["relax_converged"] and li["relax_max_stress_GPa"] < 0.05
     built = _json(ci_run / "lpsc" / "structures" / "lpsc-interface.json")
     interface = _json(ci_run / "lpsc" / "structures" / "lpsc-interface-relaxed.json")
     # SI 2.1: the interface is relaxed before the initial data; the built one lies far above

@@ -232,4 +232,5 @@ def _relax(kind: str, atoms, args: argparse.Namespace, cfg: dict[str, Any] | Non
         steps=int(steps),
         cell=True,
         cell_mask=None if bulk else SLAB_CELL_MASK,
+        stress_tol=settings.get("stress_tol"),
     )
