@@ -119,6 +119,7 @@ rule train_final_model:
         final_init_from_dpgen=config["lpsc"]["training"]["final_init_from_dpgen"],
         compress=config["lpsc"]["training"]["compress"],
         final_limit_pref_e=config["lpsc"]["training"]["final_limit_pref_e"],
+        frame_filter=config["lpsc"]["training"]["final_frame_filter"],
     threads: config["threads"]
     resources:
         **res("train"),
@@ -162,6 +163,7 @@ rule test_potential:
         test_summary=rules.label_test_frames.output.summary,
         init_data=rules.label_init_data.output.data,
         dpgen_data=rules.run_dpgen.output.data,
+        final_summary=rules.train_final_model.output.summary,
     output:
         test_json=f"{LPSC_POT}/dp_test.json",
         test_png=report(f"{LPSC_POT}/parity_test.png", caption="../report/captions/lpsc_parity_test.rst", category="lpsc"),

@@ -45,9 +45,14 @@ def run(smk):
         level_of_theory=test_lab["level_of_theory"],
         labeller=test_lab["labeller"],
     )
+    # the frames the final model was trained on: all labelled frames, or the
+    # thermal ones where the final training filtered them (final_frame_filter)
+    trained_on = json.loads(Path(smk.input.final_summary).read_text()).get("systems")
     s_train = evaluate(
         smk,
-        collect_systems(smk.input.init_data, smk.input.dpgen_data),
+        [Path(p) for p in trained_on]
+        if trained_on
+        else collect_systems(smk.input.init_data, smk.input.dpgen_data),
         smk.output.train_json,
         which="training",
         level_of_theory=init_lab["level_of_theory"],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.deepmd_run import compress, train_and_freeze
+from lidendrite.training.frame_filter import filter_systems
 from lidendrite.training.potential_test import collect_systems
 from lidendrite.training.zbl import with_zbl_table
 from lidendrite.workflow import run_rule
@@ -53,6 +54,16 @@ def run(smk):
     else:
         systems = [p.resolve() for p in collect_systems(smk.input.init_data, smk.input.dpgen_data)]
         work = Path(smk.params.workdir).resolve()
+        bounds = smk.params.frame_filter
+        if bounds is not None:
+            kept = work / "thermal_frames"
+            shutil.rmtree(kept, ignore_errors=True)  # a rerun refilters from the labelled data
+            systems, report = filter_systems(systems, kept, **bounds)
+            summary["frame_filter"] = report
+            print(
+                f"frame filter: kept {report['n_kept']} of {report['n_frames']} labelled frames",
+                flush=True,
+            )
         model = {**with_zbl_table(smk.params.model, smk.params.type_map, work), "numb_steps": steps}
         if smk.params.final_limit_pref_e is not None:
             model["limit_pref_e"] = float(smk.params.final_limit_pref_e)
@@ -80,7 +91,10 @@ def run(smk):
         work = Path(smk.params.workdir).resolve()
         script = work / "input.json" if steps else dpgen_training_script(history, work)
         shutil.copyfile(
-            compress(tmp, work / "model_compressed.pb", threads=smk.threads, training_script=script), tmp
+            compress(
+                tmp, work / "model_compressed.pb", threads=smk.threads, training_script=script
+            ),
+            tmp,
         )
         summary["compressed"] = "dp compress: tabulated embedding nets (the MD runs 1.5x faster)"
     tmp.replace(out)
