@@ -18,6 +18,7 @@ from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
 from lidendrite.sampling.lammps_env import write_lmp_launcher
 from lidendrite.training.dpgen_params import (
+    band_fp_task_max,
     band_training_steps,
     fp_label_command,
     write_dpgen_inputs,
@@ -145,6 +146,9 @@ def run(smk):
         stop_before_last_train=int(smk.params.final_numb_steps) > 0,
         seed=dpgen["seed"],
         train_steps=band_training_steps(
+            dpgen["exploration"]["stages"], dpgen["exploration"].get("n_rounds", 1)
+        ),
+        fp_task_max=band_fp_task_max(
             dpgen["exploration"]["stages"], dpgen["exploration"].get("n_rounds", 1)
         ),
     )

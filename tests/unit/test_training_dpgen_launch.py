@@ -133,3 +133,22 @@ def test_iteration_training_steps_change_only_their_iteration(monkeypatch):
         dpgen_run.make_train(ii, jdata, {})
     assert seen == {0: (400, 900), 1: (400, 1500), 2: (4000, 1500), 3: (400, 1500)}
     assert jdata["training_reuse_numb_steps"] == 400  # the caller's dict is untouched
+
+
+def test_iteration_fp_task_max_changes_only_its_iteration(monkeypatch):
+    """A band's fp_task_max reaches DP-GEN's make_fp for its iteration only;
+    the caller's parameters keep their value."""
+    import dpgen.generator.run as dpgen_run
+
+    seen = {}
+
+    def fake(ii, jdata, mdata):
+        seen[ii] = jdata["fp_task_max"]
+
+    monkeypatch.setattr(dpgen_run, "make_fp", fake)
+    dpgen_launch.set_iteration_fp_task_max({"2": 40})
+    jdata = {"fp_task_max": 20}
+    for ii in range(4):
+        dpgen_run.make_fp(ii, jdata, {})
+    assert seen == {0: 20, 1: 20, 2: 40, 3: 20}
+    assert jdata["fp_task_max"] == 20

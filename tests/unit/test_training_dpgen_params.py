@@ -282,3 +282,38 @@ def test_band_training_steps_map_bands_to_iterations():
     assert band_training_steps(stages, n_rounds=2) == {2: 4000, 5: 4000}
     with pytest.raises(InputError, match=r"stages\[0\].train_numb_steps"):
         band_training_steps([{"temps": [300], "train_numb_steps": 0}])
+
+
+def test_band_fp_task_max_map_bands_to_iterations():
+    from lidendrite.training.dpgen_params import band_fp_task_max
+
+    stages = [{"temps": [300]}, {"temps": [600], "fp_task_max": 40}]
+    assert band_fp_task_max(stages) == {1: 40}
+    assert band_fp_task_max(stages, n_rounds=2) == {1: 40, 3: 40}
+    with pytest.raises(InputError, match=r"stages\[0\]\.fp_task_max"):
+        band_fp_task_max([{"temps": [300], "fp_task_max": -1}])
+
+
+def test_fp_parallel_starts_labellers_side_by_side(tmp_path):
+    """With fp_parallel 2 dpdispatcher's fp job script starts two labelling commands
+    before it waits (para_deg), locally; the slurm profile keeps one at a time."""
+    from dpdispatcher import Machine, Resources, Submission, Task
+
+    for profile, extra, waits_after in (("local", {}, 2), ("slurm", {"partition": "cpu"}, 1)):
+        m = P.build_machine(
+            remote_root=tmp_path / "remote", fp_command="label-it", profile=profile,
+            fp_group_size=100, fp_parallel=2, **extra,
+        )
+        assert m["fp"]["resources"]["para_deg"] == (2 if profile == "local" else 1)
+        machine = Machine.load_from_dict(m["fp"]["machine"])
+        resources = Resources.load_from_dict(m["fp"]["resources"])
+        tasks = [Task(command=m["fp"]["command"], task_work_path=f"task.{i}/") for i in range(4)]
+        for i in range(4):
+            (tmp_path / f"task.{i}").mkdir(exist_ok=True)
+        sub = Submission(work_base=str(tmp_path), machine=machine, resources=resources, task_list=tasks)
+        sub.generate_jobs()
+        script = machine.gen_script_command(sub.belonging_jobs[0])
+        assert script.count("label-it") == 4
+        assert script.split("wait")[0].count("label-it") == waits_after
+    with pytest.raises(InputError, match="fp_parallel"):
+        P.build_machine(remote_root=tmp_path, fp_command="x", fp_parallel=0)

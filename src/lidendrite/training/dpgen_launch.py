@@ -1,6 +1,6 @@
 """Start ``dpgen`` with dpdispatcher's job-status check interval set, and its draws seeded.
 
-``python -m lidendrite.training.dpgen_launch --check-interval S [--seed N] [--train-steps JSON] run param.json machine.json``
+``python -m lidendrite.training.dpgen_launch --check-interval S [--seed N] [--train-steps JSON] [--fp-task-max JSON] run param.json machine.json``
 
 DP-GEN 0.14 runs each train, model_devi and fp step through dpdispatcher's
 ``Submission.run_submission()`` (dpdispatcher 1.1), which sleeps
@@ -33,6 +33,10 @@ This launcher changes only the default of that one keyword (a call that passes
 DP-GEN's own entry point (``dpgen.main.main``) unchanged. It refuses to start
 when the installed dpdispatcher has no ``check_interval`` keyword, so an
 upgrade that renames it fails loudly instead of silently polling every 30 s.
+With ``--train-steps`` and ``--fp-task-max`` (JSON ``{iteration: value}``)
+single iterations train longer or label more candidates than ``param.json``
+gives every iteration (DP-GEN 0.14 has one value for all of them).
+
 Units: seconds.
 """
 
@@ -49,6 +53,7 @@ from lidendrite.errors import InputError, ToolMissingError
 __all__ = [
     "set_check_interval",
     "stop_before_last_training",
+    "set_iteration_fp_task_max",
     "set_iteration_training_steps",
     "seed_draws",
     "main",
@@ -137,6 +142,31 @@ def set_iteration_training_steps(steps: dict[int, int]) -> None:
     dpgen_run.make_train = make_train
 
 
+def set_iteration_fp_task_max(frames: dict[int, int]) -> None:
+    """Let DP-GEN label at most ``frames[i]`` candidates per system in iteration ``i``.
+
+    Wraps ``dpgen.generator.run.make_fp`` and hands it a copy of the
+    parameters with ``fp_task_max`` set for that call only (DP-GEN 0.14 has
+    one value for every iteration); other iterations keep ``param.json``'s.
+    """
+    import copy
+
+    import dpgen.generator.run as dpgen_run
+
+    frames = {int(k): int(v) for k, v in frames.items()}
+    original = dpgen_run.make_fp
+
+    @functools.wraps(original)
+    def make_fp(iter_index, jdata, mdata, *args, **kwargs):
+        if iter_index in frames:
+            jdata = copy.deepcopy(jdata)
+            jdata["fp_task_max"] = frames[iter_index]
+            print(f"iteration {iter_index}: at most {frames[iter_index]} labels per system", flush=True)
+        return original(iter_index, jdata, mdata, *args, **kwargs)
+
+    dpgen_run.make_fp = make_fp
+
+
 def seed_draws(seed: int) -> None:
     """Seed the generators DP-GEN draws its seeds and picks from (``random``, ``numpy.random``)."""
     import random
@@ -161,12 +191,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stop-before-last-train", action="store_true")
     parser.add_argument("--seed", type=int, default=None, metavar="N")
     parser.add_argument("--train-steps", default=None, metavar="JSON")
+    parser.add_argument("--fp-task-max", default=None, metavar="JSON")
     args, rest = parser.parse_known_args(argv)
     set_check_interval(args.check_interval)
     if args.train_steps:
         import json
 
         set_iteration_training_steps(json.loads(args.train_steps))
+    if args.fp_task_max:
+        import json
+
+        set_iteration_fp_task_max(json.loads(args.fp_task_max))
     if args.seed is not None:
         seed_draws(args.seed)
     if args.stop_before_last_train:

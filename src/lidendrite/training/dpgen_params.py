@@ -42,6 +42,7 @@ __all__ = [
     "fp_label_command",
     "write_sys_configs",
     "exploration_jobs",
+    "band_fp_task_max",
     "band_training_steps",
     "build_param",
     "build_machine",
@@ -207,6 +208,22 @@ def exploration_jobs(
     return jobs
 
 
+def _band_iteration_values(
+    stages: Sequence[Mapping[str, Any]], key: str, n_rounds: int, minimum: int
+) -> dict[int, int]:
+    """``{iteration: stage[key]}`` for the bands that give ``key`` (an integer >= minimum)."""
+    out: dict[int, int] = {}
+    for r in range(int(n_rounds)):
+        for k, stage in enumerate(stages):
+            value = stage.get(key)
+            if value is None:
+                continue
+            if int(value) < minimum or int(value) != value:
+                raise InputError(f"stages[{k}].{key}: need an integer >= {minimum}, got {value}")
+            out[r * len(stages) + k] = int(value)
+    return out
+
+
 def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) -> dict[int, int]:
     """Training steps per DP-GEN iteration, for the bands that give ``train_numb_steps``.
 
@@ -217,16 +234,18 @@ def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) 
     iteration trained from scratch). Returns ``{iteration: steps}``; applied
     by :func:`lidendrite.training.dpgen_launch.set_iteration_training_steps`.
     """
-    out: dict[int, int] = {}
-    for r in range(int(n_rounds)):
-        for k, stage in enumerate(stages):
-            steps = stage.get("train_numb_steps")
-            if steps is None:
-                continue
-            if int(steps) <= 0 or int(steps) != steps:
-                raise InputError(f"stages[{k}].train_numb_steps: need a positive integer, got {steps}")
-            out[r * len(stages) + k] = int(steps)
-    return out
+    return _band_iteration_values(stages, "train_numb_steps", n_rounds, minimum=1)
+
+
+def band_fp_task_max(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) -> dict[int, int]:
+    """Most labelled candidates per system for the iterations whose band gives ``fp_task_max``.
+
+    Iteration ``i`` explores band ``i`` and labels at most that many of its
+    candidates per system (DP-GEN's ``fp_task_max``, one value for every
+    iteration in DP-GEN 0.14). Returns ``{iteration: frames}``; applied by
+    :func:`lidendrite.training.dpgen_launch.set_iteration_fp_task_max`.
+    """
+    return _band_iteration_values(stages, "fp_task_max", n_rounds, minimum=0)
 
 
 def build_param(
@@ -394,6 +413,7 @@ def _task_machine(
     partition: str | None,
     time: str | None,
     group_size: int,
+    para_deg: int = 1,
 ) -> dict[str, Any]:
     if profile == "local":
         machine = {"batch_type": "Shell", "context_type": "LocalContext"}
@@ -418,6 +438,7 @@ def _task_machine(
     else:
         raise InputError(f"profile: unknown {profile!r}; choose local or slurm")
     machine.update({"local_root": "./", "remote_root": remote_root})
+    resources["para_deg"] = int(para_deg)
     resources["envs"] = dict(envs)
     resources["batch_type"] = machine["batch_type"]  # lets dpdispatcher check the batch options
     return {"command": command, "machine": machine, "resources": resources}
@@ -452,6 +473,7 @@ def build_machine(
     partition: str | None = None,
     time: str | None = None,
     fp_group_size: int = 1,
+    fp_parallel: int = 1,
     model_devi_group_size: int = 1,
     envs: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -478,11 +500,18 @@ def build_machine(
         Slurm partition and wall time (``HH:MM:SS``), slurm profile only.
     fp_group_size, model_devi_group_size
         Tasks packed into one job.
+    fp_parallel
+        Labelling commands of one fp job started side by side (dpdispatcher's
+        ``para_deg``; local profile only, each with ``cpus`` cores): with
+        ``--siblings`` (:func:`fp_label_command`) they share the job's tasks
+        through their claims, each paying one labeller start-up.
     envs
         Extra environment variables of every job.
     """
     if not fp_command.strip():
         raise InputError("fp_command: empty; give the labelling command")
+    if int(fp_parallel) < 1:
+        raise InputError(f"fp_parallel: need >= 1, got {fp_parallel}")
     # TensorFlow's own thread pools default to every core of the machine; jobs
     # run side by side (one per model), so each keeps to its ``cpus``
     env = {"DP_BACKEND": "tensorflow", **thread_variables(cpus)}
@@ -500,7 +529,12 @@ def build_machine(
         "deepmd_version": "3",
         "train": _task_machine(dp_command, group_size=1, **common),
         "model_devi": _task_machine(lmp_command, group_size=model_devi_group_size, **common),
-        "fp": _task_machine(fp_command, group_size=fp_group_size, **common),
+        "fp": _task_machine(
+            fp_command,
+            group_size=fp_group_size,
+            para_deg=int(fp_parallel) if profile == "local" else 1,
+            **common,
+        ),
     }
 
 

@@ -47,6 +47,7 @@ def run_dpgen(
     stop_before_last_train: bool = False,
     seed: int | None = None,
     train_steps: dict[int, int] | None = None,
+    fp_task_max: dict[int, int] | None = None,
 ) -> Path:
     """Run (or resume) DP-GEN in ``workdir``.
 
@@ -74,6 +75,9 @@ def run_dpgen(
     train_steps
         ``{iteration: steps}``: training length of those iterations only
         (:func:`lidendrite.training.dpgen_params.band_training_steps`).
+    fp_task_max
+        ``{iteration: frames}``: most labels per system of those iterations
+        only (:func:`lidendrite.training.dpgen_params.band_fp_task_max`).
 
     Returns
     -------
@@ -109,6 +113,7 @@ def run_dpgen(
         *(["--stop-before-last-train"] if stop_before_last_train else []),
         *(["--seed", str(int(seed))] if seed is not None else []),
         *(["--train-steps", json.dumps({str(k): int(v) for k, v in train_steps.items()})] if train_steps else []),
+        *(["--fp-task-max", json.dumps({str(k): int(v) for k, v in fp_task_max.items()})] if fp_task_max else []),
         "run",
         "param.json",
         "machine.json",
