@@ -10,19 +10,26 @@ from lidendrite.labeling.base import write_dpdata
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance, closest_pair
 from lidendrite.structures.extxyz import read_structure
-from lidendrite.training.potential_test import npt_dpmd, pick_frames
+from lidendrite.training.test_frames import label_test_frames
 from lidendrite.workflow import run_rule
 
 
 def run(smk):
     p = dict(smk.params.test)
-    n_frames, seed = p.pop("n_frames"), p["seed"]
+    n_frames, label_threads = p.pop("n_frames"), p.pop("label_threads")
     atoms = read_structure(smk.input.interface)
     check_min_distance(atoms, MIN_DISTANCE, what=smk.input.interface)
-    frames, md = npt_dpmd(atoms, smk.input.model, smk.params.workdir, smk.params.type_map, **p)
-    picked, idx = pick_frames(frames, n_frames, seed=seed)
     labeller = active_labeller(smk.config, "lpsc")
-    labelled = labeller.label(picked)
+    labelled, idx, md = label_test_frames(
+        atoms,
+        smk.input.model,
+        smk.params.workdir,
+        smk.params.type_map,
+        labeller,
+        n_frames=n_frames,
+        label_threads=label_threads,
+        **p,
+    )
     out = Path(smk.output.data)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -43,11 +50,11 @@ def run(smk):
         "structure": str(smk.input.interface),
         "n_atoms": len(atoms),
         "npt_dpmd": md,
-        "n_frames": len(picked),
+        "n_frames": len(labelled),
         "frame_steps": [(i + 1) * p["dump_every"] for i in idx],
         # a DPMD driven by a poorly trained model can collapse: shortest distance in the test frames
         "min_distance_angstrom": min(
-            (pair[2] for f in picked if (pair := closest_pair(f, 6.0)) is not None), default=None
+            (pair[2] for f in labelled if (pair := closest_pair(f, 6.0)) is not None), default=None
         ),
     }
     Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")

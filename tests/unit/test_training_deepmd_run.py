@@ -309,3 +309,72 @@ def test_compressed_model_gives_the_networks_energies_and_forces(trained):
     assert np.abs(f0).max() > 1e-2  # the forces compared are not all zero
     with pytest.raises(InputError, match="no frozen model"):
         deepmd_run.compress(trained["root"] / "nope.pb", trained["root"] / "c" / "x.pb")
+
+
+class _EmtLabeller:
+    """Test-only labeller (EMT, see the module docstring) that records its threads and calls."""
+
+    name = "emt-test"
+    level_of_theory = "EMT (test only)"
+
+    def __init__(self, fail_at=None):
+        import threading
+
+        self.threads, self.calls, self.fail_at, self.main = [], 0, fail_at, threading.get_ident()
+
+    def use_threads(self, threads):
+        import threading
+
+        self.threads.append((threads, threading.get_ident() != self.main))
+
+    def label(self, frames):
+        from ase.calculators.emt import EMT
+
+        from lidendrite.labeling.base import attach_labels
+
+        self.calls += 1
+        if self.fail_at is not None and self.calls >= self.fail_at:
+            raise RuntimeError("labeller broke")
+        out = []
+        for a in frames:
+            w = a.copy()
+            w.calc = EMT()
+            out.append(attach_labels(a, w.get_potential_energy(), w.get_forces(), None, self.name, ""))
+        return out
+
+
+def test_test_frames_labelled_during_the_md_are_the_drawn_dumped_frames(trained, tmp_path):
+    """Labelling beside the DPMD hands the labeller exactly the frames the draw
+    picks from the finished dump (same positions, same order), in a second thread
+    on the cores asked for; labelling after the run gives the same frames from the
+    same trajectory; a labeller that fails stops the MD with its error."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from ase.io import read
+
+    from lidendrite.training.potential_test import as_frame, pick_frames
+    from lidendrite.training.test_frames import label_test_frames
+
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 1, 1))
+    md = dict(n_steps=40, dump_every=5, thermo_every=10, temperature_K=300.0, seed=5, threads=1)
+    for label_threads in (1, 0):
+        lab = _EmtLabeller()
+        wd = tmp_path / f"lt{label_threads}"
+        labelled, idx, summary = label_test_frames(
+            atoms, trained["pb_a"], wd, ["Cu"], lab, n_frames=3, label_threads=label_threads, **md
+        )
+        dumped = [as_frame(f, atoms) for f in read(wd / "traj.lammpstrj", index=":")[1:]]
+        picked, idx_after = pick_frames(dumped, 3, seed=5)
+        assert len(dumped) == 8 and idx == idx_after and len(labelled) == 3
+        for a, b in zip(labelled, picked, strict=True):
+            assert np.array_equal(a.positions, b.positions) and np.allclose(a.cell, b.cell)
+            b.calc = EMT()
+            assert a.get_potential_energy() == pytest.approx(b.get_potential_energy(), abs=1e-10)
+        assert summary["labelled_during_md"] is bool(label_threads)
+        assert lab.threads == ([(1, True)] if label_threads else [])
+        assert lab.calls == (3 if label_threads else 1)
+    with pytest.raises(RuntimeError, match="labeller broke"):
+        label_test_frames(
+            atoms, trained["pb_a"], tmp_path / "fail", ["Cu"], _EmtLabeller(fail_at=1),
+            n_frames=8, label_threads=1, **md,
+        )

@@ -156,6 +156,16 @@ class Labeller(abc.ABC):
         """The settings that define this labeller (recorded in ``labeller.json``)."""
         return {}
 
+    def use_threads(self, threads: int) -> None:
+        """Label on ``threads`` cores from now on, in the calling thread.
+
+        Called by a thread that labels beside other work (the test frames
+        beside the DPMD that writes them). The default changes nothing: a
+        labeller that runs its own processes (CP2K) keeps its configured
+        threads.
+        """
+        del threads  # nothing to set by default
+
     def label(self, frames: Sequence[Atoms]) -> list[Atoms]:
         """Label ``frames``; return copies with energy, forces and virial attached.
 

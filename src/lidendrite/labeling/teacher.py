@@ -117,6 +117,15 @@ class TeacherLabeller(Labeller):
     def settings(self) -> dict[str, Any]:
         return {"model": self.model, "device": self.device, "threads": self.threads}
 
+    def use_threads(self, threads: int) -> None:
+        """Torch intra-op threads of the calling thread (an OpenMP setting of that thread)."""
+        if int(threads) < 1:
+            raise InputError(f"teacher threads: need >= 1, got {threads}")
+        import torch
+
+        self.threads = int(threads)
+        torch.set_num_threads(self.threads)
+
     def calculator(self) -> Any:
         """The package's own ASE calculator, built once, weights from the package."""
         if self._calc is not None:

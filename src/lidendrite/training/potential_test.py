@@ -20,7 +20,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,14 @@ import numpy as np
 from lidendrite.errors import InputError, LidendriteError
 from lidendrite.training.deepmd_run import thread_variables
 
-__all__ = ["DpmdFailedError", "npt_dpmd", "pick_frames", "collect_systems"]
+__all__ = [
+    "DpmdFailedError",
+    "npt_dpmd",
+    "as_frame",
+    "draw_indices",
+    "pick_frames",
+    "collect_systems",
+]
 
 #: what deepmd-kit (in LAMMPS) and LAMMPS read for their thread counts
 _THREAD_VARIABLES = tuple(thread_variables(1))
@@ -79,6 +86,7 @@ def npt_dpmd(
     thermo_every: int = 100,
     seed: int = 12345,
     threads: int | None = None,
+    on_chunk: Callable[[int, Path], None] | None = None,
 ) -> tuple[list[Any], dict[str, Any]]:
     """Run NPT DPMD of ``atoms`` with ``model_pb``; return the dumped frames and a summary.
 
@@ -105,6 +113,10 @@ def npt_dpmd(
     threads
         TensorFlow intra-op and OpenMP threads of this run (``None``: the
         process's own settings); the variables are restored afterwards.
+    on_chunk
+        Called as ``on_chunk(step, dump_path)`` after every ``thermo_every``
+        steps, once the frames up to ``step`` are in the dump file (LAMMPS
+        flushes it after each frame); an exception it raises stops the run.
 
     Returns
     -------
@@ -188,16 +200,13 @@ def npt_dpmd(
                     )
                 temps.append(lmp.get_thermo("temp"))
                 press.append(lmp.get_thermo("press"))
+                if on_chunk is not None:
+                    on_chunk(step, dump)
             cell = [lmp.get_thermo(k) for k in ("lx", "ly", "lz")]
             version = lammps_version(lmp)
         finally:
             lmp.close()
-    frames = read(str(dump), index=":", format="lammps-dump-text")[1:]
-    symbols = atoms.get_chemical_symbols()
-    for f in frames:
-        f.set_chemical_symbols(symbols)  # sort id: same order as the input
-        f.pbc = True
-        f.calc = None
+    frames = [as_frame(f, atoms) for f in read(str(dump), index=":", format="lammps-dump-text")[1:]]
     summary = {
         "n_steps": int(n_steps),
         "timestep_fs": float(timestep_fs),
@@ -216,19 +225,32 @@ def npt_dpmd(
     return frames, summary
 
 
+def as_frame(dumped: Any, atoms: Any) -> Any:
+    """A frame read from the dump, with the symbols of ``atoms`` (``sort id``: input order), periodic."""
+    dumped.set_chemical_symbols(atoms.get_chemical_symbols())
+    dumped.pbc = True
+    dumped.calc = None
+    return dumped
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def pick_frames(frames: Sequence[Any], n: int, seed: int = 0) -> tuple[list[Any], list[int]]:
-    """Draw ``n`` distinct frames at random (all when fewer); return them and their indices (sorted)."""
+def draw_indices(n_total: int, n: int, seed: int = 0) -> list[int]:
+    """``n`` distinct indices of ``range(n_total)`` drawn at random (all when fewer), sorted."""
     if n <= 0:
         raise InputError(f"n_frames: must be > 0, got {n}")
-    if not frames:
+    if n_total <= 0:
         raise InputError("no frames to pick from (the MD saved none)")
     rng = np.random.default_rng(seed)
-    idx = sorted(int(i) for i in rng.choice(len(frames), size=min(n, len(frames)), replace=False))
+    return sorted(int(i) for i in rng.choice(n_total, size=min(n, n_total), replace=False))
+
+
+def pick_frames(frames: Sequence[Any], n: int, seed: int = 0) -> tuple[list[Any], list[int]]:
+    """Draw ``n`` distinct frames at random (all when fewer); return them and their indices (sorted)."""
+    idx = draw_indices(len(frames), n, seed)
     return [frames[i] for i in idx], idx
 
 

@@ -1,0 +1,109 @@
+"""Test frames of the lpsc potential, labelled while the NPT DPMD that makes them runs.
+
+The lpsc paper tests its DP on 100 frames drawn at random from a 200 ps NPT
+DPMD of the 185-atom interface, labelled by PBE (Results, first paragraph).
+Which frames are drawn is known before the run: ``n_frames`` of the
+``n_steps // dump_every`` dumped frames, drawn with ``seed``
+(:func:`lidendrite.training.potential_test.draw_indices`, the same draw as
+:func:`~lidendrite.training.potential_test.pick_frames` after the run). So a
+second thread can label each drawn frame as soon as LAMMPS has written it,
+on the cores the DPMD leaves free, and the labelling ends a few seconds after
+the MD instead of starting then. The frames, their order and their labels
+are those of labelling after the run; only the wall time changes.
+
+Both codes release the GIL while they compute (LAMMPS through ctypes, the
+teacher in torch), so a Python thread is enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lidendrite.errors import InputError
+from lidendrite.labeling.base import Labeller
+from lidendrite.training.potential_test import as_frame, draw_indices, npt_dpmd
+
+__all__ = ["label_test_frames"]
+
+
+def label_test_frames(
+    atoms: Any,
+    model_pb: str | Path,
+    workdir: str | Path,
+    type_map: Sequence[str],
+    labeller: Labeller,
+    *,
+    n_frames: int,
+    label_threads: int | None = None,
+    **md: Any,
+) -> tuple[list[Any], list[int], dict[str, Any]]:
+    """Run :func:`~lidendrite.training.potential_test.npt_dpmd` and label ``n_frames`` of its frames.
+
+    Parameters
+    ----------
+    atoms, model_pb, workdir, type_map
+        As for ``npt_dpmd``.
+    labeller
+        The active labeller (teacher potential or DFT).
+    n_frames
+        Frames drawn at random (seed ``md['seed']``, as the initial velocities).
+    label_threads
+        Cores for the labelling thread while the MD runs (``None`` or 0:
+        label after the run, on the process's own settings).
+    **md
+        Keyword arguments of ``npt_dpmd`` (``n_steps`` and ``dump_every`` are
+        needed to know the frames in advance).
+
+    Returns
+    -------
+    labelled : list of ase.Atoms
+        The drawn frames with energy (eV), forces (eV/Angstrom) and virial (eV) attached.
+    indices : list of int
+        Their indices among the dumped frames (frame ``i`` is step ``(i + 1) * dump_every``).
+    summary : dict
+        ``npt_dpmd``'s summary plus ``labelled_during_md``.
+    """
+    n_steps, dump_every = int(md["n_steps"]), int(md["dump_every"])
+    if dump_every <= 0:
+        raise InputError(f"dump_every: need > 0, got {dump_every}")
+    indices = draw_indices(n_steps // dump_every, n_frames, seed=md.get("seed", 0))
+    if not label_threads:
+        frames, summary = npt_dpmd(atoms, model_pb, workdir, type_map, **md)
+        labelled = labeller.label([frames[i] for i in indices])
+        return labelled, indices, {**summary, "labelled_during_md": False}
+
+    from ase.io import read
+
+    pending = list(indices)  # drawn frames not yet handed to the labeller
+    futures: list[Future] = []
+    with ThreadPoolExecutor(
+        max_workers=1, initializer=labeller.use_threads, initargs=(int(label_threads),)
+    ) as pool:
+
+        def hand_over(step: int, dump: Path) -> None:
+            for fut in futures:  # a failed label stops the MD at once
+                if fut.done() and fut.exception() is not None:
+                    raise fut.exception()
+            while pending and (pending[0] + 1) * dump_every <= step:
+                i = pending.pop(0)
+                # file index i + 1: the dump starts with step 0, which is not drawn
+                frame = as_frame(read(str(dump), index=i + 1, format="lammps-dump-text"), atoms)
+                futures.append(pool.submit(labeller.label, [frame]))
+
+        try:
+            frames, summary = npt_dpmd(atoms, model_pb, workdir, type_map, on_chunk=hand_over, **md)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+        for i in pending:  # steps after the last chunk (none when thermo_every divides n_steps)
+            futures.append(pool.submit(labeller.label, [frames[i]]))
+        labelled = [fut.result()[0] for fut in futures]
+    return (
+        labelled,
+        indices,
+        {**summary, "labelled_during_md": True, "label_threads": int(label_threads)},
+    )
