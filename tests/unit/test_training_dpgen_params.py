@@ -259,15 +259,32 @@ def test_fp_command_shares_the_labeller_start_up_only_locally():
 
 
 def test_band_may_explore_some_groups_for_longer():
-    """A band with ``groups``/``nsteps``/``trj_freq`` explores only those systems, as long as it says."""
+    """A band with ``groups``/``nsteps``/``trj_freq``/``model_devi_dt`` explores only those
+    systems, as long and with the time step it says."""
+    from dpgen.generator.run import _get_lammps_job_settings
+
     band = {"temps": [300], "groups": ["interface"], "nsteps": 2000, "trj_freq": 20}
     band["trust_f"] = {"interface": [0.1, 0.8]}
+    band["model_devi_dt"] = 0.002
     jobs = P.exploration_jobs(sys_groups=GROUPS, stages=[*STAGES, band], nsteps=300, trj_freq=10)
     assert [j["sys_idx"] for j in jobs] == [[0, 1, 2], [0, 1, 2], [2]]
     assert [(j["nsteps"], j["trj_freq"]) for j in jobs] == [(300, 10), (300, 10), (2000, 20)]
     assert jobs[2]["model_devi_f_trust_lo"] == {"2": 0.1}
     assert jobs[2]["model_devi_f_trust_hi"] == {"2": 0.8}
-    bad_bands = (({"groups": ["slab"]}, "slab"), ({"groups": []}, "groups"), ({"nsteps": 10}, "trj_freq"))
+    # DP-GEN's own reading of the LAMMPS time step: the band's, else param's model_devi_dt
+    assert [_get_lammps_job_settings(j, {"model_devi_dt": 0.001})[0] for j in jobs] == [0.001, 0.001, 0.002]
+    assert [j["ensemble"] for j in jobs] == ["nvt"] * 3 and all("press" not in j for j in jobs)
+    npt = P.exploration_jobs(
+        sys_groups=GROUPS, stages=[{**band, "ensemble": "npt-xy", "press": [1]}], nsteps=300, trj_freq=10
+    )
+    assert npt[0]["ensemble"] == "npt-xy" and npt[0]["press"] == [1.0]
+    bad_bands = (
+        ({"groups": ["slab"]}, "slab"),
+        ({"groups": []}, "groups"),
+        ({"nsteps": 10}, "trj_freq"),
+        ({"model_devi_dt": 0}, "model_devi_dt"),
+        ({"ensemble": "npt-xy"}, "press"),
+    )
     for bad, needle in bad_bands:
         with pytest.raises(InputError, match=needle) as err:
             P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, **bad}], nsteps=300, trj_freq=10)

@@ -137,8 +137,10 @@ def exploration_jobs(
         Temperature bands, each ``{"temps": [K, ...], "trust_f": {group: [lo,
         hi]}}`` with trust levels in eV/Angstrom (lpsc SI 2.2). A band may
         also name ``"groups"`` (explore only the systems of these groups) and
-        its own ``"nsteps"`` and ``"trj_freq"``; its ``"train_numb_steps"`` is
-        read by :func:`band_training_steps`, not here.
+        its own ``"nsteps"``, ``"trj_freq"``, ``"model_devi_dt"`` (ps; DP-GEN's
+        per-job ``"dt"``), ``"ensemble"`` and, for an NPT ensemble, ``"press"``
+        (bar; e.g. ``npt-xy`` of :mod:`lidendrite.training.dpgen_launch`); its
+        ``"train_numb_steps"`` is read by :func:`band_training_steps`, not here.
     nsteps
         MD steps of every exploration run (unless its band gives its own).
     trj_freq
@@ -194,17 +196,28 @@ def exploration_jobs(
                         f"stages[{k}].trust_f.{group}: need 0 < lo < hi, got [{t_lo}, {t_hi}]"
                     )
                 lo[str(i)], hi[str(i)] = t_lo, t_hi
-            jobs.append(
-                {
-                    "sys_idx": sys_idx,
-                    "temps": temps,
-                    "nsteps": n_md,
-                    "trj_freq": freq,
-                    "ensemble": ensemble,
-                    "model_devi_f_trust_lo": lo,
-                    "model_devi_f_trust_hi": hi,
-                }
-            )
+            job = {
+                "sys_idx": sys_idx,
+                "temps": temps,
+                "nsteps": n_md,
+                "trj_freq": freq,
+                "ensemble": str(stage.get("ensemble", ensemble)),
+                "model_devi_f_trust_lo": lo,
+                "model_devi_f_trust_hi": hi,
+            }
+            if job["ensemble"].startswith("npt"):
+                press = stage.get("press")
+                if not press:
+                    raise InputError(
+                        f"stages[{k}].press: ensemble {job['ensemble']} needs pressures (bar)"
+                    )
+                job["press"] = [float(x) for x in press]
+            if stage.get("model_devi_dt") is not None:
+                dt = float(stage["model_devi_dt"])
+                if not dt > 0:
+                    raise InputError(f"stages[{k}].model_devi_dt: need a time step > 0 ps, got {dt}")
+                job["dt"] = dt
+            jobs.append(job)
     return jobs
 
 
