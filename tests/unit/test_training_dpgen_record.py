@@ -99,7 +99,9 @@ def work(tmp_path):
     md1 = w / "iter.000001" / "01.model_devi"
     md1.mkdir(parents=True)
     (md1 / "cur_job.json").write_text(
-        json.dumps({"sys_idx": [0], "temps": [300.0], "model_devi_f_trust_hi": 0.25})
+        json.dumps(
+            {"sys_idx": [0], "temps": [300.0], "ensemble": "npt-xy", "model_devi_f_trust_hi": 0.25}
+        )
     )
     _model_devi(md1 / "task.000.000000" / "model_devi.out", [0.05] * 199 + [0.12])
     return w
@@ -113,7 +115,8 @@ def test_record_lines(work):
 def test_history_counts_and_fractions(work):
     h = iteration_history(work)
     it0, it1 = h["iterations"]
-    assert it0["n_models"] == 4 and it0["temps"] == [600.0, 800.0]
+    assert it0["n_models"] == 4 and it0["temps"] == [600.0, 800.0] and "ensemble" not in it0
+    assert it1["ensemble"] == "npt-xy"
     assert it0["systems"]["000"] == {
         "accurate": 2,
         "candidate": 3,

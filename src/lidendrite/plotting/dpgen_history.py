@@ -76,7 +76,8 @@ def plot_dpgen_history(
     ax.set_xticks(x)
     ax.set_xticklabels(
         [
-            f"iter {e['iteration']}\n{'/'.join(f'{t:g}' for t in e.get('temps', []))} K\n"
+            f"iter {e['iteration']}\n{'/'.join(f'{t:g}' for t in e.get('temps', []))} K"
+            f"{', ' + e['ensemble'] if e.get('ensemble') else ''}\n"
             f"{e['n_explored']} frames"
             for e in its
         ],
@@ -85,7 +86,7 @@ def plot_dpgen_history(
     ax.set_xlim(-0.8, max(len(its), 1) - 0.2)
     ax.set_ylim(0, 105)
     ax.set_ylabel("explored frames (%)")
-    ax.set_xlabel("DP-GEN iteration (exploration temperatures, frames)")
+    ax.set_xlabel("DP-GEN iteration (exploration temperatures and ensemble, frames)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax.set_title(
         "DP-GEN model-deviation classes"

@@ -147,7 +147,8 @@ def iteration_history(
     dict
         ``{"record": [[it, step], ...], "last": {"iteration", "step", "name"},
         "iterations": [...], "converged": bool}``; each iteration has
-        ``iteration``, ``steps_done``, ``n_models``, ``temps``, per-system
+        ``iteration``, ``steps_done``, ``n_models``, ``temps`` (and ``ensemble``
+        where the job names one), per-system
         ``systems[SSS] = {accurate, candidate, failed, total, trust_lo,
         trust_hi}``, the overall ``accurate/candidate/failed_fraction``,
         ``n_fp_tasks`` (frames sent to labelling), ``n_fp_failed`` (tasks
@@ -177,6 +178,8 @@ def iteration_history(
         if (md / "cur_job.json").is_file():
             job = json.loads((md / "cur_job.json").read_text())
         entry["temps"] = job.get("temps", [])
+        if job.get("ensemble"):
+            entry["ensemble"] = job["ensemble"]
         fp = idir / "02.fp"
         sys_ids = sorted(
             {p.name.split(".")[1] for p in md.glob("task.*")}
