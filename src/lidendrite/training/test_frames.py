@@ -75,33 +75,41 @@ def label_test_frames(
         labelled = labeller.label([frames[i] for i in indices])
         return labelled, indices, {**summary, "labelled_during_md": False}
 
+    import io
+
     from ase.io import read
 
-    pending = list(indices)  # drawn frames not yet handed to the labeller
-    futures: list[Future] = []
+    wanted = set(indices)
+    futures: dict[int, Future] = {}
+    dump_state = {"offset": 0, "n_read": 0}  # bytes of the dump parsed so far, frames in them
+
     with ThreadPoolExecutor(
         max_workers=1, initializer=labeller.use_threads, initargs=(int(label_threads),)
     ) as pool:
 
         def hand_over(step: int, dump: Path) -> None:
-            for fut in futures:  # a failed label stops the MD at once
+            for fut in futures.values():  # a failed label stops the MD at once
                 if fut.done() and fut.exception() is not None:
                     raise fut.exception()
-            while pending and (pending[0] + 1) * dump_every <= step:
-                i = pending.pop(0)
-                # file index i + 1: the dump starts with step 0, which is not drawn
-                frame = as_frame(read(str(dump), index=i + 1, format="lammps-dump-text"), atoms)
-                futures.append(pool.submit(labeller.label, [frame]))
+            # only the frames written since the last chunk are parsed (complete: LAMMPS flushes)
+            with open(dump) as fh:
+                fh.seek(dump_state["offset"])
+                text = fh.read()
+                dump_state["offset"] = fh.tell()
+            new = read(io.StringIO(text), index=":", format="lammps-dump-text") if text else []
+            for k, frame in enumerate(new, start=dump_state["n_read"]):
+                if k - 1 in wanted:  # dump frame 0 is step 0, which is not drawn
+                    futures[k - 1] = pool.submit(labeller.label, [as_frame(frame, atoms)])
+            dump_state["n_read"] += len(new)
 
         try:
-            frames, summary = npt_dpmd(atoms, model_pb, workdir, type_map, on_chunk=hand_over, **md)
+            # the last chunk ends at n_steps, so every drawn frame is handed over inside the run
+            _, summary = npt_dpmd(atoms, model_pb, workdir, type_map, on_chunk=hand_over, **md)
         except BaseException:
-            for fut in futures:
+            for fut in futures.values():
                 fut.cancel()
             raise
-        for i in pending:  # steps after the last chunk (none when thermo_every divides n_steps)
-            futures.append(pool.submit(labeller.label, [frames[i]]))
-        labelled = [fut.result()[0] for fut in futures]
+        labelled = [futures[i].result()[0] for i in indices]
     return (
         labelled,
         indices,
