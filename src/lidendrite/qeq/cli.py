@@ -3,7 +3,8 @@
 Writes the input structure to ``--out`` with a per-atom ``charges`` array (e)
 and, in its info, ``energy`` (eV: E_QEq in ConstQ, Omega = E_QEq + sum phi Q in
 ConstP), ``e_qeq`` (eV), ``chi_eq`` (V), ``iterations``, ``residual`` (V),
-``solve_seconds`` (s, including JIT compilation) and ``qeq_mode``.
+``solve_seconds`` (s, including JIT compilation), ``qeq_mode`` and
+``slab_correction`` (whether eq. S8 was applied: only with vacuum along z).
 
 ASE's extxyz writer stores ``atoms.arrays["charges"]`` as the column ``charge``;
 ``ase.io.read`` puts it (and ``energy``) back into a SinglePointCalculator, so
@@ -23,8 +24,11 @@ Units: Angstrom, e, eV; potentials in V (phi_i Q_i enters the grand energy in eV
 ConstP (ec paper eq. S17): Li atoms with more than --cn-metal Li neighbours within
 --cn-cutoff get --phi-lower if z < --split-z, else --phi-upper; a negative phi
 favours positive charge (anode). Total charge is 0 in ConstP.
-Cells: any 3D cell, triclinic included; with the slab correction (default on) the
-a and b vectors must lie in the xy plane and z is the surface normal; atoms are not
+Cells: any 3D cell, triclinic included. The slab correction (default on) applies
+only to a structure with vacuum along z (an atom-free layer at least
+--slab-min-vacuum wide); a bulk cell gets fully periodic electrostatics, so its
+energy does not depend on how the atoms are wrapped. With the correction the a and
+b vectors must lie in the xy plane and z is the surface normal; atoms are not
 wrapped along z, so put the vacuum across the cell boundary z = 0 / z = Lz.
 Errors (unknown element, overlapping atoms, missing cell, no convergence) print one
 line and exit with status 2.
@@ -58,6 +62,13 @@ _CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
 _EWALD_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
     ("--rcut", float, "R", "real-space cutoff, Angstrom (default: %(default)s)"),
     ("--ewald-tol", float, "T", "Ewald/PME error tolerance delta (default: %(default)s)"),
+    (
+        "--slab-min-vacuum",
+        float,
+        "D",
+        "the slab correction applies only to a structure with an atom-free layer along z at "
+        "least this wide, Angstrom (default: %(default)s)",
+    ),
 )
 _SOLVER_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
     ("--tol", float, "V", "solver tolerance on max |chi_i - chi_eq|, V (default: %(default)s)"),
@@ -152,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
         cn_cutoff=args.cn_cutoff,
         cn_metal=args.cn_metal,
         slab_correction=not args.no_slab_correction,
+        slab_min_vacuum=args.slab_min_vacuum,
         rcut=args.rcut,
         ewald_tol=args.ewald_tol,
         method=args.method,
@@ -170,12 +182,14 @@ def run(args: argparse.Namespace) -> int:
         residual=result.residual,
         solve_seconds=result.solve_seconds,
         qeq_mode=args.mode,
+        slab_correction=result.info["slab_correction"],
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write(args.out, out, format="extxyz")
     print(
         f"qeq: {len(atoms)} atoms, {args.mode}, {result.iterations} iterations, "
         f"residual {result.residual:.2e} V, energy {result.energy:.6f} eV, "
-        f"chi_eq {result.chi_eq:.4f} V -> {args.out}"
+        f"chi_eq {result.chi_eq:.4f} V, slab correction "
+        f"{'on' if result.info['slab_correction'] else 'off'} -> {args.out}"
     )
     return 0

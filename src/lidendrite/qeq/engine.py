@@ -36,6 +36,7 @@ from lidendrite.qeq.geometry import (
     coordination_numbers,
     neighbour_pairs,
     pad_pairs,
+    vacuum_gap_z,
 )
 from lidendrite.qeq.params import load_parameters, per_atom_parameters
 from lidendrite.qeq.settings import QEqSettings
@@ -153,8 +154,18 @@ class QEqEngine:
         self._q_prev = None
 
     # ------------------------------------------------------------------ setup
-    def _static(self, symbols: list[str], cell: np.ndarray, name: str):
-        """Per-atom parameters, Coulomb config and k vectors; cached per (symbols, cell).
+    def slab_applies(self, positions: np.ndarray, cell: np.ndarray) -> bool:
+        """Whether the slab correction (eq. S8) is used for this structure.
+
+        Only with ``slab_correction`` on and an atom-free layer along z at least
+        ``slab_min_vacuum`` wide: a bulk cell is fully periodic, and the dipole term
+        would make its energy depend on where the atoms were wrapped.
+        """
+        s = self.settings
+        return bool(s.slab_correction) and vacuum_gap_z(positions, cell) >= s.slab_min_vacuum
+
+    def _static(self, symbols: list[str], cell: np.ndarray, name: str, slab: bool):
+        """Per-atom parameters, Coulomb config and k vectors; cached per (symbols, cell, slab).
 
         Under NPT the cell changes every step: the mesh and k-vector set of the
         first cell are kept while the cell stays within 2 % of it (kappa is fixed,
@@ -162,12 +173,12 @@ class QEqEngine:
         recompilation per step.
         """
         s = self.settings
-        check_cell(cell, slab_correction=s.slab_correction, name=name)
-        if self._static_key is not None and self._static_key[0] == tuple(symbols):
+        check_cell(cell, slab_correction=slab, name=name)
+        if self._static_key is not None and self._static_key[0] == (tuple(symbols), slab):
             ref = self._static_key[1]
             if np.max(np.abs(cell - ref)) <= 0.02 * np.max(np.abs(ref)):
                 return self._static_data
-        key = (tuple(symbols), np.array(cell, dtype=np.float64))
+        key = ((tuple(symbols), slab), np.array(cell, dtype=np.float64))
         chi, J, sigma = per_atom_parameters(self.params, symbols)
         n = len(symbols)
         method = s.method
@@ -180,7 +191,7 @@ class QEqEngine:
             mesh=pme_mesh(cell, kappa, s.ewald_tol, s.pme_order) if method == "pme" else None,
             order=s.pme_order,
             gaussian=True,
-            slab=s.slab_correction,
+            slab=slab,
             coulomb_constant=s.coulomb_constant,
         )
         kvec = ewald_kvectors(cell, kappa, s.ewald_tol) if method == "ewald" else None
@@ -258,7 +269,8 @@ class QEqEngine:
             raise InputError(f"{name}: no atoms")
         cell = np.asarray(atoms.cell.array, dtype=np.float64)
         positions = np.asarray(atoms.positions, dtype=np.float64)
-        chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name)
+        slab = self.slab_applies(positions, cell)
+        chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name, slab)
         pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))
         check_min_distance(positions, cell, pairs, s.min_distance)
         phi = self.bias(symbols, positions, cell, pairs)
@@ -342,5 +354,6 @@ class QEqEngine:
                 "kappa": cfg.kappa,
                 "n_pairs": pairs.n_pairs,
                 "precond_mesh": precond_mesh,
+                "slab_correction": cfg.slab,
             },
         )

@@ -18,6 +18,7 @@ __all__ = [
     "PairList",
     "check_cell",
     "check_min_distance",
+    "vacuum_gap_z",
     "coordination_numbers",
     "neighbour_pairs",
     "pad_pairs",
@@ -72,6 +73,27 @@ def check_cell(cell: np.ndarray, *, slab_correction: bool = False, name: str = "
         raise InputError(
             f"{name}: slab correction needs cell vectors a and b in the xy plane (a_z = b_z = 0)"
         )
+
+
+def vacuum_gap_z(positions: np.ndarray, cell: np.ndarray) -> float:
+    """Widest atom-free layer along the c axis (Angstrom), periodic images included.
+
+    The fractional c coordinates of all atoms are wrapped into [0, 1) and sorted;
+    the largest gap between neighbours (the last one wrapping round to the first
+    plus one) times the layer spacing ``V / |a x b|`` is returned. A slab with
+    vacuum has a gap of about the vacuum thickness; a bulk cell only its widest
+    interlayer spacing (a few Angstrom). The value does not depend on how the
+    atoms are wrapped.
+    """
+    positions = np.asarray(positions, dtype=float)
+    cell = np.asarray(cell, dtype=float)
+    spacing = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[0], cell[1]))
+    if len(positions) == 0:
+        return float(spacing)
+    frac = np.linalg.solve(cell.T, positions.T)[2] % 1.0
+    frac = np.sort(frac)
+    gaps = np.diff(np.append(frac, frac[0] + 1.0))
+    return float(gaps.max() * spacing)
 
 
 def neighbour_pairs(positions: np.ndarray, cell: np.ndarray, cutoff: float) -> PairList:

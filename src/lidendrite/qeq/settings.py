@@ -37,7 +37,12 @@ class QEqSettings:
     cn_metal : int
         CN above which a Li is metallic (ec paper: 8, BCC).
     slab_correction : bool
-        Dipole correction along z (eq. S8).
+        Dipole correction along z (eq. S8) for structures with vacuum along z.
+    slab_min_vacuum : float
+        The slab correction applies only where the widest atom-free layer along z
+        (:func:`~lidendrite.qeq.geometry.vacuum_gap_z`) is at least this wide
+        (Angstrom); a fully periodic bulk cell gets tin-foil Ewald, whose energy does
+        not depend on how its atoms are wrapped.
     rcut : float
         Real-space cutoff (Angstrom) of the Ewald and Gaussian-correction sums.
     ewald_tol : float
@@ -72,6 +77,7 @@ class QEqSettings:
     cn_cutoff: float = 3.5
     cn_metal: int = 8
     slab_correction: bool = True
+    slab_min_vacuum: float = 5.0
     rcut: float = 7.0
     ewald_tol: float = 5e-4
     method: str = "auto"
@@ -89,7 +95,7 @@ class QEqSettings:
             raise InputError(f"mode: {self.mode!r} is not constq or constp")
         if self.method not in ("auto", "ewald", "pme"):
             raise InputError(f"method: {self.method!r} is not auto, ewald or pme")
-        for key in ("rcut", "tol", "cn_cutoff"):
+        for key in ("rcut", "tol", "cn_cutoff", "slab_min_vacuum"):
             if not getattr(self, key) > 0:
                 raise InputError(f"{key}: must be positive")
         if not 0 < self.ewald_tol < 0.5:
