@@ -13,6 +13,7 @@ from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_gradient_numpy,
     cv_groups,
+    cv_plumed_input,
     max_stable_kappa_ev,
     moving_restraint_plumed_input,
     plumed_atom_list,
@@ -23,8 +24,25 @@ from lidendrite.sampling.cv import (
 from lidendrite.sampling.moving_restraint import check_restraint_stability, read_colvar
 from lidendrite.sampling.plumed_bridge import PlumedBridge
 
+#: cut-off forms of the CV compared with PLUMED: none (the paper), D_MAX with and
+#: without STRETCH, and D_MAX with a neighbour list.  6 A cuts pairs inside the
+#: toy (10.3 A wide, 25 A tall); the list's 1 A skin exceeds any motion in the tests.
+CUTOFFS = {
+    "all_pairs": {},
+    "d_max": {"d_max": 6.0},
+    "d_max_nostretch": {"d_max": 6.0, "stretch": False},
+    "d_max_nlist": {"d_max": 6.0, "nl_cutoff": 7.0, "nl_stride": 5},
+}
 
-def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0, num_threads=1):
+
+def _numpy_kw(cut):
+    """The cut-off keywords the numpy reference takes (the list only changes PLUMED's cost)."""
+    return {k: v for k, v in cut.items() if not k.startswith("nl_")}
+
+
+def _plumed_frame(
+    atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0, num_threads=1, cut=None
+):
     """Run PLUMED (no MD engine) on one frame; return COLVAR, forces, bias."""
     groups = cv_groups(atoms)
     colvar = tmp_path / "COLVAR"
@@ -36,6 +54,7 @@ def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0,
         kappa_ev=kappa_ev,
         colvar_file=str(colvar),
         print_stride=1,
+        **(cut or {}),
     )
     bridge = PlumedBridge(
         text,
@@ -49,10 +68,12 @@ def _plumed_frame(atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0,
     return read_colvar(colvar), forces, bias
 
 
-def test_numpy_cv_equals_plumed_cv(tmp_path):
+@pytest.mark.parametrize("cut", list(CUTOFFS.values()), ids=list(CUTOFFS))
+def test_numpy_cv_equals_plumed_cv(tmp_path, cut):
     atoms = toy_interface()
-    ref = cv_coordination_numpy(atoms)
-    col, _, _ = _plumed_frame(atoms, tmp_path, s_start=ref["cv"])
+    ref = cv_coordination_numpy(atoms, **_numpy_kw(cut))
+    kappa, lag = 5.0, 0.3
+    col, forces, _ = _plumed_frame(atoms, tmp_path, s_start=ref["cv"] - lag, cut=cut)
     # PLUMED prints with %.10f; both sum the same terms in double precision,
     # so 1e-6 (the spec) is far above the expected ~1e-9 difference.
     assert col["cv"][0] == pytest.approx(ref["cv"], abs=1e-6)
@@ -62,6 +83,104 @@ def test_numpy_cv_equals_plumed_cv(tmp_path):
     assert ref["cv"] == pytest.approx(
         ref["li_li"] - ref["li_s"] - ref["li_p"] - ref["li_cl"], abs=1e-12
     )
+    # and the bias forces are -kappa lag grad s of the same (cut) function; the
+    # tolerance is that of test_plumed_bias_forces_equal_minus_kappa_lag_gradient
+    expected = -kappa * lag * cv_gradient_numpy(atoms, **_numpy_kw(cut))
+    np.testing.assert_allclose(forces, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_cutoff_changes_the_cv():
+    """d_max = 6 A really drops pairs of the toy, so the comparisons above test the cut-off."""
+    full = cv_coordination_numpy(toy_interface())["cv"]
+    cut = cv_coordination_numpy(toy_interface(), d_max=6.0)["cv"]
+    assert abs(full - cut) > 1.0
+
+
+def test_neighbour_list_follows_a_moving_structure(tmp_path):
+    """PLUMED's list (updated every 5 steps) sums the pairs within d_max at every step.
+
+    Ten steps of a random walk of 0.02 A per step and atom: pairs move by
+    at most ~0.2 A between list updates, well inside the 1 A skin, so each
+    step's CV equals the all-pairs numpy value with the same d_max.
+    """
+    atoms = toy_interface()
+    cut = CUTOFFS["d_max_nlist"]
+    colvar = tmp_path / "COLVAR"
+    text = moving_restraint_plumed_input(
+        cv_groups(atoms),
+        s_start=0.0,
+        s_end=0.0,
+        n_steps=100,
+        kappa_ev=1.0,
+        colvar_file=str(colvar),
+        print_stride=1,
+        **cut,
+    )
+    bridge = PlumedBridge(
+        text, atoms.get_masses(), timestep_ps=0.001, log_file=tmp_path / "plumed.log"
+    )
+    rng = np.random.default_rng(3)
+    ref = []
+    try:
+        for step in range(10):
+            atoms.positions += rng.normal(0.0, 0.02, atoms.positions.shape)
+            bridge.compute(step, atoms.cell[:], atoms.positions)
+            ref.append(cv_coordination_numpy(atoms, **_numpy_kw(cut))["cv"])
+    finally:
+        bridge.finalize()
+    assert "update every 5 steps" in (tmp_path / "plumed.log").read_text()
+    np.testing.assert_allclose(read_colvar(colvar)["cv"], ref, atol=1e-6)  # %.10f output
+
+
+def test_stretched_cutoff_is_continuous_and_its_derivative_exact():
+    r0, d_max = 4.0, 8.0
+    s_dmax = 1.0 / (1.0 + 2.0**6)  # unstretched s(d_max) for n = 6, m = 12
+    r = np.linspace(0.5, 9.0, 200)
+    s = rational_switch(r, r0, d_max=d_max)
+    np.testing.assert_allclose(
+        s,
+        np.where(r > d_max, 0.0, (1.0 / (1.0 + (r / r0) ** 6) - s_dmax) / (1 - s_dmax)),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    # continuous at d_max (PLUMED's STRETCH): s -> 0 from below, 0 beyond
+    assert rational_switch(np.array(d_max * (1 - 1e-9)), r0, d_max=d_max) == pytest.approx(
+        0.0, abs=1e-9
+    )
+    # without STRETCH the function jumps by s(d_max) there
+    assert rational_switch(np.array(d_max), r0, d_max=d_max, stretch=False) == pytest.approx(
+        s_dmax, rel=1e-12
+    )
+    # derivative vs central differences away from d_max (error ~h^2 |third derivative| << 1e-8)
+    h = 1e-6
+    inner = r[r < d_max - 0.01]
+    for stretch in (True, False):
+        fd = (
+            rational_switch(inner + h, r0, d_max=d_max, stretch=stretch)
+            - rational_switch(inner - h, r0, d_max=d_max, stretch=stretch)
+        ) / (2 * h)
+        np.testing.assert_allclose(
+            rational_switch_derivative(inner, r0, d_max=d_max, stretch=stretch), fd, atol=1e-8
+        )
+    assert np.all(rational_switch_derivative(r[r > d_max], r0, d_max=d_max) == 0.0)
+
+
+def test_neighbour_list_settings_are_checked_with_one_line():
+    groups = cv_groups(toy_interface())
+    text = cv_plumed_input(groups, d_max=8.0, nl_cutoff=9.0, nl_stride=10)
+    assert "D_MAX=0.8 STRETCH}" in text and "NLIST NL_CUTOFF=0.9 NL_STRIDE=10" in text
+    assert "NOSTRETCH" in cv_plumed_input(groups, d_max=8.0, stretch=False)
+    assert "D_MAX" not in cv_plumed_input(groups) and "NLIST" not in cv_plumed_input(groups)
+    for bad, words in (
+        (dict(nl_cutoff=9.0, nl_stride=10), "needs lpsc.sampling.d_max"),
+        (dict(d_max=8.0, nl_cutoff=8.0, nl_stride=10), "must exceed lpsc.sampling.d_max"),
+        (dict(d_max=8.0, nl_cutoff=9.0), "go together"),
+        (dict(d_max=8.0, nl_cutoff=9.0, nl_stride=0), "nl_stride must be >= 1"),
+        (dict(d_max=-1.0), "d_max must be > 0"),
+    ):
+        with pytest.raises(InputError) as err:
+            cv_plumed_input(groups, **bad)
+        assert "\n" not in str(err.value) and words in str(err.value)
 
 
 def test_plumed_threads_give_the_same_cv_and_forces(tmp_path):
@@ -176,9 +295,10 @@ def test_moving_restraint_input_units():
         moving_restraint_plumed_input(cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=0)
 
 
-def test_cv_gradient_matches_central_differences():
+@pytest.mark.parametrize("d_max", [None, 6.0])
+def test_cv_gradient_matches_central_differences(d_max):
     atoms = toy_interface()
-    grad = cv_gradient_numpy(atoms)
+    grad = cv_gradient_numpy(atoms, d_max=d_max)
     h = 1e-5  # Angstrom
     fd = np.zeros_like(grad)
     for i in range(len(atoms)):
@@ -186,12 +306,15 @@ def test_cv_gradient_matches_central_differences():
             plus, minus = atoms.copy(), atoms.copy()
             plus.positions[i, k] += h
             minus.positions[i, k] -= h
-            fd[i, k] = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (
-                2 * h
-            )
+            fd[i, k] = (
+                cv_coordination_numpy(plus, d_max=d_max)["cv"]
+                - cv_coordination_numpy(minus, d_max=d_max)["cv"]
+            ) / (2 * h)
     # truncation h^2/6 |s'''| summed over ~100 pairs (|s'''| < 1 A^-3) < 2e-9 and
     # round-off 1e-16 |CN terms| / h ~ 1e-9: 1e-7 1/A leaves a wide margin,
-    # while the gradients themselves are O(0.1-1) 1/A
+    # while the gradients themselves are O(0.1-1) 1/A.  With d_max the stretched
+    # function is continuous at d_max; a pair within h of it would add a kink
+    # error |s'(d_max)| ~ 4e-3 1/A, and no toy pair is that close (the test passes).
     np.testing.assert_allclose(grad, fd, rtol=0, atol=1e-7)
     assert np.abs(grad).max() > 0.1
     # translation invariance: sum of the gradient is zero

@@ -9,8 +9,21 @@ number is
 (the rational switching function of PLUMED's COORDINATION with D_0 = 0;
 eq. S1 of the paper typesets it as (1 - r/R0)^n / (1 - r/R0)^m, which is a
 misprint).  Table S1: R0 = 3.2, 3.0, 4.0, 4.0 Angstrom for Li-Li, Li-S, Li-P,
-Li-Cl; n = 6, m = 12.  No cut-off (PLUMED's default for RATIONAL without
-D_MAX), distances with the minimum image.
+Li-Cl; n = 6, m = 12.  Distances with the minimum image.
+
+Cut-off: the paper's function has none (every pair counts).  With ``d_max``
+the function is PLUMED's ``D_MAX`` form: zero beyond d_max and, with
+``stretch`` (PLUMED's default since 2.2), shifted and scaled so that it
+reaches zero continuously there,
+
+    s_d(r) = (s(r) - s(d_max)) / (s(0) - s(d_max))  for r <= d_max, 0 beyond
+
+(s(0) = 1); without ``stretch`` s is cut at d_max with a jump of s(d_max).
+The numpy functions below compute exactly that form.  PLUMED's neighbour
+list (``NLIST NL_CUTOFF NL_STRIDE``) only changes the cost: the list holds
+the pairs closer than NL_CUTOFF at its last update, so as long as no pair
+moves from beyond NL_CUTOFF to inside d_max within NL_STRIDE steps it sums
+the same pairs as the all-pairs loop.
 
 Groups (from the structure's per-atom ``region`` and ``layer`` arrays):
 
@@ -155,8 +168,39 @@ def cv_groups(
     return groups
 
 
-def rational_switch(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.ndarray:
-    """Rational switching function s(r) = (1 - (r/r0)^n) / (1 - (r/r0)^m).
+def _rational(r: np.ndarray, r0: float, n: int, m: int) -> np.ndarray:
+    """(1 - (r/r0)^n) / (1 - (r/r0)^m) without cut-off; the limit n/m at r = r0."""
+    x = np.asarray(r, dtype=float) / r0
+    near = np.abs(x - 1.0) < 1e-8
+    xs = np.where(near, 0.5, x)  # any x != 1 here; these entries are replaced by the limit below
+    val = (1.0 - xs**n) / (1.0 - xs**m)
+    # first-order expansion around x = 1: n/m + n(n-m)/(2m) (x-1)
+    lim = n / m + n * (n - m) / (2.0 * m) * (x - 1.0)
+    return np.where(near, lim, val)
+
+
+def _cutoff_scale(
+    r0: float, n: int, m: int, d_max: float | None, stretch: bool
+) -> tuple[float, float]:
+    """(shift, scale) of the D_MAX form: s_d = (s - shift) * scale (PLUMED's stretch)."""
+    if d_max is None or not stretch:
+        return 0.0, 1.0
+    if d_max <= 0:
+        raise InputError(f"switching function: d_max must be > 0 Angstrom, got {d_max}")
+    s_d = float(_rational(np.array(d_max), r0, n, m))
+    return s_d, 1.0 / (1.0 - s_d)
+
+
+def rational_switch(
+    r: np.ndarray,
+    r0: float,
+    n: int = 6,
+    m: int = 12,
+    *,
+    d_max: float | None = None,
+    stretch: bool = True,
+) -> np.ndarray:
+    """Rational switching function s(r) = (1 - (r/r0)^n) / (1 - (r/r0)^m), optionally cut at d_max.
 
     Parameters
     ----------
@@ -166,6 +210,13 @@ def rational_switch(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.nda
         Switching radius R0, Angstrom.
     n, m
         Exponents (Table S1: 6 and 12).
+    d_max
+        Cut-off, Angstrom (PLUMED ``D_MAX``): s = 0 for r > d_max.  ``None``:
+        no cut-off (the paper's function).
+    stretch
+        With ``d_max``: s_d(r) = (s(r) - s(d_max)) / (1 - s(d_max)), which is
+        continuous at d_max (PLUMED's default); ``False``: s cut with a jump
+        (PLUMED ``NOSTRETCH``).
 
     Returns
     -------
@@ -173,13 +224,11 @@ def rational_switch(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.nda
         s(r), same shape as ``r``; the removable singularity at r = r0 takes
         its limit n/m.
     """
-    x = np.asarray(r, dtype=float) / r0
-    near = np.abs(x - 1.0) < 1e-8
-    xs = np.where(near, 0.5, x)  # any x != 1 here; these entries are replaced by the limit below
-    val = (1.0 - xs**n) / (1.0 - xs**m)
-    # first-order expansion around x = 1: n/m + n(n-m)/(2m) (x-1)
-    lim = n / m + n * (n - m) / (2.0 * m) * (x - 1.0)
-    return np.where(near, lim, val)
+    val = _rational(r, r0, n, m)
+    if d_max is None:
+        return val
+    shift, scale = _cutoff_scale(r0, n, m, d_max, stretch)
+    return np.where(np.asarray(r, dtype=float) > d_max, 0.0, (val - shift) * scale)
 
 
 def _min_image(d: np.ndarray, cell: np.ndarray, pbc: np.ndarray) -> np.ndarray:
@@ -201,6 +250,8 @@ def coordination_numpy(
     r0: float,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
     pbc: tuple[bool, bool, bool] = (True, True, True),
     chunk: int = 256,
 ) -> float:
@@ -214,7 +265,7 @@ def coordination_numpy(
         ``[3, 3]`` cell row vectors, Angstrom.
     group_a, group_b
         0-based atom indices.
-    r0, n, m
+    r0, n, m, d_max, stretch
         Switching-function parameters (:func:`rational_switch`).
     pbc
         Periodic directions (minimum image along them).
@@ -231,7 +282,7 @@ def coordination_numpy(
         ia = a[start : start + chunk]
         d = _min_image(pos[b][None, :, :] - pos[ia][:, None, :], cell, pbc_arr)
         r = np.linalg.norm(d, axis=-1)
-        s = rational_switch(r, r0, n, m)
+        s = rational_switch(r, r0, n, m, d_max=d_max, stretch=stretch)
         s[ia[:, None] == b[None, :]] = 0.0  # self pairs are not counted
         total += float(s.sum())
     return total
@@ -247,6 +298,8 @@ def cv_coordination_numpy(
     r0_li_cl: float = 4.0,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
     n_anode_layers: int = 8,
 ) -> dict[str, float]:
     """Reference (numpy) value of the CV of eq. (2) and its four CNs.
@@ -261,6 +314,9 @@ def cv_coordination_numpy(
         R0 of each CN, Angstrom (Table S1: 3.2, 3.0, 4.0, 4.0).
     n, m
         Switching exponents (Table S1: 6, 12).
+    d_max, stretch
+        Cut-off of all four switching functions, Angstrom, and its form
+        (:func:`rational_switch`); ``d_max=None``: no cut-off.
     n_anode_layers
         Anode layers in group B of CN(Li-Li) (paper: 8).
 
@@ -285,6 +341,8 @@ def cv_coordination_numpy(
             r0=r0[pair],
             n=n,
             m=m,
+            d_max=d_max,
+            stretch=stretch,
             pbc=tuple(atoms.pbc),
         )
         cv += coeff * out[pair]
@@ -292,12 +350,21 @@ def cv_coordination_numpy(
     return out
 
 
-def rational_switch_derivative(r: np.ndarray, r0: float, n: int = 6, m: int = 12) -> np.ndarray:
+def rational_switch_derivative(
+    r: np.ndarray,
+    r0: float,
+    n: int = 6,
+    m: int = 12,
+    *,
+    d_max: float | None = None,
+    stretch: bool = True,
+) -> np.ndarray:
     """ds/dr of :func:`rational_switch`, 1/Angstrom (same shape as ``r``).
 
     ds/dx = (-n x^(n-1) (1 - x^m) + m x^(m-1) (1 - x^n)) / (1 - x^m)^2 with
     x = r/r0; at the removable singularity x = 1 it takes the slope of the
-    expansion used by :func:`rational_switch`, n (n - m) / (2 m r0).
+    expansion used by :func:`rational_switch`, n (n - m) / (2 m r0).  With
+    ``d_max``: times 1 / (1 - s(d_max)) (``stretch``) and 0 beyond d_max.
     """
     x = np.asarray(r, dtype=float) / r0
     near = np.abs(x - 1.0) < 1e-8
@@ -305,7 +372,11 @@ def rational_switch_derivative(r: np.ndarray, r0: float, n: int = 6, m: int = 12
     den = 1.0 - xs**m
     dsdx = (-n * xs ** (n - 1) * den + m * xs ** (m - 1) * (1.0 - xs**n)) / den**2
     lim = n * (n - m) / (2.0 * m)
-    return np.where(near, lim, dsdx) / r0
+    val = np.where(near, lim, dsdx) / r0
+    if d_max is None:
+        return val
+    _, scale = _cutoff_scale(r0, n, m, d_max, stretch)
+    return np.where(np.asarray(r, dtype=float) > d_max, 0.0, val * scale)
 
 
 def coordination_gradient_numpy(
@@ -317,6 +388,8 @@ def coordination_gradient_numpy(
     r0: float,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
     pbc: tuple[bool, bool, bool] = (True, True, True),
     chunk: int = 256,
 ) -> np.ndarray:
@@ -324,9 +397,9 @@ def coordination_gradient_numpy(
 
     Every pair (i in A, j in B, j != i) with d = r_j - r_i (minimum image)
     adds s'(r) d/r to atom j and subtracts it from atom i; same pairs, same
-    minimum image and no cut-off as :func:`coordination_numpy` (and PLUMED).
-    Cost O(|A| |B|) in chunks of ``chunk`` rows of A: about 1 s for the
-    4833-atom paper sandwich.
+    minimum image and same cut-off (``d_max``, ``stretch``) as
+    :func:`coordination_numpy` (and PLUMED).  Cost O(|A| |B|) in chunks of
+    ``chunk`` rows of A: about 1 s for the 4833-atom paper sandwich.
     """
     pos = np.asarray(positions, dtype=float)
     cell = np.asarray(cell, dtype=float)
@@ -340,7 +413,7 @@ def coordination_gradient_numpy(
         r = np.linalg.norm(d, axis=-1)
         self_pair = ia[:, None] == b[None, :]
         r_safe = np.where(self_pair, 1.0, r)
-        coef = rational_switch_derivative(r_safe, r0, n, m) / r_safe
+        coef = rational_switch_derivative(r_safe, r0, n, m, d_max=d_max, stretch=stretch) / r_safe
         coef[self_pair] = 0.0  # self pairs are not counted
         g = coef[..., None] * d  # d s(r_ij) / d r_j
         np.add.at(grad, b, g.sum(axis=0))
@@ -358,6 +431,8 @@ def cv_gradient_numpy(
     r0_li_cl: float = 4.0,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
     n_anode_layers: int = 8,
 ) -> np.ndarray:
     """Analytic gradient ds/dr of the CV of eq. (2), ``[n_atoms, 3]`` in 1/Angstrom.
@@ -381,6 +456,8 @@ def cv_gradient_numpy(
             r0=r0[pair],
             n=n,
             m=m,
+            d_max=d_max,
+            stretch=stretch,
             pbc=tuple(atoms.pbc),
         )
     return grad
@@ -407,7 +484,8 @@ def restraint_omega(atoms: Atoms, kappa_ev: float, **cv_kwargs) -> float:
     kappa_ev
         Force constant, eV per CV unit squared.
     **cv_kwargs
-        Passed to :func:`cv_gradient_numpy` (``groups``, R0s, n, m, n_anode_layers).
+        Passed to :func:`cv_gradient_numpy` (``groups``, R0s, n, m, d_max,
+        stretch, n_anode_layers).
     """
     g = cv_gradient_numpy(atoms, **cv_kwargs)
     s_sum = float(np.sum(np.sum(g**2, axis=1) / atoms.get_masses()))  # 1/(amu A^2)
@@ -455,16 +533,69 @@ def cv_plumed_input(
     r0_li_cl: float = 4.0,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
+    nl_cutoff: float | None = None,
+    nl_stride: int | None = None,
     length_units: float = ANGSTROM_TO_NM,
 ) -> str:
     """PLUMED actions defining the CV of eq. (2) with label ``cv``.
 
     Atom indices are 1-based positions in the structure, i.e. LAMMPS atom IDs
-    when the data file keeps the structure's order.  R0 are converted from
-    Angstrom to nm.  Labels: ``g_li_a``, ``g_li_b``, ``g_s``, ``g_p``,
-    ``g_cl`` (groups); ``cn_li_li``, ``cn_li_s``, ``cn_li_p``, ``cn_li_cl``;
-    ``cv``.
+    when the data file keeps the structure's order.  Lengths (R0, d_max,
+    nl_cutoff) are converted from Angstrom to nm.  Labels: ``g_li_a``,
+    ``g_li_b``, ``g_s``, ``g_p``, ``g_cl`` (groups); ``cn_li_li``,
+    ``cn_li_s``, ``cn_li_p``, ``cn_li_cl``; ``cv``.
+
+    Parameters
+    ----------
+    groups
+        CV groups.
+    r0_li_li, r0_li_s, r0_li_p, r0_li_cl, n, m
+        Switching functions (Table S1), Angstrom.
+    d_max, stretch
+        Cut-off of all four switching functions (``D_MAX``, Angstrom) and
+        ``STRETCH``/``NOSTRETCH`` (:func:`rational_switch`); ``d_max=None``:
+        every pair counts (the paper).
+    nl_cutoff, nl_stride
+        PLUMED neighbour list (``NLIST NL_CUTOFF NL_STRIDE``): pairs within
+        ``nl_cutoff`` (Angstrom, > ``d_max``) at every ``nl_stride``-th MD
+        step; ``None``: no list.  Needs ``d_max``: a list without it would
+        cut the CV with a jump at every list update.
+    length_units
+        nm per Angstrom.
+
+    Raises
+    ------
+    InputError
+        A neighbour list without ``d_max``, ``nl_cutoff <= d_max`` or a
+        missing/non-positive ``nl_stride`` (one line naming the setting).
     """
+    if nl_cutoff is not None or nl_stride is not None:
+        key = "lpsc.sampling"
+        if nl_cutoff is None or nl_stride is None or int(nl_stride) < 1:
+            raise InputError(
+                f"{key}.nl_cutoff and {key}.nl_stride go together (got {nl_cutoff}, {nl_stride}); "
+                "nl_stride must be >= 1"
+            )
+        if d_max is None:
+            raise InputError(
+                f"{key}.nl_cutoff = {nl_cutoff:g} A needs {key}.d_max: a neighbour list without a "
+                "switching cut-off drops pairs with a jump at every list update"
+            )
+        if nl_cutoff <= d_max:
+            raise InputError(
+                f"{key}.nl_cutoff = {nl_cutoff:g} A must exceed {key}.d_max = {d_max:g} A "
+                "(the skin covers the motion between list updates)"
+            )
+    if d_max is not None and d_max <= 0:
+        raise InputError(f"lpsc.sampling.d_max must be > 0 Angstrom, got {d_max}")
+    cut = ""
+    if d_max is not None:
+        cut = f" D_MAX={d_max * length_units:.10g} {'STRETCH' if stretch else 'NOSTRETCH'}"
+    nlist = ""
+    if nl_cutoff is not None:
+        nlist = f" NLIST NL_CUTOFF={nl_cutoff * length_units:.10g} NL_STRIDE={int(nl_stride)}"
     r0 = {"li_li": r0_li_li, "li_s": r0_li_s, "li_p": r0_li_p, "li_cl": r0_li_cl}
     gb = {"li_li": "g_li_b", "li_s": "g_s", "li_p": "g_p", "li_cl": "g_cl"}
     lines = [
@@ -477,7 +608,7 @@ def cv_plumed_input(
     for pair, _ in CN_PAIRS:
         lines.append(
             f"cn_{pair}: COORDINATION GROUPA=g_li_a GROUPB={gb[pair]} "
-            f"SWITCH={{RATIONAL R_0={r0[pair] * length_units:.10g} NN={n} MM={m}}}"
+            f"SWITCH={{RATIONAL R_0={r0[pair] * length_units:.10g} NN={n} MM={m}{cut}}}{nlist}"
         )
     args = ",".join(f"cn_{pair}" for pair, _ in CN_PAIRS)
     coeffs = ",".join(f"{c:g}" for _, c in CN_PAIRS)
@@ -496,7 +627,7 @@ def moving_restraint_plumed_input(
     colvar_file: str = "COLVAR",
     print_stride: int = 10,
     energy_units: float = EV_TO_KJMOL,
-    **cv_kwargs: float,
+    **cv_kwargs: float | bool | None,
 ) -> str:
     """Full PLUMED input: the CV, the moving restraint and its COLVAR output.
 
@@ -525,7 +656,8 @@ def moving_restraint_plumed_input(
     energy_units
         kJ/mol per eV.
     **cv_kwargs
-        Passed to :func:`cv_plumed_input` (R0s, n, m).
+        Passed to :func:`cv_plumed_input` (R0s, n, m, d_max, stretch,
+        nl_cutoff, nl_stride).
     """
     if n_steps <= 0:
         raise InputError(f"moving restraint: n_steps must be > 0, got {n_steps}")
