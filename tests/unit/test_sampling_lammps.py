@@ -369,3 +369,114 @@ def test_lmp_launcher_loads_the_deepmd_plugin_and_keeps_the_callers_paths(tmp_pa
     # the wheel's own order: the caller's libraries first, its plugin folders first
     assert libs.split()[1].startswith("/caller/lib:") and "tensorflow" in libs
     assert plugins.split()[1].endswith(":/caller/plugins") and "deepmd" in plugins
+
+
+def _colvar_steps(path):
+    return list(np.rint(read_colvar(path)["time"] / 1e-3).astype(int))
+
+
+def _dump_steps(path):
+    lines = open(path).read().splitlines()
+    return [int(lines[k + 1]) for k, line in enumerate(lines) if line.startswith("ITEM: TIMESTEP")]
+
+
+def test_rerun_of_a_finished_run_keeps_every_frame_and_colvar_line(tmp_path):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    kw = dict(n_steps=20, s0_rate=0.5, **TOY_MD)
+    first = run_moving_restraint(path, tmp_path / "run", **kw)
+    files = {name: (tmp_path / "run" / name).read_bytes() for name in ("COLVAR", "traj.lammpstrj")}
+    assert _colvar_steps(first.colvar) == list(range(21))
+    assert _dump_steps(first.dump) == list(range(0, 21, 5))
+    again = run_moving_restraint(path, tmp_path / "run", **kw)
+    # recognised as finished: no MD, the same summary, COLVAR and dump byte for byte
+    assert again == first
+    for name, data in files.items():
+        assert (tmp_path / "run" / name).read_bytes() == data
+    # a job killed between the last restart and the summary: rebuilt from the files
+    (tmp_path / "run" / "moving_restraint.json").unlink()
+    rebuilt = run_moving_restraint(path, tmp_path / "run", **kw)
+    assert rebuilt.finished and rebuilt.final_step == 20 and rebuilt.cv_last == first.cv_last
+    assert rebuilt.plumed_version == first.plumed_version
+    for name, data in files.items():
+        assert (tmp_path / "run" / name).read_bytes() == data
+
+
+def test_interrupted_run_resumes_to_the_uninterrupted_files(tmp_path, monkeypatch):
+    """A crash inside a chunk, a cut-off COLVAR line, a call with nothing to run, then the rest."""
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    kw = dict(n_steps=40, s0_rate=0.5, **TOY_MD)
+    ref = run_moving_restraint(path, tmp_path / "ref", **kw)
+
+    compute = PlumedBridge.compute
+
+    def crash_at_27(self, step, box, positions):
+        if step == 27:
+            raise RuntimeError("injected crash at step 27")
+        return compute(self, step, box, positions)
+
+    monkeypatch.setattr(PlumedBridge, "compute", crash_at_27)
+    with pytest.raises(SimulationFailed, match="injected crash at step 27"):
+        run_moving_restraint(path, tmp_path / "run", **kw)
+    monkeypatch.setattr(PlumedBridge, "compute", compute)
+    # the crashed chunk (steps 21-30, without the bias at step 27) is in the files;
+    # a kill in the middle of a write leaves a cut-off line
+    with open(tmp_path / "run" / "COLVAR", "a") as fd:
+        fd.write(" 0.031000")
+    # the last restart is at step 20: a call that stops there runs nothing and keeps step 20
+    held = run_moving_restraint(path, tmp_path / "run", stop_at_step=20, **kw)
+    assert held.final_step == 20 and not held.finished
+    assert _colvar_steps(held.colvar) == list(range(21))
+    assert _dump_steps(held.dump) == list(range(0, 21, 5))
+    done = run_moving_restraint(path, tmp_path / "run", **kw)
+    assert done.resumed_from_step == 20 and done.finished and done.final_step == 40
+    assert _colvar_steps(done.colvar) == _colvar_steps(ref.colvar) == list(range(41))
+    assert _dump_steps(done.dump) == _dump_steps(ref.dump) == list(range(0, 41, 5))
+    # same trajectory (the restart keeps the thermostat state; 1e-6 as in
+    # test_killed_run_resumes_with_continuous_colvar)
+    np.testing.assert_allclose(
+        read_colvar(done.colvar)["cv"], read_colvar(ref.colvar)["cv"], atol=1e-6
+    )
+
+
+def test_non_finite_bias_stops_with_one_line(tmp_path, monkeypatch):
+    atoms = toy_interface()
+    path = tmp_path / "toy.extxyz"
+    atoms.write(path)
+    compute = PlumedBridge.compute
+
+    def nan_from_7(self, step, box, positions):
+        forces, bias, virial = compute(self, step, box, positions)
+        return (forces * np.nan, bias, virial) if step >= 7 else (forces, bias, virial)
+
+    monkeypatch.setattr(PlumedBridge, "compute", nan_from_7)
+    with pytest.raises(SimulationFailed) as err:
+        run_moving_restraint(path, tmp_path / "run", n_steps=20, s0_rate=0.5, **TOY_MD)
+    msg = str(err.value)
+    assert "\n" not in msg and "non-finite PLUMED bias or forces at step 7" in msg
+    # raised at the end of the first chunk (steps 1-10), before any restart was written
+    assert "before step 10" in msg and "no restart written yet" in msg
+
+
+def test_bad_structure_or_empty_cv_group_stops_before_md_with_one_line(tmp_path):
+    atoms = toy_interface()
+    no_cl = atoms.copy()
+    del no_cl[[a.index for a in no_cl if a.symbol == "Cl"]]
+    no_cl.write(tmp_path / "no_cl.extxyz")
+    with pytest.raises(InputError) as err:
+        run_moving_restraint(
+            tmp_path / "no_cl.extxyz", tmp_path / "a", n_steps=10, s0_rate=0.5, **TOY_MD
+        )
+    assert "\n" not in str(err.value) and "CV group 'cl'" in str(err.value)
+    bad = atoms.copy()
+    bad.positions[3, 0] = np.nan
+    bad.write(tmp_path / "nan.extxyz")
+    with pytest.raises(InputError, match="non-finite atom positions"):
+        run_moving_restraint(
+            tmp_path / "nan.extxyz", tmp_path / "b", n_steps=10, s0_rate=0.5, **TOY_MD
+        )
+    for run in ("a", "b"):
+        assert not (tmp_path / run / "COLVAR").exists()

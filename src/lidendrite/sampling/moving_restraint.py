@@ -14,15 +14,20 @@ Robustness: LAMMPS restart files are written every ``restart_every`` steps
 (atomically, so the last good one survives a crash); a second call with the
 same ``workdir`` resumes from it.  LAMMPS keeps the step number in the
 restart file, which is the step passed to PLUMED, so s0(t) continues exactly;
-COLVAR and dump are truncated to the restart step and appended to.  A run
-resumes only when its fingerprint (:func:`run_fingerprint`: SHA-256 of the
+COLVAR and dump are cut back to the lines and frames before the restart step
+and appended to (the resumed run writes the restart step again), so every
+step appears once, as in an uninterrupted run.  A call that has nothing left
+to run (the restart is at ``n_steps``, or at or past ``stop_at_step``) runs
+no MD and keeps every line and frame up to the restart step: a finished run
+is recognised, its files are left as they are and its summary is returned.
+A run resumes only when its fingerprint (:func:`run_fingerprint`: SHA-256 of the
 model file, the structure and the restraint settings, kept in
 ``lidendrite_fingerprint.txt`` beside the restart) matches; otherwise the old
 folder is moved to ``<workdir>.stale`` with a one-line message and the run
 starts afresh, as the lpsc DP-GEN folder does (scripts/lpsc_run_dpgen.py), so a
 changed model never silently continues an old trajectory.  Lost
-atoms, non-finite energies and PLUMED failures stop the run with
-:class:`SimulationFailed` (one line naming the cause).
+atoms, non-finite positions, energies or bias and PLUMED failures stop the
+run with :class:`SimulationFailed` (one line naming the cause).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from lidendrite.errors import InputError, LidendriteError
 from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_groups,
+    cv_plumed_input,
     moving_restraint_plumed_input,
     restraint_omega,
 )
@@ -121,16 +127,33 @@ def read_colvar(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return {name: data[:, k] for k, name in enumerate(fields)}
 
 
+def _colvar_time(line: str, n_fields: int | None) -> float | None:
+    """Time (ps) of a complete COLVAR data line, ``None`` for a cut-off (partly written) one."""
+    words = line.split()
+    if n_fields is not None and len(words) != n_fields:
+        return None
+    try:
+        return float(words[0])
+    except (IndexError, ValueError):
+        return None
+
+
 def _truncate_colvar(path: Path, t_max: float) -> None:
-    """Drop COLVAR data lines with time >= ``t_max`` (ps); keep headers."""
+    """Drop COLVAR data lines with time >= ``t_max`` (ps) and partly written ones; keep headers."""
     if not path.exists():
         return
-    keep = [
-        line
-        for line in path.read_text().splitlines(keepends=True)
-        if line.startswith("#") or not line.strip() or float(line.split()[0]) < t_max
-    ]
-    path.write_text("".join(keep))
+    keep: list[str] = []
+    n_fields: int | None = None
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith("#! FIELDS"):
+            n_fields = len(line.split()) - 2
+        if line.startswith("#") or not line.strip():
+            keep.append(line)
+            continue
+        time_ps = _colvar_time(line, n_fields)
+        if time_ps is not None and time_ps < t_max and line.endswith("\n"):
+            keep.append(line)
+    _write_if_changed(path, "".join(keep))
 
 
 def _truncate_dump(path: Path, step_max: int) -> None:
@@ -142,10 +165,26 @@ def _truncate_dump(path: Path, step_max: int) -> None:
     keep = True
     for k, line in enumerate(lines):
         if line.startswith("ITEM: TIMESTEP"):
-            keep = int(lines[k + 1].split()[0]) < step_max
+            words = lines[k + 1].split() if k + 1 < len(lines) else []
+            keep = bool(words) and words[0].isdigit() and int(words[0]) < step_max
         if keep:
             out.append(line)
-    path.write_text("".join(out))
+    _write_if_changed(path, "".join(out))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` unless it holds exactly that (a finished run's files stay untouched)."""
+    if path.read_text() != text:
+        path.write_text(text)
+
+
+def _plumed_log_version(path: Path) -> str:
+    """PLUMED version from a PLUMED log (``unknown`` if absent)."""
+    try:
+        found = re.search(r"Version:\s*(\S+)", path.read_text(errors="replace"))
+    except OSError:
+        return "unknown"
+    return found.group(1) if found else "unknown"
 
 
 def _floor_sig(x: float, digits: int = 3) -> float:
@@ -252,6 +291,15 @@ def _model_file(model, pair_style: str) -> str | None:
     return None
 
 
+def _last_restart(restart_step: int | None) -> str:
+    """Where a failed run can resume from, for its error message."""
+    return (
+        "no restart written yet"
+        if restart_step is None
+        else f"last good restart: step {restart_step}"
+    )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -280,6 +328,10 @@ def run_moving_restraint(
     r0_li_cl: float = 4.0,
     n: int = 6,
     m: int = 12,
+    d_max: float | None = None,
+    stretch: bool = True,
+    nl_cutoff: float | None = None,
+    nl_stride: int | None = None,
     n_anode_layers: int = 8,
     restart_every: int = 1000,
     thermo_every: int = 100,
@@ -328,6 +380,14 @@ def run_moving_restraint(
         Final s0 (overrides ``s0_rate``).
     r0_li_li, r0_li_s, r0_li_p, r0_li_cl, n, m
         Switching-function parameters (Table S1), Angstrom.
+    d_max, stretch
+        Cut-off of the switching functions (Angstrom, PLUMED ``D_MAX``) and
+        its form (:func:`lidendrite.sampling.cv.rational_switch`); ``None``:
+        every pair counts.  Used by PLUMED, s0 of the first frame and the
+        stability check alike.
+    nl_cutoff, nl_stride
+        PLUMED neighbour list of the coordination numbers (Angstrom, MD
+        steps); ``None``: no list (:func:`lidendrite.sampling.cv.cv_plumed_input`).
     n_anode_layers
         Anode layers in group B of CN(Li-Li) (paper: 8).
     restart_every, thermo_every, dump_every, colvar_every
@@ -356,14 +416,18 @@ def run_moving_restraint(
     -------
     MovingRestraintResult
         Paths and headline numbers (also written to ``moving_restraint.json``).
+        For a run that had already finished, the stored summary (paths of
+        this ``workdir``), with no file changed.
 
     Raises
     ------
     InputError
-        Bad structure, empty CV group, inconsistent restart state, or a
-        kappa too stiff for the time step.
+        Bad structure (non-finite positions, elements outside ``type_map``),
+        empty CV group, bad cut-off or neighbour-list settings, inconsistent
+        restart state, or a kappa too stiff for the time step.
     SimulationFailed
-        Lost atoms, non-finite energy or a PLUMED failure (one line).
+        Lost atoms, non-finite positions, energy or bias, or a PLUMED
+        failure (one line).
     """
     from ase.io import read
     from ase.io.lammpsdata import write_lammps_data
@@ -404,9 +468,22 @@ def run_moving_restraint(
     unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_map))
     if unknown:
         raise InputError(f"{structure}: elements {unknown} are not in type_map {list(type_map)}")
+    if not np.all(np.isfinite(atoms.positions)) or not np.all(np.isfinite(atoms.cell[:])):
+        raise InputError(f"{structure}: non-finite atom positions or cell")
     masses = atoms.get_masses()
     groups = cv_groups(atoms, n_anode_layers=n_anode_layers, name=str(structure))
-    cv_kw = dict(r0_li_li=r0_li_li, r0_li_s=r0_li_s, r0_li_p=r0_li_p, r0_li_cl=r0_li_cl, n=n, m=m)
+    cv_kw = dict(
+        r0_li_li=r0_li_li,
+        r0_li_s=r0_li_s,
+        r0_li_p=r0_li_p,
+        r0_li_cl=r0_li_cl,
+        n=n,
+        m=m,
+        d_max=d_max,
+        stretch=stretch,
+    )
+    nl_kw = dict(nl_cutoff=nl_cutoff, nl_stride=nl_stride)
+    cv_plumed_input(groups, **cv_kw, **nl_kw)  # one-line InputError for bad cut-off/list settings
     # before the first MD step (and before any file is written): is the restraint too stiff?
     stability = check_restraint_stability(
         atoms,
@@ -422,6 +499,7 @@ def run_moving_restraint(
         structure,
         {
             **cv_kw,
+            **nl_kw,
             "kappa_ev": kappa_ev,
             "s0_rate": s0_rate,
             "s0_end": s0_end,
@@ -446,6 +524,7 @@ def run_moving_restraint(
         )
     fp_file.write_text(stamp + "\n")
     resume = paths["restart"].is_file() and paths["state"].is_file()
+    stop = n_steps if stop_at_step is None else min(int(stop_at_step), n_steps)
     if resume:
         state = json.loads(paths["state"].read_text())
         if state["n_steps"] != n_steps or state["natoms"] != len(atoms):
@@ -462,10 +541,21 @@ def run_moving_restraint(
                 "(use a fresh workdir)"
             )
         restart_step = int(state["restart_step"])
+        if restart_step >= stop:
+            # nothing left to run: keep every line and frame up to the restart step and drop
+            # those a killed run wrote after it (for a finished run there are none)
+            _truncate_colvar(paths["colvar"], (restart_step + 0.5) * dt_ps)
+            _truncate_dump(paths["dump"], restart_step + 1)
+            return _result_without_md(
+                paths, state, stamp, stability, kappa_ev, max_omega_dt, restart_step
+            )
+        # the resumed run writes the restart step's COLVAR line and frame again
         _truncate_colvar(paths["colvar"], (restart_step - 0.5) * dt_ps)
         _truncate_dump(paths["dump"], restart_step)
     else:
         s0_start = cv_coordination_numpy(atoms, groups=groups, **cv_kw)["cv"]
+        if not math.isfinite(s0_start):
+            raise InputError(f"{structure}: the CV of the first frame is not finite ({s0_start})")
         if s0_end is None:
             if s0_rate is None:
                 raise InputError("moving restraint: give s0_rate or s0_end")
@@ -479,6 +569,7 @@ def run_moving_restraint(
             colvar_file=str(paths["colvar"]),
             print_stride=colvar_every,
             **cv_kw,
+            **nl_kw,
         )
         paths["plumed"].write_text(plumed_text)
         for stale in ("colvar", "dump"):
@@ -500,7 +591,6 @@ def run_moving_restraint(
         restart_step = None
 
     resumed_from = restart_step if resume else None
-    stop = n_steps if stop_at_step is None else min(int(stop_at_step), n_steps)
     lmp = create_lammps(paths["log"], deepmd=deepmd, log_append=resume)
     bridge: PlumedBridge | None = None
     try:
@@ -565,23 +655,27 @@ def run_moving_restraint(
                 lmp.command(f"run {target - step}")
             except Exception as exc:
                 raise SimulationFailed(
-                    f"LAMMPS stopped after step {step}: {_first_line(exc)} (last good restart: step {restart_step})"
+                    f"LAMMPS stopped after step {step}: {_first_line(exc)} ({_last_restart(restart_step)})"
                 ) from exc
             try:
                 bridge.raise_if_failed()
+            except FloatingPointError as exc:  # non-finite positions, bias or bias forces
+                raise SimulationFailed(
+                    f"MD stopped before step {target}: {_first_line(exc)} ({_last_restart(restart_step)})"
+                ) from exc
             except Exception as exc:
                 raise SimulationFailed(
-                    f"PLUMED bias failed near step {target}: {_first_line(exc)} (last good restart: step {restart_step})"
+                    f"PLUMED bias failed near step {target}: {_first_line(exc)} ({_last_restart(restart_step)})"
                 ) from exc
             step = int(lmp.extract_global("ntimestep"))
             pe = lmp.get_thermo("pe")
             if not math.isfinite(pe):
                 raise SimulationFailed(
-                    f"non-finite potential energy at step {step} (last good restart: step {restart_step})"
+                    f"non-finite potential energy {pe} at step {step} ({_last_restart(restart_step)})"
                 )
             if lmp.get_natoms() != len(atoms):
                 raise SimulationFailed(
-                    f"lost atoms at step {step}: {lmp.get_natoms()} of {len(atoms)} left (last good restart: step {restart_step})"
+                    f"lost atoms at step {step}: {lmp.get_natoms()} of {len(atoms)} left ({_last_restart(restart_step)})"
                 )
             if step % restart_every == 0 or step == n_steps:
                 tmp = paths["restart"].with_suffix(".tmp")
@@ -599,9 +693,44 @@ def run_moving_restraint(
             bridge.finalize()
         lmp.close()
 
+    return _write_result(
+        paths,
+        state,
+        stamp,
+        stability,
+        kappa_ev,
+        max_omega_dt,
+        final_step=final_step,
+        resumed_from=resumed_from,
+        plumed_version=plumed_version,
+        lammps_version=lmp_version,
+        wall_time_s=time.perf_counter() - t_wall,
+        plumed_time_s=plumed_time,
+    )
+
+
+def _write_result(
+    paths: dict[str, Path],
+    state: dict,
+    stamp: str,
+    stability: dict[str, float],
+    kappa_ev: float,
+    max_omega_dt: float,
+    *,
+    final_step: int,
+    resumed_from: int | None,
+    plumed_version: str,
+    lammps_version: str,
+    wall_time_s: float,
+    plumed_time_s: float,
+) -> MovingRestraintResult:
+    """Build the result from the run folder's COLVAR and state; write ``moving_restraint.json``."""
     colvar = read_colvar(paths["colvar"])
+    if colvar["cv"].size == 0:
+        raise SimulationFailed(f"{paths['colvar']}: no COLVAR line was written")
+    n_steps = int(state["n_steps"])
     result = MovingRestraintResult(
-        workdir=str(wd),
+        workdir=str(paths["state"].parent),
         colvar=str(paths["colvar"]),
         dump=str(paths["dump"]),
         log=str(paths["log"]),
@@ -615,14 +744,59 @@ def run_moving_restraint(
         cv_first=float(colvar["cv"][0]),
         cv_last=float(colvar["cv"][-1]),
         plumed_version=plumed_version,
-        lammps_version=lmp_version,
-        wall_time_s=time.perf_counter() - t_wall,
-        plumed_time_s=plumed_time,
+        lammps_version=lammps_version,
+        wall_time_s=wall_time_s,
+        plumed_time_s=plumed_time_s,
         kappa_ev=float(kappa_ev),
         restraint_period_fs=stability["restraint_period_fs"],
         omega_dt=stability["omega_dt"],
         max_omega_dt=float(max_omega_dt),
         fingerprint=stamp,
     )
-    paths["summary"].write_text(json.dumps(asdict(result), indent=1))
+    tmp = paths["summary"].with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(result), indent=1))
+    os.replace(tmp, paths["summary"])
     return result
+
+
+def _result_without_md(
+    paths: dict[str, Path],
+    state: dict,
+    stamp: str,
+    stability: dict[str, float],
+    kappa_ev: float,
+    max_omega_dt: float,
+    restart_step: int,
+) -> MovingRestraintResult:
+    """Result of a call with nothing left to run (no MD).
+
+    The summary of the call that reached ``restart_step`` is returned as it
+    was (with this folder's paths) when it exists; otherwise (a job killed
+    between the last restart and the summary, or a ``stop_at_step`` below
+    the step reached) the result is rebuilt from COLVAR, the PLUMED log and
+    the state, with zero timings (nothing ran).
+    """
+    try:
+        stored = json.loads(paths["summary"].read_text())
+    except (OSError, ValueError):
+        stored = {}
+    if stored.get("fingerprint") == stamp and stored.get("final_step") == restart_step:
+        stored.update(
+            workdir=str(paths["state"].parent),
+            **{k: str(paths[k]) for k in ("colvar", "dump", "log", "restart")},
+        )
+        return MovingRestraintResult(**stored)
+    return _write_result(
+        paths,
+        state,
+        stamp,
+        stability,
+        kappa_ev,
+        max_omega_dt,
+        final_step=restart_step,
+        resumed_from=restart_step,
+        plumed_version=_plumed_log_version(paths["plumed_log"]),
+        lammps_version=lammps_version(),
+        wall_time_s=0.0,
+        plumed_time_s=0.0,
+    )
