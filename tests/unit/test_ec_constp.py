@@ -121,3 +121,51 @@ def test_missing_electrode_is_a_one_line_error():
     atoms.arrays["region"][:] = "electrolyte"
     with pytest.raises(InputError, match="no atom has region 'anode'"):
         bias_settings(atoms, -2.0, 6.0)
+
+
+def _with_layers(atoms, n):
+    """The hand-made cell with ``layer`` counted from the gap (1 = contact layer)."""
+    z = atoms.positions[:, 2]
+    layer = np.full(len(atoms), -1)
+    for sl, from_top in ((slice(0, n), True), (slice(n, 2 * n), False)):
+        zs = np.round(z[sl], 2)
+        levels = np.unique(zs)[::-1] if from_top else np.unique(zs)
+        layer[sl] = [int(np.flatnonzero(levels == v)[0]) + 1 for v in zs]
+    atoms.set_array("layer", layer)
+    return atoms
+
+
+def test_authors_rule_is_at_least_cn_metal_plus_the_outermost_layers():
+    """The authors' rule: CN >= cn_metal, and each electrode's outermost layer always."""
+    atoms, n = _hand_made()
+    atoms = _with_layers(atoms, n)
+    # 3.3 A: a perfect BCC atom has CN 8 (bulk) or 4 (surface); the paper's rule biases none
+    settings = {**bias_settings(atoms, -2.0, 6.0), "params": "ec", "cn_cutoff": 3.3}
+    cn = _cn_li_li(atoms, 3.3)
+    paper = bias_per_atom(atoms, cn_metal=8, cn_rule="paper", **settings)
+    authors = bias_per_atom(atoms, cn_metal=8, cn_rule="authors", **settings)
+    assert np.count_nonzero(paper) == 0
+    outer = np.zeros(len(atoms), bool)
+    lay = atoms.arrays["layer"]
+    outer[:n] = lay[:n] == lay[:n].max()
+    outer[n : 2 * n] = lay[n : 2 * n] == lay[n : 2 * n].max()
+    assert outer.sum() == 2 * 9  # one 3 x 3 layer per electrode
+    expected = (cn >= 8) | outer
+    assert np.array_equal(authors != 0, expected)
+    assert np.all(authors[:n][expected[:n]] == 6.0) and np.all(
+        authors[n : 2 * n][expected[n : 2 * n]] == -2.0
+    )
+    # the adatom (CN 5 at 3.5 A) and the gap atoms stay unbiased under either rule
+    assert np.all(authors[2 * n :] == 0)
+    # the solver uses the same selection
+    res = QEqEngine(mode="constp", cn_metal=8, cn_rule="authors", tol=1e-7, **settings).calculate(
+        atoms, with_forces=False
+    )
+    assert np.array_equal(res.phi, authors)
+
+
+def test_authors_rule_needs_layers():
+    atoms, _ = _hand_made()
+    del atoms.arrays["layer"]
+    with pytest.raises(InputError, match="'layer'"):
+        bias_per_atom(atoms, params="ec", cn_rule="authors", **bias_settings(atoms, -2.0, 6.0))

@@ -70,8 +70,8 @@ def bias_settings(atoms, phi_anode: float, phi_cathode: float, name: str = "stru
 def bias_per_atom(atoms, **settings) -> np.ndarray:
     """Per-atom bias phi_i (V) that the QEq engine applies in ConstP (eq. S17).
 
-    This calls the engine's own selection (:meth:`QEqEngine.bias`: metallic Li =
-    CN_Li-Li > ``cn_metal`` within ``cn_cutoff``; side from ``split_z``), so what
+    This calls the engine's own selection (:meth:`QEqEngine.bias`: metallic Li by
+    ``cn_rule`` from CN_Li-Li within ``cn_cutoff``; side from ``split_z``), so what
     is reported is exactly what the solver uses. ``settings`` are
     :class:`~lidendrite.qeq.settings.QEqSettings` fields; ``mode`` is forced to ConstP.
     Non-zero entries mark the biased atoms.
@@ -84,7 +84,7 @@ def bias_per_atom(atoms, **settings) -> np.ndarray:
     cell = np.asarray(atoms.cell.array, dtype=float)
     pos = np.asarray(atoms.positions, dtype=float)
     pairs = neighbour_pairs(pos, cell, s.cn_cutoff)
-    return engine.bias(atoms.get_chemical_symbols(), pos, cell, pairs)
+    return engine.bias(atoms.get_chemical_symbols(), pos, cell, pairs, engine.always_biased(atoms))
 
 
 def swap_electrodes(atoms):

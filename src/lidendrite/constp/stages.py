@@ -90,18 +90,21 @@ def _fit(every: int, n_steps: int, qeq_every: int) -> int:
     return max(qeq_every, (n_steps // qeq_every) * qeq_every) if n_steps >= qeq_every else every
 
 
-def dpqeq_factory(
-    model: str | os.PathLike, qeq: Mapping[str, Any], *, cn_cutoff: float, cn_metal: int
-):
-    """``settings -> DPQEqCalculator`` with the CN rule bound (ConstQ or ConstP)."""
+def dpqeq_factory(model: str | os.PathLike, qeq: Mapping[str, Any], rule: Mapping[str, Any]):
+    """``settings -> DPQEqCalculator`` with the CN rule bound (ConstQ or ConstP).
+
+    ``rule``: a config block with ``cn_cutoff``, ``cn_metal`` and ``cn_rule`` (a
+    ``constp.series`` entry or ``constp.bias_study``).
+    """
     from lidendrite.dpqeq.calculator import DPQEqCalculator
 
     def make(settings: Mapping[str, Any]):
         return DPQEqCalculator(
             model,
             {**dict(qeq), "warm_start": True},
-            cn_cutoff=cn_cutoff,
-            cn_metal=cn_metal,
+            cn_cutoff=rule["cn_cutoff"],
+            cn_metal=rule["cn_metal"],
+            cn_rule=rule["cn_rule"],
             **settings,
         )
 
@@ -150,9 +153,7 @@ def _constq_stage(
         traj=traj,
         final=final,
         workdir=workdir,
-        calc_factory=dpqeq_factory(
-            model, cfg["qeq"], cn_cutoff=rule["cn_cutoff"], cn_metal=rule["cn_metal"]
-        ),
+        calc_factory=dpqeq_factory(model, cfg["qeq"], rule),
         info={"round": 0, "level_of_theory": lot, "stage": stage},
         name=stage.replace("_", " "),
     )
@@ -259,7 +260,7 @@ def run_round(
     lot = level_of_theory(provenance)
     n_steps = scfg.get("round_steps", cfg["round_steps"])
     md = md_settings(cfg, "nvt", n_steps, confine_z=True)
-    calc = dpqeq_factory(model, cfg["qeq"], cn_cutoff=scfg["cn_cutoff"], cn_metal=scfg["cn_metal"])
+    calc = dpqeq_factory(model, cfg["qeq"], scfg)
     info = {
         "round": round_k,
         "series": series,
@@ -267,6 +268,7 @@ def run_round(
         "stage": "constp_round",
         "cn_cutoff": float(scfg["cn_cutoff"]),
         "cn_metal": int(scfg["cn_metal"]),
+        "cn_rule": scfg["cn_rule"],
     }
     res = run_stage(
         atoms,
@@ -292,6 +294,7 @@ def run_round(
         phi_cathode=cfg["phi_cathode"],
         cn_cutoff=scfg["cn_cutoff"],
         cn_metal=scfg["cn_metal"],
+        cn_rule=scfg["cn_rule"],
         anode_side="lower" if z[reg == "anode"].mean() < z[reg == "cathode"].mean() else "upper",
         duration_ps=ch["duration_ps"],
         surface_charge_density_e_per_nm2={
@@ -335,7 +338,7 @@ def run_bias(
     atoms = read_structure(structure)
     lot = level_of_theory(provenance)
     md = md_settings(cfg, "nvt", bcfg["n_steps"], confine_z=True)
-    calc = dpqeq_factory(model, cfg["qeq"], cn_cutoff=bcfg["cn_cutoff"], cn_metal=bcfg["cn_metal"])
+    calc = dpqeq_factory(model, cfg["qeq"], bcfg)
     info = {"round": 1, "series": "bias", "level_of_theory": lot, "stage": "bias_study"}
     res = run_stage(
         atoms,
@@ -487,6 +490,7 @@ def cycle_summary(
         "n_frames",
         "cn_cutoff",
         "cn_metal",
+        "cn_rule",
         "resumed_from_step",
     )
     lots = set()

@@ -34,7 +34,14 @@ from ase import Atoms
 
 from lidendrite.errors import InputError, OverlapError
 
-__all__ = ["training_job", "train_models", "explore", "classify", "earliest_failed", "run_active_learning"]
+__all__ = [
+    "training_job",
+    "train_models",
+    "explore",
+    "classify",
+    "earliest_failed",
+    "run_active_learning",
+]
 
 
 def training_job(
@@ -144,7 +151,9 @@ def explore(
     from lidendrite.dpqeq.calculator import DPQEqCalculator
 
     if n_steps <= 0 or not 0 < sample_every <= n_steps:
-        raise InputError(f"exploration: need 0 < sample_every <= n_steps, got {sample_every}, {n_steps}")
+        raise InputError(
+            f"exploration: need 0 < sample_every <= n_steps, got {sample_every}, {n_steps}"
+        )
     calc = DPQEqCalculator(
         model,
         dpqeq.get("qeq", {}),
@@ -153,6 +162,7 @@ def explore(
         phi_upper=dpqeq["phi_upper"],
         cn_cutoff=dpqeq["cn_cutoff"],
         cn_metal=dpqeq["cn_metal"],
+        cn_rule=dpqeq["cn_rule"],
     )
     a = Atoms(atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True)
     a.calc = calc
@@ -193,7 +203,9 @@ def classify(devi: np.ndarray, lo: float, hi: float) -> dict[str, np.ndarray]:
     """Split frames by model deviation (eV/Angstrom): accurate < lo <= candidate < hi <= failed."""
     devi = np.asarray(devi, dtype=float)
     if not np.isfinite(devi).all():
-        raise InputError(f"model deviation: NaN or inf at frame {int(np.argmax(~np.isfinite(devi)))}")
+        raise InputError(
+            f"model deviation: NaN or inf at frame {int(np.argmax(~np.isfinite(devi)))}"
+        )
     if not 0 < lo < hi:
         raise InputError(f"trust_f: need 0 < lo < hi, got [{lo}, {hi}]")
     return {
@@ -284,7 +296,11 @@ def run_active_learning(
             "warm_start": reuse,
             "explorations": [],
             # wall seconds of each phase: where an iteration's time goes
-            "phase_seconds": {"train": round(time.monotonic() - t0, 1), "explore": 0.0, "model_devi": 0.0},
+            "phase_seconds": {
+                "train": round(time.monotonic() - t0, 1),
+                "explore": 0.0,
+                "model_devi": 0.0,
+            },
         }
         _progress(it, f"trained {len(models)} models", t0)
         candidates: list[Atoms] = []
@@ -293,7 +309,9 @@ def run_active_learning(
         for j, ex in enumerate(al_cfg["explorations"]):
             name = ex["structure"]
             if name not in structures:
-                raise InputError(f"ec.active_learning.explorations[{j}].structure: unknown {name!r}")
+                raise InputError(
+                    f"ec.active_learning.explorations[{j}].structure: unknown {name!r}"
+                )
             for temp in ex["temps"]:
                 t_phase = time.monotonic()
                 frames, stop = explore(

@@ -114,9 +114,11 @@ class DPQEqCalculator(Calculator):
         (ec paper: -2 V anode, +6 V cathode).
     split_z
         z (Angstrom) separating the two electrodes; None: half the cell height.
-    cn_cutoff, cn_metal
-        Li-Li coordination cutoff (Angstrom, 3.5) and the CN above which a Li is
-        metallic (8: CN > 8, "more than 8" of ec paper 2.2.2 and eq. 6).
+    cn_cutoff, cn_metal, cn_rule
+        Li-Li coordination cutoff (Angstrom, 3.5), CN threshold (8) and rule of a
+        metallic Li: ``"paper"`` CN > cn_metal ("more than 8" of ec paper 2.2.2 and
+        eq. 6) or ``"authors"`` CN >= cn_metal with the outermost electrode layers
+        always biased (:class:`~lidendrite.qeq.settings.QEqSettings`).
     type_map
         Element of each DeePMD type; None: the model's own (Li, C, H, O, P, F).
 
@@ -140,6 +142,7 @@ class DPQEqCalculator(Calculator):
         split_z: float | None = None,
         cn_cutoff: float = 3.5,
         cn_metal: int = 8,
+        cn_rule: str = "paper",
         type_map: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -154,6 +157,7 @@ class DPQEqCalculator(Calculator):
             split_z=None if split_z is None else float(split_z),
             cn_cutoff=float(cn_cutoff),
             cn_metal=int(cn_metal),
+            cn_rule=str(cn_rule),
         )
         from lidendrite.qeq.settings import QEqSettings
 
@@ -161,7 +165,9 @@ class DPQEqCalculator(Calculator):
         self.qeq = QEqCalculator(**settings)
         self.short = load_dp_calculator(self.model, self.type_map)
         #: the model and the QEq settings: an MD state is resumed only by the same potential
-        self.fingerprint = f"{self.short.fingerprint}:{json.dumps(settings, sort_keys=True, default=str)}"
+        self.fingerprint = (
+            f"{self.short.fingerprint}:{json.dumps(settings, sort_keys=True, default=str)}"
+        )
         if self.type_map is not None:
             self.short.type_dict = {t: i for i, t in enumerate(self.type_map)}
 

@@ -27,7 +27,15 @@ from ase import Atoms
 
 from lidendrite.errors import InputError
 
-__all__ = ["MD_ENGINE", "li_bcc", "initial_frames", "test_frames", "label_summary", "write_frames", "read_frames"]
+__all__ = [
+    "MD_ENGINE",
+    "li_bcc",
+    "initial_frames",
+    "test_frames",
+    "label_summary",
+    "write_frames",
+    "read_frames",
+]
 
 #: recorded in the summaries: what drove the MD of the initial and test data
 MD_ENGINE = (
@@ -102,7 +110,9 @@ def initial_frames(
             # rotate each strained cell to the standard form (a along x, b in the xy
             # plane): the QEq slab correction subtracted from the labels needs it, and a
             # rigid rotation changes no physics
-            new = labeller.label([_standard_orientation(p) for p in pert[: int(cfg["n_perturbed"])]])
+            new = labeller.label(
+                [_standard_orientation(p) for p in pert[: int(cfg["n_perturbed"])]]
+            )
         else:
             new = nvt_frames(
                 pert[0],

@@ -24,7 +24,9 @@ from lidendrite.errors import InputError
 __all__ = ["test_dpqeq"]
 
 
-def test_dpqeq(model: str | Path, frames: Sequence[Atoms], qeq: Mapping[str, Any]) -> dict[str, Any]:
+def test_dpqeq(
+    model: str | Path, frames: Sequence[Atoms], qeq: Mapping[str, Any]
+) -> dict[str, Any]:
     """Energies and forces of DP-QEq (ConstQ) on labelled ``frames`` against their labels."""
     from lidendrite.dpqeq.calculator import DPQEqCalculator
     from lidendrite.labeling.base import get_labels
@@ -35,7 +37,9 @@ def test_dpqeq(model: str | Path, frames: Sequence[Atoms], qeq: Mapping[str, Any
     e_lab, e_pred, f_lab, f_pred = [], [], [], []
     for atoms in frames:
         e, f, _ = get_labels(atoms)
-        a = Atoms(atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True)
+        a = Atoms(
+            atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True
+        )
         a.calc = calc
         e_lab.append(e / len(a))
         e_pred.append(a.get_potential_energy() / len(a))

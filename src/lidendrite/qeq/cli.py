@@ -22,7 +22,7 @@ HELP = "QEq charges (ConstQ or ConstP bias) of an extended-XYZ structure, JAX Ew
 _EPILOG = """\
 Units: Angstrom, e, eV; potentials in V (phi_i Q_i enters the grand energy in eV).
 ConstP (ec paper eq. S17): Li atoms with more than --cn-metal Li neighbours within
---cn-cutoff get --phi-lower if z < --split-z, else --phi-upper; a negative phi
+--cn-cutoff (--cn-rule authors: at least, plus the outermost electrode layers) get --phi-lower if z < --split-z, else --phi-upper; a negative phi
 favours positive charge (anode). Total charge is 0 in ConstP.
 Cells: any 3D cell, triclinic included. The slab correction (default on) applies
 only to a structure with vacuum along z (an atom-free layer at least
@@ -57,7 +57,7 @@ _CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
         "z of the plane between the electrodes, Angstrom (default: half the cell height)",
     ),
     ("--cn-cutoff", float, "R", "Li-Li coordination cutoff, Angstrom (default: %(default)s)"),
-    ("--cn-metal", int, "N", "a Li with CN > N is metallic (default: %(default)s)"),
+    ("--cn-metal", int, "N", "CN threshold of a metallic Li (default: %(default)s)"),
 )
 _EWALD_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
     ("--rcut", float, "R", "real-space cutoff, Angstrom (default: %(default)s)"),
@@ -115,6 +115,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, kind, metavar, help_text in _CHARGE_OPTIONS:
         _add_numeric(parser, flag, kind, metavar, help_text)
     parser.add_argument(
+        "--cn-rule",
+        choices=("paper", "authors"),
+        default=default("cn_rule"),
+        help="metallic Li: paper = CN > --cn-metal (eq. 6); authors = CN >= --cn-metal and "
+        "the outermost layer of each electrode (needs per-atom region and layer) always "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--no-slab-correction",
         action="store_true",
         help="drop the z dipole correction (eq. S8): fully periodic (tin-foil) electrostatics",
@@ -162,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         split_z=args.split_z,
         cn_cutoff=args.cn_cutoff,
         cn_metal=args.cn_metal,
+        cn_rule=args.cn_rule,
         slab_correction=not args.no_slab_correction,
         slab_min_vacuum=args.slab_min_vacuum,
         rcut=args.rcut,

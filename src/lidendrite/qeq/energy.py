@@ -590,17 +590,30 @@ def constp_bias(
     phi_upper: float,
     split_z: float,
     cn_metal: int,
+    cn_rule: str,
     metal: str = "Li",
+    always: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-atom bias phi_i (V) of eq. S17 (ec paper).
 
-    phi_i = ``phi_lower`` for ``metal`` atoms with CN_Li-Li > ``cn_metal`` and
-    z < ``split_z`` (Angstrom), ``phi_upper`` for those with z >= ``split_z``, and 0
-    for every other atom. The bias enters the grand energy as ``phi_i Q_i`` (eV), so a
+    phi_i = ``phi_lower`` for metallic ``metal`` atoms with z < ``split_z`` (Angstrom),
+    ``phi_upper`` for those with z >= ``split_z``, and 0 for every other atom. Metallic
+    is CN_Li-Li > ``cn_metal`` with ``cn_rule = "paper"`` (eq. 6: "more than 8") and
+    CN_Li-Li >= ``cn_metal`` with ``"authors"`` (the authors' public code), where the
+    atoms marked in ``always`` (bool [n]; the outermost electrode layers) are metallic
+    whatever their CN. The bias enters the grand energy as ``phi_i Q_i`` (eV), so a
     negative phi favours positive charge (oxidation, the anode of the ec paper).
     """
     sym = np.asarray(symbols)
-    metallic = (sym == metal) & (np.asarray(cn) > cn_metal)
+    cn = np.asarray(cn)
+    if cn_rule == "paper":
+        metallic = (sym == metal) & (cn > cn_metal)
+    elif cn_rule == "authors":
+        metallic = (sym == metal) & (cn >= cn_metal)
+        if always is not None:
+            metallic |= (sym == metal) & np.asarray(always, dtype=bool)
+    else:
+        raise ValueError(f"cn_rule {cn_rule!r} is not paper or authors")
     lower = np.asarray(positions)[:, 2] < split_z
     return np.where(metallic, np.where(lower, phi_lower, phi_upper), 0.0).astype(np.float64)
 

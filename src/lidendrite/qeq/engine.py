@@ -35,6 +35,7 @@ from lidendrite.qeq.geometry import (
     check_min_distance,
     coordination_numbers,
     neighbour_pairs,
+    outermost_electrode_layer,
     pad_pairs,
     vacuum_gap_z,
 )
@@ -207,8 +208,12 @@ class QEqEngine:
         self._q_prev = None
         return self._static_data
 
-    def bias(self, symbols, positions, cell, pairs) -> np.ndarray:
-        """ConstP bias phi [n] (V) from the CN rule of eq. S17; zeros in ConstQ."""
+    def bias(self, symbols, positions, cell, pairs, always=None) -> np.ndarray:
+        """ConstP bias phi [n] (V) from the CN rule of eq. S17; zeros in ConstQ.
+
+        ``always`` (bool [n]) marks atoms biased whatever their CN under
+        ``cn_rule = "authors"`` (:meth:`always_biased`).
+        """
         s = self.settings
         if s.mode == "constq":
             return np.zeros(len(symbols))
@@ -223,8 +228,18 @@ class QEqEngine:
             phi_upper=s.phi_upper,
             split_z=split,
             cn_metal=s.cn_metal,
+            cn_rule=s.cn_rule,
             metal=s.metal,
+            always=always,
         )
+
+    def always_biased(self, atoms, name: str = "structure") -> np.ndarray | None:
+        """Atoms biased at every ConstP step: the outermost electrode layers under
+        ``cn_rule = "authors"``, else None."""
+        s = self.settings
+        if s.mode != "constp" or s.cn_rule != "authors":
+            return None
+        return outermost_electrode_layer(atoms, name)
 
     # ------------------------------------------------------------------ solve
     def calculate(
@@ -273,7 +288,7 @@ class QEqEngine:
         chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name, slab)
         pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))
         check_min_distance(positions, cell, pairs, s.min_distance)
-        phi = self.bias(symbols, positions, cell, pairs)
+        phi = self.bias(symbols, positions, cell, pairs, self.always_biased(atoms, name))
         if len(pairs.i) > self._capacity:
             self._capacity = int(math.ceil(len(pairs.i) * 1.15 / 1024.0) * 1024)
         padded = pad_pairs(pairs, len(symbols), self._capacity)

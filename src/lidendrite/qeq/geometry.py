@@ -21,6 +21,7 @@ __all__ = [
     "vacuum_gap_z",
     "coordination_numbers",
     "neighbour_pairs",
+    "outermost_electrode_layer",
     "pad_pairs",
 ]
 
@@ -73,6 +74,36 @@ def check_cell(cell: np.ndarray, *, slab_correction: bool = False, name: str = "
         raise InputError(
             f"{name}: slab correction needs cell vectors a and b in the xy plane (a_z = b_z = 0)"
         )
+
+
+ELECTRODE_REGIONS = ("anode", "cathode", "electrode")
+
+
+def outermost_electrode_layer(atoms, name: str = "structure") -> np.ndarray:
+    """Bool [n]: the atoms of each electrode's outermost layer (farthest from the electrolyte).
+
+    Reads the per-atom ``region`` and ``layer`` arrays (``layer`` counts from the
+    electrolyte side, 1 = contact layer): per electrode region (``anode``,
+    ``cathode``, ``electrode``) the atoms with the largest layer index. These are the
+    layers the ec authors' ConstP code biases at every step. Raises
+    :class:`InputError` when the arrays are missing or no electrode has a layer.
+    """
+    for key in ("region", "layer"):
+        if key not in atoms.arrays:
+            raise InputError(
+                f"{name}: no per-atom {key!r} array; cn_rule 'authors' biases the outermost "
+                "electrode layers and needs 'region' and 'layer'"
+            )
+    region = np.asarray(atoms.arrays["region"]).astype(str)
+    layer = np.asarray(atoms.arrays["layer"], dtype=int)
+    mask = np.zeros(len(atoms), dtype=bool)
+    for r in ELECTRODE_REGIONS:
+        sel = (region == r) & (layer > 0)
+        if sel.any():
+            mask |= sel & (layer == layer[sel].max())
+    if not mask.any():
+        raise InputError(f"{name}: no electrode layer (region anode/cathode/electrode, layer >= 1)")
+    return mask
 
 
 def vacuum_gap_z(positions: np.ndarray, cell: np.ndarray) -> float:

@@ -35,7 +35,11 @@ class QEqSettings:
     cn_cutoff : float
         Li-Li coordination cutoff (Angstrom), ec paper 3.5.
     cn_metal : int
-        CN above which a Li is metallic (ec paper: 8, BCC).
+        CN threshold of a metallic Li (ec paper: 8, BCC).
+    cn_rule : str
+        ``"paper"``: metallic is CN > ``cn_metal`` (eq. 6, "more than 8");
+        ``"authors"``: CN >= ``cn_metal`` and the outermost layer of each electrode
+        (per-atom ``region``/``layer``) always biased, as the authors' public code.
     slab_correction : bool
         Dipole correction along z (eq. S8) for structures with vacuum along z.
     slab_min_vacuum : float
@@ -76,6 +80,7 @@ class QEqSettings:
     split_z: float | None = None
     cn_cutoff: float = 3.5
     cn_metal: int = 8
+    cn_rule: str = "paper"
     slab_correction: bool = True
     slab_min_vacuum: float = 5.0
     rcut: float = 7.0
@@ -93,6 +98,8 @@ class QEqSettings:
     def __post_init__(self) -> None:
         if self.mode not in ("constq", "constp"):
             raise InputError(f"mode: {self.mode!r} is not constq or constp")
+        if self.cn_rule not in ("paper", "authors"):
+            raise InputError(f"cn_rule: {self.cn_rule!r} is not paper or authors")
         if self.method not in ("auto", "ewald", "pme"):
             raise InputError(f"method: {self.method!r} is not auto, ewald or pme")
         for key in ("rcut", "tol", "cn_cutoff", "slab_min_vacuum"):
