@@ -221,3 +221,43 @@ rule ec_bias_study:
 
 
 STUDY_TARGETS["ec"] += [rules.ec_constp_cycle.output.summary, rules.ec_bias_study.output.summary]
+
+
+_T_RUNS = {
+    "ConstQ NPT": rules.run_constq_npt.output.summary,
+    "ConstQ NVT": rules.run_constq_nvt.output.summary,
+    **{
+        f"{s} round {k}": f"{CONSTP}/{s}/round{k}/round.json"
+        for s in CP_SERIES
+        for k in range(1, EC_CP["series"][s]["n_rounds"] + 1)
+    },
+    **{f"bias {p}": f"{CONSTP}/bias/{p}/run.json" for p in BIAS_RUNS},
+}
+
+
+rule plot_ec_temperatures:
+    """temperatures.json and figure: did every ConstQ/ConstP DP-QEq run hold its thermostat?"""
+    input:
+        runs=list(_T_RUNS.values()),
+    output:
+        summary=f"{CONSTP}/temperatures.json",
+        png=report(f"{RESULTS}/ec/figures/ec_temperatures.png",
+                   caption="../report/captions/ec_temperatures.rst", category="ec"),
+        pdf=f"{RESULTS}/ec/figures/ec_temperatures.pdf",
+    log:
+        f"{LOGS}/plot_ec_temperatures/ec.log",
+    benchmark:
+        f"{BENCH}/plot_ec_temperatures/ec.tsv"
+    params:
+        cfg=EC_CP,
+        labels=list(_T_RUNS),
+    threads: 1
+    resources:
+        **res("light"),
+    conda:
+        f"{ENVS}/analysis.yaml"
+    script:
+        "../scripts/ec_temperatures.py"
+
+
+STUDY_TARGETS["ec"] += [rules.plot_ec_temperatures.output.summary]

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from lidendrite.analysis.ec_temperature import thermo_series
 from lidendrite.constp.electrodes import ELECTRODES, frame_charges, surface_charge_density
 from lidendrite.errors import InputError
 from lidendrite.md.driver import MDSettings, MDStop, read_frames, run_md
@@ -207,6 +208,7 @@ def run_stage(
         name=name,
     )
     summary["wall_s_stage"] = time.perf_counter() - t0
+    summary["thermo"] = thermo_series(traj)
     summary["mode"] = mode
     summary["split_z"] = split
     return summary

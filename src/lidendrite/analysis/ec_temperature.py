@@ -1,0 +1,96 @@
+"""Did the ec DP-QEq runs hold their thermostat? Temperature traces and a verdict per run.
+
+Each MD stage of the ec cycle (ConstQ NPT and NVT, every ConstP round, every bias
+run) writes frames whose info holds ``time_ps``, ``temperature_K`` (kinetic
+temperature of the mobile atoms, K) and ``energy`` (eV; the grand energy in
+ConstP). :func:`thermo_series` reads them from a trajectory;
+:func:`temperature_summary` judges each run: its end temperature, the mean over
+the last ``end_fraction`` of its frames (a single frame of a 200-atom cell
+fluctuates by about sqrt(2 / 3N) = 6 % around the mean), must lie within
+``tolerance_K`` of the thermostat's ``target_K``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from lidendrite.errors import InputError
+
+__all__ = ["thermo_series", "temperature_summary"]
+
+
+def thermo_series(traj: str | Path) -> dict[str, list[float]]:
+    """``time_ps`` (ps), ``temperature_K`` (K) and ``energy_eV`` (eV) of every frame of ``traj``."""
+    from lidendrite.md.driver import read_frames
+
+    frames = read_frames(traj)
+    out: dict[str, list[float]] = {"time_ps": [], "temperature_K": [], "energy_eV": []}
+    for k, f in enumerate(frames):
+        for key in ("time_ps", "temperature_K", "energy"):
+            if key not in f.info:
+                raise InputError(f"{traj}: frame {k} has no info {key!r}")
+        out["time_ps"].append(float(f.info["time_ps"]))
+        out["temperature_K"].append(float(f.info["temperature_K"]))
+        out["energy_eV"].append(float(f.info["energy"]))
+    return out
+
+
+def temperature_summary(
+    runs: Mapping[str, str | Path],
+    *,
+    target_K: float,
+    tolerance_K: float,
+    end_fraction: float,
+) -> dict:
+    """Verdict per run from its stage JSON (which holds a ``thermo`` block).
+
+    Parameters
+    ----------
+    runs
+        Label -> stage JSON path (``stage.json``, ``round.json``, ``run.json``).
+    target_K, tolerance_K
+        Thermostat temperature and the allowed deviation of the end temperature (K).
+    end_fraction
+        Last fraction of the frames averaged into the end temperature.
+
+    Returns
+    -------
+    dict
+        ``runs``: label -> {time_ps, temperature_K, t_end_K, t_max_K, held}; ``n_runs``,
+        ``n_held``, ``all_held`` and the criterion.
+    """
+    if not 0 < end_fraction <= 1:
+        raise InputError(f"end_fraction must be in (0, 1], got {end_fraction}")
+    rows = {}
+    for label, path in runs.items():
+        data = json.loads(Path(path).read_text())
+        if "thermo" not in data:
+            raise InputError(f"{path}: no 'thermo' block (temperature trace); rerun the stage")
+        th = data["thermo"]
+        t = np.asarray(th["temperature_K"], dtype=float)
+        n_end = max(1, int(round(len(t) * end_fraction)))
+        t_end = float(t[-n_end:].mean())
+        rows[label] = {
+            "time_ps": th["time_ps"],
+            "temperature_K": th["temperature_K"],
+            "t_end_K": t_end,
+            "t_max_K": float(t.max()),
+            "held": bool(abs(t_end - target_K) <= tolerance_K),
+        }
+    n_held = sum(r["held"] for r in rows.values())
+    return {
+        "criterion": (
+            f"mean temperature of the last {end_fraction:g} of the frames within "
+            f"{target_K:g} +- {tolerance_K:g} K"
+        ),
+        "target_K": float(target_K),
+        "tolerance_K": float(tolerance_K),
+        "n_runs": len(rows),
+        "n_held": n_held,
+        "all_held": n_held == len(rows),
+        "runs": rows,
+    }
