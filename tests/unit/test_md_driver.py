@@ -116,7 +116,13 @@ def test_state_of_another_potential_is_not_resumed(tmp_path):
         run_md(a, old, s, traj=tmp_path / "traj.extxyz", workdir=tmp_path / "work", check=die)
     out = run_md(a, new, s, traj=tmp_path / "traj.extxyz", workdir=tmp_path / "work")
     assert out["resumed_from_step"] == 0
-    assert [int(f.info["step"]) for f in read_frames(tmp_path / "traj.extxyz")] == [0, 10, 20, 30, 40]
+    assert [int(f.info["step"]) for f in read_frames(tmp_path / "traj.extxyz")] == [
+        0,
+        10,
+        20,
+        30,
+        40,
+    ]
 
 
 def test_check_hook_and_lost_atoms_stop_with_one_line(tmp_path):
@@ -262,3 +268,39 @@ def test_a_killed_process_resumes(tmp_path):
     subprocess.run([sys.executable, str(script)], env=env, check=True)
     frames = read_frames(tmp_path / "traj.extxyz")
     assert [int(f.info["step"]) for f in frames] == list(range(0, 201, 10))
+
+
+def test_minimisation_before_md_removes_the_heat_of_a_strained_start(tmp_path):
+    """A compressed LJ crystal started at once heats far above the target in NVE;
+    minimised first (fixed atoms held), it starts at the minimum and stays cold."""
+    a = _argon()
+    a.set_cell(a.cell * 0.93, scale_atoms=True)  # 7 % compression: well above the minimum
+    a.rattle(0.15, seed=2)
+    a.positions[:4] = _argon().positions[:4] * 0.93  # fixed atoms unrattled
+    common = dict(ensemble="nve", n_steps=40, temperature_K=20.0, sample_every=40)
+    hot = run_md(
+        a, _lj(), _settings(**common), traj=tmp_path / "hot.extxyz", workdir=tmp_path / "h"
+    )
+    cold = run_md(
+        a,
+        _lj(),
+        _settings(**common, minimize_steps=500, minimize_fmax=0.001),
+        traj=tmp_path / "cold.extxyz",
+        workdir=tmp_path / "c",
+    )
+    assert hot["minimized"] is None
+    m = cold["minimized"]
+    assert m["energy_drop_eV"] > 0 and m["max_force_eV_A"] <= 0.001
+    # the rattle's energy turns into heat without the minimisation
+    assert hot["final_temperature_K"] > 3 * cold["final_temperature_K"]
+    frames = read_frames(tmp_path / "cold.extxyz")
+    assert np.array_equal(frames[0].positions[:4], a.positions[:4])  # fixed atoms held
+    # a resumed run does not minimise again and keeps the record
+    again = run_md(
+        a,
+        _lj(),
+        _settings(**common, minimize_steps=500, minimize_fmax=0.001),
+        traj=tmp_path / "cold.extxyz",
+        workdir=tmp_path / "c",
+    )
+    assert again["minimized"] == m

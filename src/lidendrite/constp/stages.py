@@ -65,6 +65,8 @@ def md_settings(cfg: Mapping[str, Any], ensemble: str, n_steps: int, **extra) ->
         "restart_every",
         "log_every",
         "seed",
+        "minimize_steps",
+        "minimize_fmax",
     )
     kw = {k: cfg[k] for k in keys if k in cfg}
     if ensemble == "npt":
