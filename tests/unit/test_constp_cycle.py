@@ -282,14 +282,22 @@ def test_summaries_and_report_keys(tmp_path):
         for r in report["quantities"]["ec"].values()
         if r.get("json") == "ec/constp/bias_study.json"
     ]
-    assert len(rows) == 4
+    assert len(rows) == 6  # four levels and the two effects
     data = json.loads((tmp_path / "bias_study.json").read_text())
     for r in rows:
-        group, key = r["key"].split(".")
-        assert isinstance(data[group][key], float)
+        value = data
+        for part in r["key"].split("."):
+            value = value[part]
+        assert isinstance(value, float)
+        if "requires_true" in r:
+            flag = data
+            for part in r["requires_true"].split("."):
+                flag = flag[part]
+            assert isinstance(flag, bool)
     assert res["level_of_theory"] == "QEq + LJ (test)"
     # a more negative anode shift oxidises the anode Li more (sec. 3.2)
     assert data["anode_li_charge"]["phi_minus2"] > data["anode_li_charge"]["phi_minus1"]
+    assert data["effect"]["anode"]["delta"] > 0 and data["effect"]["anode"]["to_phi"] == -2.0
     assert bias_key(-1.0) == "phi_minus1" and bias_key(7) == "phi_plus7"
 
 

@@ -426,12 +426,59 @@ def bias_study_summary(
             "anode_rises_with_more_negative_phi": _trend(anode, "minus", rising=True),
             "cathode_falls_with_more_positive_phi": _trend(cathode, "plus", rising=False),
         },
+        "effect": {
+            "anode": _bias_effect(runs, "anode", ref_c, frac),
+            "cathode": _bias_effect(runs, "cathode", ref_a, frac),
+        },
         "paper": _paper_bias_values(),
         "runs": runs,
     }
     _write_json(out, res)
     plot_figS11(res, png, pdf)
     return res
+
+
+def _bias_effect(runs, side: str, ref_other: float, frac: float) -> dict | None:
+    """Change of the normalised ``side`` Li charge (e) from the smallest to the largest
+    |phi| of that side among the runs at the reference bias of the other side.
+
+    ``delta`` = plateau(largest |phi|) - plateau(smallest |phi|); ``stderr`` combines the
+    two plateau means' standard errors from 4 block averages (frames of one run are
+    correlated, so a per-frame error would be too small); ``significant``: |delta| >
+    2 stderr. None with fewer than two such runs.
+    """
+    from lidendrite.constp.cycle import plateau_mean
+
+    other = "cathode" if side == "anode" else "anode"
+    sel = [r for r in runs if np.isclose(r[f"phi_{other}"], ref_other)]
+    if len(sel) < 2:
+        return None
+    sel.sort(key=lambda r: abs(r[f"phi_{side}"]))
+    lo, hi = sel[0], sel[-1]
+
+    def mean_err(r):
+        q = [v for v in r[f"{side}_li_charge"] if v is not None]
+        tail = np.asarray(q[len(q) - max(1, int(round(len(q) * frac))) :], dtype=float)
+        blocks = [b.mean() for b in np.array_split(tail, 4) if b.size]
+        err = (
+            float(np.std(blocks, ddof=1) / np.sqrt(len(blocks)))
+            if len(blocks) > 1
+            else float("nan")
+        )
+        return plateau_mean(r[f"{side}_li_charge"], frac), err
+
+    (m_lo, e_lo), (m_hi, e_hi) = mean_err(lo), mean_err(hi)
+    if m_lo is None or m_hi is None:
+        return None
+    delta = m_hi - m_lo
+    stderr = float(np.hypot(e_lo, e_hi))
+    return {
+        "from_phi": lo[f"phi_{side}"],
+        "to_phi": hi[f"phi_{side}"],
+        "delta": float(delta),
+        "stderr": stderr,
+        "significant": bool(abs(delta) > 2 * stderr),
+    }
 
 
 def _paper_bias_values() -> dict:

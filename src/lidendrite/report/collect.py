@@ -28,6 +28,7 @@ from lidendrite.report.compare import (
     NOT_COMPARABLE_SCALE,
     NOT_REPRODUCED,
     NOT_RUN,
+    REPRODUCED,
     STATUSES,
     compare,
 )
@@ -150,7 +151,9 @@ def this_run_value(
         out["reason"] = f"{path} is not readable JSON ({exc})"
         return out
     try:
-        value = get_dotted(data, keys) if isinstance(keys, str) else [get_dotted(data, k) for k in keys]
+        value = (
+            get_dotted(data, keys) if isinstance(keys, str) else [get_dotted(data, k) for k in keys]
+        )
     except KeyError as exc:
         out["reason"] = f"{path} has {exc.args[0]}"
         return out
@@ -200,18 +203,27 @@ def quantity_rows(
                 "note": (entry or {}).get("note", ""),
             }
             if entry is None:
-                got = {"value": None, "level_of_theory": "", "where": "",
-                       "reason": "no stage reports it yet (no entry in config/report.yaml)"}
+                got = {
+                    "value": None,
+                    "level_of_theory": "",
+                    "where": "",
+                    "reason": "no stage reports it yet (no entry in config/report.yaml)",
+                }
             else:
                 got = this_run_value(entry, results_dir, config, repo_dir)
             row.update(
-                run=got["value"], level_of_theory=got["level_of_theory"],
-                where=got["where"], labeller=got.get("labeller", ""),
+                run=got["value"],
+                level_of_theory=got["level_of_theory"],
+                where=got["where"],
+                labeller=got.get("labeller", ""),
             )
             try:
                 status, detail = compare(
-                    paper["value"], got["value"], paper.get("tolerance"),
-                    scale=scale, scales=(entry or {}).get("scales"),
+                    paper["value"],
+                    got["value"],
+                    paper.get("tolerance"),
+                    scale=scale,
+                    scales=(entry or {}).get("scales"),
                 )
             except (TypeError, ValueError) as exc:  # a malformed value never stops the report
                 status, detail = "not comparable", f"cannot compare: {exc}"
@@ -224,8 +236,25 @@ def quantity_rows(
                     status, detail = NOT_REPRODUCED, got["ran_without_value"]
             elif status == NOT_RUN:
                 detail = got["reason"]
-            row.update(status=status, detail=detail)
+            if status == REPRODUCED and (entry or {}).get("requires_true"):
+                flag = this_run_value(
+                    {**entry, "key": entry["requires_true"]}, results_dir, config, repo_dir
+                )["value"]
+                if flag is not True:
+                    status = NOT_REPRODUCED
+                    detail += f"; within tolerance but {entry['requires_true']} is {flag}"
+            row.update(status=status, detail=detail, effect=(entry or {}).get("effect"))
             rows[study].append(row)
+    # a level judged on its effect: reproduced only when that effect is
+    for study_rows in rows.values():
+        by_key = {r["key"]: r for r in study_rows}
+        for r in study_rows:
+            eff = by_key.get(r.pop("effect") or "")
+            if eff is not None and r["status"] == REPRODUCED and eff["status"] != REPRODUCED:
+                r["status"] = NOT_REPRODUCED
+                r["detail"] += (
+                    f"; the level is within tolerance but the effect {eff['key']} is {eff['status']}"
+                )
     return rows
 
 
@@ -250,14 +279,16 @@ def figure_rows(
         else:
             rel = fig["png"]
             png = results_dir / rel
-        out.append({
-            "study": fig["study"],
-            "figure": str(fig["figure"]),
-            "png": rel,
-            "path": str(png),
-            "exists": png.is_file(),
-            "note": fig.get("note", ""),
-        })
+        out.append(
+            {
+                "study": fig["study"],
+                "figure": str(fig["figure"]),
+                "png": rel,
+                "path": str(png),
+                "exists": png.is_file(),
+                "note": fig.get("note", ""),
+            }
+        )
     return out
 
 
@@ -288,8 +319,15 @@ def benchmark_table(bench_dir: str | Path) -> list[dict[str, Any]]:
                     except ValueError:
                         pass
         if jobs:
-            rows.append({"rule": rule_dir.name, "jobs": jobs, "wall_s": round(total, 2),
-                         "max_job_s": round(biggest, 2), "max_rss_mb": round(rss, 1)})
+            rows.append(
+                {
+                    "rule": rule_dir.name,
+                    "jobs": jobs,
+                    "wall_s": round(total, 2),
+                    "max_job_s": round(biggest, 2),
+                    "max_rss_mb": round(rss, 1),
+                }
+            )
     return rows
 
 
@@ -329,7 +367,9 @@ def machine_info() -> dict[str, Any]:
     }
     try:
         with open("/proc/cpuinfo") as fh:
-            info["cpu"] = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
+            info["cpu"] = next(
+                ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     try:
@@ -343,7 +383,9 @@ def machine_info() -> dict[str, Any]:
         try:
             res = subprocess.run(
                 ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                capture_output=True, text=True, timeout=30,
+                capture_output=True,
+                text=True,
+                timeout=30,
             )
             gpus = "; ".join(ln.strip() for ln in res.stdout.splitlines() if ln.strip()) or "none"
         except (OSError, subprocess.TimeoutExpired):
@@ -365,8 +407,11 @@ def _labeller_text(config: dict[str, Any], rows: dict[str, list[dict[str, Any]]]
         for r in study_rows:
             if r.get("labeller") == name and r.get("level_of_theory"):
                 return r["level_of_theory"]
-    return {"cp2k": "DFT (CP2K, PBE)", "vasp": "DFT (VASP, user's calculations)",
-            "abacus": "DFT (ABACUS, user's calculations)"}.get(name, f"{name} (no stage JSON records it yet)")
+    return {
+        "cp2k": "DFT (CP2K, PBE)",
+        "vasp": "DFT (VASP, user's calculations)",
+        "abacus": "DFT (ABACUS, user's calculations)",
+    }.get(name, f"{name} (no stage JSON records it yet)")
 
 
 def collect(
