@@ -15,7 +15,8 @@ For each sandwich (``lidendrite build lpsc-sandwich --scale demo|paper``):
   equals PLUMED term by term, tests/unit/test_sampling_cv.py): the built
   sandwich, two random displacements (Gaussian, 0.1 A per component), the
   electrolyte moved 0.5 A towards the anode, the lowest electrolyte Li moved
-  1.5 A towards the anode, and the frames of trajectories given with
+  1.5 A towards the anode, the cell and atoms compressed by 1 % along x and y
+  (the barostat's degree of freedom), and the frames of trajectories given with
   ``--traj scale=path`` (LAMMPS dumps with the sandwich's atom order); the
   change of the CV from the first frame of each set, cut-off minus all pairs;
 * the gradient ds/dr with and without cut-off on the built and on one
@@ -26,8 +27,8 @@ For each sandwich (``lidendrite build lpsc-sandwich --scale demo|paper``):
   cut-off;
 * ms per PLUMED calc (one thread, no MD engine) along a random walk of the
   atoms (0.01 A per step and component): all pairs, D_MAX alone, and D_MAX with
-  the configured neighbour list (first call, list-update steps, other steps,
-  mean over the walk).
+  the configured neighbour list and with half its stride (first call,
+  list-update steps, other steps, mean over the walk).
 
 Writes ``benchmarks/results/lpsc_cv_cutoff.json`` and ``.md``.
 
@@ -87,6 +88,9 @@ def frame_sets(atoms, groups, traj: str | None) -> dict[str, dict[str, object]]:
     a = atoms.copy()
     a.positions[groups.li_a[np.argmin(a.positions[groups.li_a, 2])], 2] -= 1.5
     built["one Li -1.5 A in z"] = a
+    a = atoms.copy()
+    a.set_cell(atoms.cell[:] @ np.diag([0.99, 0.99, 1.0]), scale_atoms=True)
+    built["lateral strain -1 %"] = a
     sets: dict[str, dict[str, object]] = {"built": built}
     if traj:
         frames = {}
@@ -94,7 +98,7 @@ def frame_sets(atoms, groups, traj: str | None) -> dict[str, dict[str, object]]:
             a = atoms.copy()
             a.cell = fr.cell
             a.positions = fr.positions
-            frames[f"step {fr.info.get('timestep', len(frames))}"] = a
+            frames[f"step {fr.info.get('timestep', len(frames))} (lx {a.cell.lengths()[0]:.2f} A)"] = a
         sets["trajectory"] = frames
     return sets
 
@@ -182,6 +186,8 @@ def measure_scale(scale: str, d_maxes: list[float], traj: str | None, plumed_ste
         none = {"d_max": None, "nl_cutoff": None, "nl_stride": None}
         variants = {"all pairs": none, f"D_MAX {conf['d_max']:g} alone": {**none, "d_max": conf["d_max"]},
                     "configured": conf}
+        if conf["nl_cutoff"] is not None and conf["nl_stride"] >= 2:
+            variants[f"configured, nl_stride {conf['nl_stride'] // 2}"] = {**conf, "nl_stride": conf["nl_stride"] // 2}
         res["plumed_ms"] = {}
         for name, cut in variants.items():
             load0 = os.getloadavg()

@@ -171,11 +171,13 @@ def test_neighbour_list_settings_are_checked_with_one_line():
     assert "D_MAX=0.8 STRETCH}" in text and "NLIST NL_CUTOFF=0.9 NL_STRIDE=10" in text
     assert "NOSTRETCH" in cv_plumed_input(groups, d_max=8.0, stretch=False)
     assert "D_MAX" not in cv_plumed_input(groups) and "NLIST" not in cv_plumed_input(groups)
+    # no list without nl_cutoff, whatever nl_stride says (a config that nulls nl_cutoff only)
+    assert "NLIST" not in cv_plumed_input(groups, d_max=8.0, nl_stride=20)
     for bad, words in (
         (dict(nl_cutoff=9.0, nl_stride=10), "needs lpsc.sampling.d_max"),
         (dict(d_max=8.0, nl_cutoff=8.0, nl_stride=10), "must exceed lpsc.sampling.d_max"),
-        (dict(d_max=8.0, nl_cutoff=9.0), "go together"),
-        (dict(d_max=8.0, nl_cutoff=9.0, nl_stride=0), "nl_stride must be >= 1"),
+        (dict(d_max=8.0, nl_cutoff=9.0), "needs lpsc.sampling.nl_stride >= 1"),
+        (dict(d_max=8.0, nl_cutoff=9.0, nl_stride=0), "needs lpsc.sampling.nl_stride >= 1"),
         (dict(d_max=-1.0), "d_max must be > 0"),
     ):
         with pytest.raises(InputError) as err:

@@ -560,8 +560,9 @@ def cv_plumed_input(
     nl_cutoff, nl_stride
         PLUMED neighbour list (``NLIST NL_CUTOFF NL_STRIDE``): pairs within
         ``nl_cutoff`` (Angstrom, > ``d_max``) at every ``nl_stride``-th MD
-        step; ``None``: no list.  Needs ``d_max``: a list without it would
-        cut the CV with a jump at every list update.
+        step; ``nl_cutoff=None``: no list (``nl_stride`` is then unused).
+        Needs ``d_max``: a list without it would cut the CV with a jump at
+        every list update.
     length_units
         nm per Angstrom.
 
@@ -571,12 +572,11 @@ def cv_plumed_input(
         A neighbour list without ``d_max``, ``nl_cutoff <= d_max`` or a
         missing/non-positive ``nl_stride`` (one line naming the setting).
     """
-    if nl_cutoff is not None or nl_stride is not None:
+    if nl_cutoff is not None:
         key = "lpsc.sampling"
-        if nl_cutoff is None or nl_stride is None or int(nl_stride) < 1:
+        if nl_stride is None or int(nl_stride) < 1:
             raise InputError(
-                f"{key}.nl_cutoff and {key}.nl_stride go together (got {nl_cutoff}, {nl_stride}); "
-                "nl_stride must be >= 1"
+                f"{key}.nl_cutoff = {nl_cutoff:g} A needs {key}.nl_stride >= 1 (got {nl_stride})"
             )
         if d_max is None:
             raise InputError(
