@@ -304,3 +304,15 @@ def test_minimisation_before_md_removes_the_heat_of_a_strained_start(tmp_path):
         workdir=tmp_path / "c",
     )
     assert again["minimized"] == m
+
+
+def test_a_run_that_passes_max_temperature_stops_with_one_line(tmp_path):
+    a = _argon()
+    a.set_cell(a.cell * 0.9, scale_atoms=True)  # compressed and rattled: its energy turns into heat
+    a.rattle(0.2, seed=4)
+    s = _settings(ensemble="nve", n_steps=40, temperature_K=20.0, max_temperature_K=200.0)
+    with pytest.raises(InputError) as err:
+        run_md(a, _lj(), s, traj=tmp_path / "t.extxyz", workdir=tmp_path / "w", name="hot run")
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("hot run step") and "max_temperature_K 200 K" in msg
+    assert not (tmp_path / "t.extxyz").exists()  # nothing half-written published as the trajectory

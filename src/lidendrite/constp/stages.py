@@ -67,6 +67,7 @@ def md_settings(cfg: Mapping[str, Any], ensemble: str, n_steps: int, **extra) ->
         "seed",
         "minimize_steps",
         "minimize_fmax",
+        "max_temperature_K",
     )
     kw = {k: cfg[k] for k in keys if k in cfg}
     if ensemble == "npt":

@@ -108,6 +108,8 @@ class MDSettings:
     minimize_steps : FIRE steps of an energy minimisation (positions; fixed atoms held)
         with the run's own potential before a start without momenta; 0: none.
     minimize_fmax : force (eV/Angstrom) at which that minimisation stops.
+    max_temperature_K : stop with a one-line error when the kinetic temperature of the
+        mobile atoms passes this (K); None: no bound.
     confine_z : stop if an atom leaves [0, L_z) along z (a slab cell with vacuum).
     """
 
@@ -129,6 +131,7 @@ class MDSettings:
     seed: int = 1
     minimize_steps: int = 0
     minimize_fmax: float = 0.1
+    max_temperature_K: float | None = None
     confine_z: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -308,6 +311,12 @@ def run_md(
         if hold and not calc.hold_charges:
             counters["solves"] += 1
         check_atoms(a, confine_z=s.confine_z, name=f"{name} step {step}")
+        if s.max_temperature_K is not None and a.get_temperature() > s.max_temperature_K:
+            raise InputError(
+                f"{name} step {step}: kinetic temperature {a.get_temperature():.0f} K passed "
+                f"max_temperature_K {s.max_temperature_K:g} K; the run stopped (state of step "
+                f"{step - step % s.restart_every} kept)"
+            )
         if check is not None:
             try:
                 check(a, calc, step)
