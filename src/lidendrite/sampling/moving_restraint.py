@@ -780,7 +780,12 @@ def _result_without_md(
         stored = json.loads(paths["summary"].read_text())
     except (OSError, ValueError):
         stored = {}
-    if stored.get("fingerprint") == stamp and stored.get("final_step") == restart_step:
+    fields = set(MovingRestraintResult.__dataclass_fields__)
+    if (
+        stored.get("fingerprint") == stamp
+        and stored.get("final_step") == restart_step
+        and set(stored) == fields
+    ):
         stored.update(
             workdir=str(paths["state"].parent),
             **{k: str(paths[k]) for k in ("colvar", "dump", "log", "restart")},
