@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -93,3 +95,23 @@ def test_objects_reject_unknown_keys(repo):
 
     walk(schema, "config")
     assert not open_objects, open_objects
+
+
+def test_config_files_have_no_duplicate_keys():
+    """YAML keeps the last of two equal keys silently: a pasted block can overwrite a
+    setting's type or default without any error."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        dup = sorted({str(k) for k in keys if keys.count(k) > 1})
+        assert not dup, f"duplicate key {dup[0]} at line {node.start_mark.line + 1}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    root = Path(__file__).resolve().parents[2] / "config"
+    for path in sorted(root.glob("*.yaml")):
+        yaml.load(path.read_text(), Loader=Strict)
