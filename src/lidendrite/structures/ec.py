@@ -420,8 +420,9 @@ def cut_double_interface(
     """Cut a superlattice in the middle of its metal slab (Fig. S1b -> S1c/d).
 
     The electrolyte centre ``z_e`` is the circular mean of the electrolyte z
-    coordinates; the cut plane is midway between the lowest and highest metal
-    atom measured upward from ``z_e`` (mod L_z). All atoms are shifted so
+    coordinates; the cut plane is the middle of the interlayer gap (wider than
+    ``layer_tolerance``) nearest the median metal z measured upward from ``z_e``
+    (mod L_z), i.e. the middle of the slab for an even number of layers. All atoms are shifted so
     that the cut plane is z = 0: the metal above the cut becomes the lower
     electrode, the metal below it (through the boundary) the upper one, and
     the electrolyte sits whole in between. The cell along z is then set to
@@ -457,11 +458,18 @@ def cut_double_interface(
     phase = 2 * np.pi * z[el] / lz
     z_e = (lz * np.arctan2(np.sin(phase).mean(), np.cos(phase).mean()) / (2 * np.pi)) % lz
     e = (z - z_e) % lz
-    cut = 0.5 * (e[metal].min() + e[metal].max())
+    # the interlayer gap nearest the metal's median: after MD a few electrode Li may
+    # have reacted into the electrolyte, which moves the min/max of the metal but not
+    # the median of its ordered slab
+    em = np.sort(e[metal])
+    gaps = np.diff(em)
+    open_gap = gaps > layer_tolerance
+    if not open_gap.any():
+        raise InputError("cut_double_interface: the metal slab shows no interlayer gap to cut in")
+    centres = 0.5 * (em[1:] + em[:-1])[open_gap]
+    cut = float(centres[np.argmin(np.abs(centres - np.median(em)))])
     if np.any(np.abs(e[metal] - cut) < 0.25 * layer_tolerance):
-        raise InputError(
-            "cut_double_interface: metal atoms lie on the cut plane (odd number of layers?)"
-        )
+        raise InputError("cut_double_interface: metal atoms lie on the cut plane")
     znew = (e - cut) % lz
     z_el_new = (lz - cut) % lz
     if cell_z is not None:
