@@ -232,6 +232,8 @@ _T_RUNS = {
         for k in range(1, EC_CP["series"][s]["n_rounds"] + 1)
     },
     **{f"bias {p}": f"{CONSTP}/bias/{p}/run.json" for p in BIAS_RUNS},
+    # the compare MD of ec_analysis.smk (Fig. 2b-c)
+    **{f"compare {e}": f"{RESULTS}/ec/compare_md/{e}/run.json" for e in ("dpqeq", "full_dp")},
 }
 
 

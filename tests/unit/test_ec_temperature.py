@@ -45,6 +45,7 @@ def test_a_run_that_heats_is_not_held(tmp_path):
     assert res["runs"]["hot"]["t_end_K"] == pytest.approx(1075.0)
     assert not res["runs"]["spike"]["held"]  # (600 + 310) / 2 = 455 K
     assert res["n_held"] == 1 and not res["all_held"]
+    assert res["worst_run"] == "hot" and res["worst_t_end_K"] == pytest.approx(1075.0)
     png = tmp_path / "t.png"
     plot_temperatures(res, png)
     assert png.stat().st_size > 10_000

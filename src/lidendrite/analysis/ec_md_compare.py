@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lidendrite.analysis.ec_temperature import thermo_series
 from lidendrite.errors import InputError
 
 __all__ = ["ENGINES", "md_calculator", "run_compare_md", "rdf_comparison", "energy_comparison", "fig2_verdict"]
@@ -51,8 +52,10 @@ def run_compare_md(structure, engine: str, model, *, md: Mapping[str, Any], qeq:
     atoms = read_structure(structure)
     settings = MDSettings.from_config({**dict(md), "ensemble": "nvt"})
     calc = md_calculator(engine, model, qeq)
-    return run_md(atoms, calc, settings, traj=traj, workdir=workdir,
-                  info={"engine": engine, "mode": "constq", **dict(info or {})}, name=f"{engine} nvt")
+    res = run_md(atoms, calc, settings, traj=traj, workdir=workdir,
+                 info={"engine": engine, "mode": "constq", **dict(info or {})}, name=f"{engine} nvt")
+    res["thermo"] = thermo_series(traj)
+    return res
 
 
 def rdf_comparison(frames_a, frames_b, pairs: Sequence[Sequence[str]], *, r_max: float, dr: float) -> dict:

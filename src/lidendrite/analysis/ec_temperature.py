@@ -61,7 +61,8 @@ def temperature_summary(
     -------
     dict
         ``runs``: label -> {time_ps, temperature_K, t_end_K, t_max_K, held}; ``n_runs``,
-        ``n_held``, ``all_held`` and the criterion.
+        ``n_held``, ``all_held``, the criterion, and ``worst_run`` / ``worst_t_end_K``: the
+        run whose end temperature lies farthest from the target.
     """
     if not 0 < end_fraction <= 1:
         raise InputError(f"end_fraction must be in (0, 1], got {end_fraction}")
@@ -82,7 +83,10 @@ def temperature_summary(
             "held": bool(abs(t_end - target_K) <= tolerance_K),
         }
     n_held = sum(r["held"] for r in rows.values())
+    worst = max(rows, key=lambda k: abs(rows[k]["t_end_K"] - target_K)) if rows else None
     return {
+        "worst_run": worst,
+        "worst_t_end_K": rows[worst]["t_end_K"] if worst else None,
         "criterion": (
             f"mean temperature of the last {end_fraction:g} of the frames within "
             f"{target_K:g} +- {tolerance_K:g} K"
