@@ -88,7 +88,7 @@ rule find_cluster:
 
 
 rule extract_sei_slab:
-    """Cut a ~1 nm SEI slab around the cluster, periodic without vacuum, relaxed with the DP model."""
+    """Cut the SEI between the anode surface and the cluster (no metal-like Li), periodic, relaxed with DP."""
     input:
         frames=rules.qeq_charges.output.frames,
         cluster=rules.find_cluster.output.summary,
@@ -105,6 +105,8 @@ rule extract_sei_slab:
         min_distance=_AN["slab_min_distance"],
         fmax=_AN["slab_relax_fmax"],
         steps=_AN["slab_relax_steps"],
+        q_metal=_AN["q_metal"],
+        min_width=_AN["slab_min_width"],
         level_of_theory=DP_LEVEL,
     threads: config["threads"]
     resources:

@@ -1,4 +1,4 @@
-"""Rule extract_sei_slab: ~1 nm SEI slab around the cluster, periodic without vacuum, relaxed with the DP model."""
+"""Rule extract_sei_slab: the SEI between the anode surface and the cluster, periodic without vacuum, relaxed with the DP model."""
 
 import json
 import sys
@@ -21,6 +21,8 @@ def main(smk):
         model=smk.input.model,
         fmax=p.fmax,
         steps=p.steps,
+        q_metal=p.q_metal,
+        min_width=p.min_width,
     )
     write_structure(slab, smk.output.structure)
     summary = {"scale": smk.config["scale"], "level_of_theory": p.level_of_theory, **summary}

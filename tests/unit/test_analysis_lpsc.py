@@ -121,3 +121,36 @@ def test_collapsed_frames_are_skipped_and_the_last_clean_one_used(tmp_path):
     with pytest.raises(InputError, match="overlap"):
         charges_at_times(dump, start, n_steps=20, timestep_fs=1.0, fractions=[1.0],
                          out_extxyz=tmp_path / "q.extxyz")
+
+
+def test_sei_slab_lies_between_the_anode_surface_and_the_cluster_without_metal_like_li():
+    """Paper Fig. 4a: the gap is computed on the SEI between anode and cluster, not on the cluster."""
+    from lidendrite.analysis.sei_slab import sei_bounds
+
+    atoms = _sandwich(True)
+    sym = np.asarray(atoms.get_chemical_symbols())
+    n_an = int((atoms.arrays["region"] == "anode").sum())
+    # an anode Li that stuck out 1.2 A above the surface, still metal-like
+    atoms.arrays["start_positions"][0, 2] = 0.0
+    atoms.positions[0, 2] = atoms.positions[:n_an, 2].max() + 1.2
+    q = np.where(sym == "Li", 0.05, -1.0)
+    atoms.new_array("charges", q)
+    cluster_h = np.array([10.0, 11.72, 10.0, 8.28])
+    lo, hi, n_metal = sei_bounds(atoms, h_boundary=0.0, h_top=cluster_h.min(), q_metal=0.4)
+    assert n_metal == 0
+    assert hi <= 8.28 and lo >= 1.2  # above the protruding anode Li, below the cluster
+    assert lo == pytest.approx(1.2 + 0.5) and hi == pytest.approx(8.28)
+    # the protruding Li oxidised: the slab starts just above the anode's top layer (h = 0)
+    q[0] = 0.9
+    atoms.arrays["charges"][:] = q
+    lo2, hi2, n2 = sei_bounds(atoms, h_boundary=0.0, h_top=8.28, q_metal=0.4)
+    assert (lo2, hi2, n2) == (0.5, 8.28, 0)
+    # a metal-like Li inside the SEI moves the nearer bound past it: what is left holds no
+    # metal-like Li, however thin (the caller stops on a slab thinner than min_width)
+    q[0] = 0.05
+    atoms.positions[0, 2] = atoms.positions[:n_an, 2].max() + 4.0
+    atoms.arrays["charges"][:] = q
+    h0 = unwrapped_positions(atoms)[0, 2] - atoms.arrays["start_positions"][:n_an, 2].max()
+    lo3, hi3, n3 = sei_bounds(atoms, h_boundary=0.0, h_top=8.28, q_metal=0.4)
+    assert n3 == 0 and 0.0 < h0 < 8.28
+    assert hi3 == pytest.approx(h0 - 0.5) or lo3 == pytest.approx(h0 + 0.5)

@@ -1,8 +1,9 @@
 """SEI slab cut from the frame where the Li cluster appears (lpsc Results, Fig. 4a/c).
 
-A slab of ``width`` Angstrom along z, centred on the cluster (or on the SEI
-when there is no cluster), is made periodic in all three directions without
-vacuum (the cell's c = ``width``); atoms that overlap their periodic images
+The SEI between the anode surface and the cluster's lowest atom (or, with no
+cluster, between the anode surface and the SEI top), holding no metal-like Li,
+is made periodic in all three directions without vacuum (the cell's c = its
+thickness); atoms that overlap their periodic images
 across the new z faces (closer than ``min_distance``) are dropped, and the
 slab is relaxed (positions and cell) with the DP model, as the paper does
 before its DFT band-gap calculation.
@@ -15,7 +16,7 @@ import numpy as np
 from lidendrite.analysis.geometry import height_axis, unwrapped_positions
 from lidendrite.errors import InputError
 
-__all__ = ["cut_periodic_slab", "dp_calculator", "extract_sei_slab"]
+__all__ = ["cut_periodic_slab", "dp_calculator", "extract_sei_slab", "sei_bounds"]
 
 
 def cut_periodic_slab(atoms, h_center: float, *, width: float = 10.0, min_distance: float = 1.6):
@@ -78,12 +79,47 @@ def dp_calculator(model: str):
         raise InputError(f"DP model {model} does not load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
 
-def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance: float, model: str,
-                     fmax: float, steps: int):
-    """Cut the SEI slab from the frame where the cluster appears (else the last frame) and relax it with DP.
+def sei_bounds(frame, *, h_boundary: float, h_top: float, q_metal: float) -> tuple[float, float, int]:
+    """Heights ``(lo, hi)`` of the SEI between the anode surface and ``h_top``, without metal-like Li.
 
-    The slab is centred on the cluster's centroid, or, without a cluster, on
-    the middle of the SEI of the last frame.  Returns ``(slab, summary)``.
+    Starts from ``[h_boundary, h_top)`` (Li/SEI boundary to the cluster's lowest atom, or
+    to the SEI top without a cluster); metal-like Li (QEq charge below ``q_metal``, e)
+    in the lower half move ``lo`` just above them (the rough anode surface), those in the
+    upper half move ``hi`` just below them. Returns the bounds and the number of
+    metal-like Li left inside (0 by construction; recorded as a check); a slab that
+    becomes too thin is the caller's error to raise.
+    """
+    pos = unwrapped_positions(frame)
+    sign, offset = height_axis(frame)
+    h = sign * pos[:, 2] - offset
+    sym = np.asarray(frame.get_chemical_symbols())
+    q = np.asarray(frame.arrays["charges"], dtype=float)
+    region = np.asarray(frame.arrays["region"]).astype(str)
+    metal_like = (sym == "Li") & (q < q_metal) & (region != "source")
+    lo, hi = float(h_boundary), float(h_top)
+    mid = 0.5 * (lo + hi)
+    inside = metal_like & (h >= lo) & (h < hi)
+    below = h[inside & (h < mid)]
+    above = h[inside & (h >= mid)]
+    half_gap = 0.5  # Angstrom: the bound sits between a metal-like Li and the SEI above it
+    if below.size:
+        lo = float(below.max()) + half_gap
+    if above.size:
+        hi = float(above.min()) - half_gap
+    n_left = int((metal_like & (h >= lo) & (h < hi)).sum())
+    return lo, hi, n_left
+
+
+def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance: float, model: str,
+                     fmax: float, steps: int, q_metal: float, min_width: float):
+    """Cut the SEI slab between the anode surface and the cluster and relax it with DP.
+
+    As the paper (Fig. 4a): from the frame where the cluster appears, the SEI between
+    the Li/SEI boundary and the cluster's lowest atom, with no metal-like Li in it
+    (:func:`sei_bounds`); without a cluster, the SEI of the last frame between the
+    boundary and the SEI top. At most ``width`` Angstrom thick (the part next to the
+    cluster is kept); thinner than ``min_width`` is an :class:`InputError`.
+    Returns ``(slab, summary)``.
     """
     from lidendrite.structures.relax import relax
 
@@ -91,13 +127,22 @@ def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance
     rows = {int(r["step"]): r for r in cluster["frames"]}
     if cluster.get("cluster_found"):
         step = int(cluster["cluster_step"])
-        center, why = rows[step]["centroid_height"], "cluster centroid"
+        frame = frames[step]
+        sign, offset = height_axis(frame)
+        hc = sign * unwrapped_positions(frame)[rows[step]["atoms"], 2] - offset
+        top, why = float(hc.min()), "between the anode surface and the cluster's lowest atom"
     else:
         step = max(frames)
-        center = 0.5 * (rows[step]["h_boundary"] + rows[step]["h_sei_top"])
-        why = "middle of the SEI (no cluster found)"
-    slab = cut_periodic_slab(frames[step], center, width=width, min_distance=min_distance)
-    e0 = None
+        frame = frames[step]
+        top, why = float(rows[step]["h_sei_top"]), "between the anode surface and the SEI top (no cluster found)"
+    lo, hi, n_metal = sei_bounds(frame, h_boundary=rows[step]["h_boundary"], h_top=top, q_metal=q_metal)
+    if hi - lo > width:
+        lo = hi - width
+    if hi - lo < min_width:
+        raise InputError(
+            f"SEI slab: only {hi - lo:.2f} Angstrom of SEI {why} at step {step} (min_width {min_width:g})"
+        )
+    slab = cut_periodic_slab(frame, 0.5 * (lo + hi), width=hi - lo, min_distance=min_distance)
     calc = dp_calculator(model)
     slab.calc = calc
     e0 = float(slab.get_potential_energy())
@@ -105,8 +150,11 @@ def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance
     relaxed.calc = calc
     e1 = float(relaxed.get_potential_energy())
     summary = {
-        "source_step": step, "center_height_angstrom": round(float(center), 3), "centred_on": why,
-        "width_angstrom": width, "n_atoms": len(relaxed), "n_dropped_overlap": int(slab.info["n_dropped_overlap"]),
+        "source_step": step, "slab": why,
+        "h_low_angstrom": round(lo, 3), "h_high_angstrom": round(hi, 3),
+        "h_boundary_angstrom": round(float(rows[step]["h_boundary"]), 3),
+        "width_angstrom": round(hi - lo, 3), "n_metal_like_li": n_metal, "q_metal": q_metal,
+        "n_atoms": len(relaxed), "n_dropped_overlap": int(slab.info["n_dropped_overlap"]),
         "composition": relaxed.get_chemical_formula(),
         "cell_lengths_angstrom": [round(float(x), 3) for x in relaxed.cell.lengths()],
         "energy_before_ev": round(e0, 4), "energy_after_ev": round(e1, 4),
