@@ -110,6 +110,17 @@ def sei_bounds(frame, *, h_boundary: float, h_top: float, q_metal: float) -> tup
     return lo, hi, n_left
 
 
+def _n_metal_like(frame, lo: float, hi: float, q_metal: float) -> int:
+    """Metal-like Li (charge below ``q_metal``) with heights in ``[lo, hi)``."""
+    pos = unwrapped_positions(frame)
+    sign, offset = height_axis(frame)
+    h = sign * pos[:, 2] - offset
+    sym = np.asarray(frame.get_chemical_symbols())
+    q = np.asarray(frame.arrays["charges"], dtype=float)
+    region = np.asarray(frame.arrays["region"]).astype(str)
+    return int(((sym == "Li") & (q < q_metal) & (region != "source") & (h >= lo) & (h < hi)).sum())
+
+
 def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance: float, model: str,
                      fmax: float, steps: int, q_metal: float, min_width: float):
     """Cut the SEI slab between the anode surface and the cluster and relax it with DP.
@@ -118,7 +129,8 @@ def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance
     the Li/SEI boundary and the cluster's lowest atom, with no metal-like Li in it
     (:func:`sei_bounds`); without a cluster, the SEI of the last frame between the
     boundary and the SEI top. At most ``width`` Angstrom thick (the part next to the
-    cluster is kept); thinner than ``min_width`` is an :class:`InputError`.
+    cluster is kept); a thinner one than ``min_width`` is extended upward to it, and the
+    summary's ``slab`` and ``n_metal_like_li`` say so.
     Returns ``(slab, summary)``.
     """
     from lidendrite.structures.relax import relax
@@ -139,9 +151,10 @@ def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance
     if hi - lo > width:
         lo = hi - width
     if hi - lo < min_width:
-        raise InputError(
-            f"SEI slab: only {hi - lo:.2f} Angstrom of SEI {why} at step {step} (min_width {min_width:g})"
-        )
+        # too thin to be a periodic slab of its own: extend it upward and say so
+        why += f"; only {hi - lo:.2f} Angstrom thick, extended to min_width {min_width:g} above it"
+        hi = lo + min_width
+        n_metal = _n_metal_like(frame, lo, hi, q_metal)
     slab = cut_periodic_slab(frame, 0.5 * (lo + hi), width=hi - lo, min_distance=min_distance)
     calc = dp_calculator(model)
     slab.calc = calc
