@@ -23,13 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import numpy as np
+from _provenance import provenance
 
 
 def main() -> None:
@@ -95,27 +93,21 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    meta = {
-        "date": str(date.today()),
-        "commit": commit,
-        "machine": f"{os.cpu_count()} CPU cores, {platform.platform()}",
-        "load_before_after": [load0, os.getloadavg()],
-        "start": str(start),
-        "model": str(model),
-        "steps": args.steps,
-        "timestep_fs": cfg["timestep_fs"],
-        "note": args.note,
-        "command": f"benchmarks/ec_cn_rule.py --results {args.results} --steps {args.steps}",
-    }
+    meta = provenance(
+        load0,
+        start=str(start),
+        model=str(model),
+        steps=args.steps,
+        timestep_fs=cfg["timestep_fs"],
+        note=args.note,
+        command=f"benchmarks/ec_cn_rule.py --results {args.results} --steps {args.steps}",
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=1))
     lines = [
         "# ec ConstP: the paper's CN rule against the authors' (bias response)",
         "",
-        f"{meta['date']}, commit {commit}, {meta['machine']}. Start `{start}`, model `{model}`; "
+        f"{meta['date']}, commit {meta['commit']}, {meta['machine']}. Start `{start}`, model `{model}`; "
         f"{args.steps} NVT steps of {cfg['timestep_fs']} fs per run, phi_cathode {cfg['phi_cathode']:+g} V. "
         f"Load average before/after: {load0[0]:.1f} / {os.getloadavg()[0]:.1f}. {args.note}",
         "",

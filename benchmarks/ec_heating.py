@@ -31,13 +31,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
+from _provenance import provenance
 
 
 def _potential(kind: str, results: Path, teacher: str):
@@ -175,28 +173,22 @@ def main() -> None:
             f"{r['etot_slope_meV_atom_ps']:+.2f} meV/atom/ps, {r['seconds_per_step']:.3f} s/step",
             flush=True,
         )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    meta = {
-        "date": str(date.today()),
-        "commit": commit,
-        "machine": f"{os.cpu_count()} CPU cores, {platform.platform()}",
-        "load_before_after": [load0, os.getloadavg()],
-        "structure": str(structure),
-        "teacher": args.teacher,
-        "command": "benchmarks/ec_heating.py "
+    meta = provenance(
+        load0,
+        structure=str(structure),
+        teacher=args.teacher,
+        command="benchmarks/ec_heating.py "
         + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v not in (None, "")
         ),
-        "note": args.note,
-    }
+        note=args.note,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps({"meta": meta, "runs": out}, indent=1))
     lines = [
         "# ec: NVE from one start with DP-QEq, the full DP and the teacher",
         "",
-        f"{meta['date']}, commit {commit}, {meta['machine']}; structure `{structure}` "
+        f"{meta['date']}, commit {meta['commit']}, {meta['machine']}; structure `{structure}` "
         f"({out[args.potentials[0]]['n_atoms']} atoms, {out[args.potentials[0]]['n_mobile']} mobile), "
         f"300 K Maxwell-Boltzmann velocities (seed {args.seed}), velocity Verlet {args.timestep_fs} fs, "
         f"{args.steps} steps. Load average before/after: {load0[0]:.1f} / {os.getloadavg()[0]:.1f}. {args.note}",

@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import numpy as np
+from _provenance import provenance
 
 
 def main() -> None:
@@ -100,29 +98,23 @@ def main() -> None:
         }
         rows.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "thermo"}), flush=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    meta = {
-        "date": str(date.today()),
-        "commit": commit,
-        "machine": f"{os.cpu_count()} CPU cores, {platform.platform()}",
-        "load_before_after": [load0, os.getloadavg()],
-        "start": str(start),
-        "model": str(model),
-        "steps": args.steps,
-        "timestep_fs": cfg["timestep_fs"],
-        "note": args.note,
-        "command": "benchmarks/ec_thermostat.py --results {} --steps {} {}".format(
+    meta = provenance(
+        load0,
+        start=str(start),
+        model=str(model),
+        steps=args.steps,
+        timestep_fs=cfg["timestep_fs"],
+        note=args.note,
+        command="benchmarks/ec_thermostat.py --results {} --steps {} {}".format(
             args.results, args.steps, " ".join(f"--case {c}" for c in args.case)
         ),
-    }
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=1))
     lines = [
         "# ec ConstQ DP-QEq NVT: minimisation before MD and thermostat damping",
         "",
-        f"{meta['date']}, commit {commit}, {meta['machine']}. Start `{start}` (no velocities), model "
+        f"{meta['date']}, commit {meta['commit']}, {meta['machine']}. Start `{start}` (no velocities), model "
         f"`{model}`; {args.steps} NVT steps of {cfg['timestep_fs']} fs at {cfg['temperature_K']:g} K. "
         f"Load average before/after: {load0[0]:.1f} / {os.getloadavg()[0]:.1f}. {args.note}",
         "",

@@ -89,13 +89,7 @@ def sei_bounds(frame, *, h_boundary: float, h_top: float, q_metal: float) -> tup
     metal-like Li left inside (0 by construction; recorded as a check); a slab that
     becomes too thin is the caller's error to raise.
     """
-    pos = unwrapped_positions(frame)
-    sign, offset = height_axis(frame)
-    h = sign * pos[:, 2] - offset
-    sym = np.asarray(frame.get_chemical_symbols())
-    q = np.asarray(frame.arrays["charges"], dtype=float)
-    region = np.asarray(frame.arrays["region"]).astype(str)
-    metal_like = (sym == "Li") & (q < q_metal) & (region != "source")
+    h, metal_like = _heights_metal_like(frame, q_metal)
     lo, hi = float(h_boundary), float(h_top)
     mid = 0.5 * (lo + hi)
     inside = metal_like & (h >= lo) & (h < hi)
@@ -110,15 +104,14 @@ def sei_bounds(frame, *, h_boundary: float, h_top: float, q_metal: float) -> tup
     return lo, hi, n_left
 
 
-def _n_metal_like(frame, lo: float, hi: float, q_metal: float) -> int:
-    """Metal-like Li (charge below ``q_metal``) with heights in ``[lo, hi)``."""
-    pos = unwrapped_positions(frame)
+def _heights_metal_like(frame, q_metal: float) -> tuple[np.ndarray, np.ndarray]:
+    """Heights [n] (Angstrom above the starting anode) and the metal-like Li mask [n]."""
     sign, offset = height_axis(frame)
-    h = sign * pos[:, 2] - offset
+    h = sign * unwrapped_positions(frame)[:, 2] - offset
     sym = np.asarray(frame.get_chemical_symbols())
     q = np.asarray(frame.arrays["charges"], dtype=float)
     region = np.asarray(frame.arrays["region"]).astype(str)
-    return int(((sym == "Li") & (q < q_metal) & (region != "source") & (h >= lo) & (h < hi)).sum())
+    return h, (sym == "Li") & (q < q_metal) & (region != "source")
 
 
 def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance: float, model: str,
@@ -154,7 +147,8 @@ def extract_sei_slab(charge_frames, cluster: dict, *, width: float, min_distance
         # too thin to be a periodic slab of its own: extend it upward and say so
         why += f"; only {hi - lo:.2f} Angstrom thick, extended to min_width {min_width:g} above it"
         hi = lo + min_width
-        n_metal = _n_metal_like(frame, lo, hi, q_metal)
+        h, metal_like = _heights_metal_like(frame, q_metal)
+        n_metal = int((metal_like & (h >= lo) & (h < hi)).sum())
     slab = cut_periodic_slab(frame, 0.5 * (lo + hi), width=hi - lo, min_distance=min_distance)
     calc = dp_calculator(model)
     slab.calc = calc
