@@ -161,6 +161,7 @@ rule run_compare_md:
             restart_every=EC_CMP["sample_every"],
             log_every=EC_CMP["sample_every"],
             confine_z=True,
+            overheat=EC_CMP["overheat"],
             **{k: config["ec"]["constp"][k] for k in ("timestep_fs", "temperature_K", "tdamp_fs", "tchain", "seed",
                                                            "minimize_steps", "minimize_fmax",
                                                            "max_temperature_K")},

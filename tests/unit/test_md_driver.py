@@ -316,3 +316,36 @@ def test_a_run_that_passes_max_temperature_stops_with_one_line(tmp_path):
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith("hot run step") and "max_temperature_K 200 K" in msg
     assert not (tmp_path / "t.extxyz").exists()  # nothing half-written published as the trajectory
+
+
+def test_overheat_stop_ends_the_run_with_its_frames_and_says_why(tmp_path):
+    a = _argon()
+    a.set_cell(a.cell * 0.9, scale_atoms=True)
+    a.rattle(0.2, seed=4)
+    s = _settings(
+        ensemble="nve",
+        n_steps=40,
+        temperature_K=20.0,
+        sample_every=2,
+        restart_every=10,
+        max_temperature_K=200.0,
+        overheat="stop",
+    )
+    out = run_md(
+        a,
+        _lj(),
+        s,
+        traj=tmp_path / "t.extxyz",
+        final=tmp_path / "f.extxyz",
+        workdir=tmp_path / "w",
+        name="hot run",
+    )
+    assert out["stopped"].startswith("hot run step") and "max_temperature_K 200 K" in out["stopped"]
+    assert 0 < out["n_steps_run"] < 40
+    frames = read_frames(tmp_path / "t.extxyz")
+    assert [int(f.info["step"]) for f in frames] == list(range(0, out["n_steps_run"] + 1, 2))[
+        : len(frames)
+    ]
+    assert int(read_frames(tmp_path / "f.extxyz")[-1].info["step"]) == out["n_steps_run"]
+    with pytest.raises(InputError):
+        _settings(overheat="ignore")

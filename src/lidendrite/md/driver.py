@@ -83,6 +83,10 @@ class MDStop(RuntimeError):
     """Raised by a ``check`` hook to stop a run (message is one line)."""
 
 
+class _Overheated(RuntimeError):
+    """The kinetic temperature passed ``max_temperature_K`` with ``overheat = "stop"``."""
+
+
 @dataclass(frozen=True)
 class MDSettings:
     """Settings of one MD stage (see the module docstring for the integrators).
@@ -108,8 +112,10 @@ class MDSettings:
     minimize_steps : FIRE steps of an energy minimisation (positions; fixed atoms held)
         with the run's own potential before a start without momenta; 0: none.
     minimize_fmax : force (eV/Angstrom) at which that minimisation stops.
-    max_temperature_K : stop with a one-line error when the kinetic temperature of the
-        mobile atoms passes this (K); None: no bound.
+    max_temperature_K : bound on the kinetic temperature of the mobile atoms (K); None: none.
+    overheat : what passing it does: ``error`` (a one-line :class:`InputError`) or ``stop``
+        (the run ends there: its frames so far are published and the summary's
+        ``stopped`` says why).
     confine_z : stop if an atom leaves [0, L_z) along z (a slab cell with vacuum).
     """
 
@@ -132,6 +138,7 @@ class MDSettings:
     minimize_steps: int = 0
     minimize_fmax: float = 0.1
     max_temperature_K: float | None = None
+    overheat: str = "error"
     confine_z: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -141,6 +148,8 @@ class MDSettings:
         for key in ("n_steps", "sample_every", "restart_every", "log_every", "qeq_every"):
             if int(getattr(self, key)) < 1:
                 raise InputError(f"md {key} must be >= 1, got {getattr(self, key)}")
+        if self.overheat not in ("error", "stop"):
+            raise InputError(f"md overheat {self.overheat!r} is not error or stop")
         if int(self.minimize_steps) < 0 or not self.minimize_fmax > 0:
             raise InputError("md minimize_steps must be >= 0 and minimize_fmax > 0")
         if self.timestep_fs <= 0 or self.temperature_K < 0:
@@ -312,11 +321,14 @@ def run_md(
             counters["solves"] += 1
         check_atoms(a, confine_z=s.confine_z, name=f"{name} step {step}")
         if s.max_temperature_K is not None and a.get_temperature() > s.max_temperature_K:
-            raise InputError(
+            text = (
                 f"{name} step {step}: kinetic temperature {a.get_temperature():.0f} K passed "
-                f"max_temperature_K {s.max_temperature_K:g} K; the run stopped (state of step "
-                f"{step - step % s.restart_every} kept)"
+                f"max_temperature_K {s.max_temperature_K:g} K"
             )
+            if s.overheat == "stop":
+                raise _Overheated(text)
+            last = step - step % s.restart_every
+            raise InputError(f"{text}; the run stopped (state of step {last} kept)")
         if check is not None:
             try:
                 check(a, calc, step)
@@ -346,11 +358,15 @@ def run_md(
     set_hold(start)
     dyn.attach(observe, interval=1)
     remaining = s.n_steps - start
+    stopped = None
     try:
         if remaining > 0:
             dyn.run(remaining)
         elif start == 0:
             observe()
+    except _Overheated as exc:
+        stopped = str(exc)
+        log.warning("%s; the run ends here with its frames so far", stopped)
     except Exception as exc:  # QEqNotConverged, overlapping atoms, deepmd errors, ...
         text = str(exc).strip()
         if isinstance(exc, InputError) and text.startswith(name):
@@ -370,7 +386,7 @@ def run_md(
             a,
             dyn,
             s,
-            s.n_steps,
+            dyn.nsteps if stopped else s.n_steps,
             partial,
             with_calc=calc,
             info=const_info,
@@ -386,6 +402,8 @@ def run_md(
         "qeq_solves": int(counters["solves"]) if hold else None,
         "final_temperature_K": float(a.get_temperature()),
         "minimized": minimized,
+        "stopped": stopped,
+        "n_steps_run": int(dyn.nsteps) if stopped else int(s.n_steps),
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()},
     }
 
