@@ -83,3 +83,17 @@ def test_thermo_series_reads_the_md_frames(tmp_path):
     assert th["time_ps"] == pytest.approx([0.0, 0.01, 0.02, 0.03, 0.04])
     assert all(t > 0 for t in th["temperature_K"][1:])
     assert len(th["energy_eV"]) == 5
+
+
+def test_a_stopped_run_is_never_held(tmp_path):
+    path = _stage(tmp_path, "stopped", [300, 290, 310, 300])
+    data = json.loads(path.read_text())
+    data["stopped"] = (
+        "full_dp nvt step 899: kinetic temperature 5370 K passed max_temperature_K 1000 K"
+    )
+    path.write_text(json.dumps(data))
+    res = temperature_summary(
+        {"stopped": path}, target_K=300.0, tolerance_K=50.0, end_fraction=0.25
+    )
+    assert not res["runs"]["stopped"]["held"] and res["n_held"] == 0
+    plot_temperatures(res, tmp_path / "s.png")

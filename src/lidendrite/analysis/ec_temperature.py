@@ -60,7 +60,8 @@ def temperature_summary(
     Returns
     -------
     dict
-        ``runs``: label -> {time_ps, temperature_K, t_end_K, t_max_K, held}; ``n_runs``,
+        ``runs``: label -> {time_ps, temperature_K, t_end_K, t_max_K, stopped, held} (a run
+        the MD driver stopped for overheating is never held); ``n_runs``,
         ``n_held``, ``all_held``, the criterion, and ``worst_run`` / ``worst_t_end_K``: the
         run whose end temperature lies farthest from the target.
     """
@@ -75,12 +76,14 @@ def temperature_summary(
         t = np.asarray(th["temperature_K"], dtype=float)
         n_end = max(1, int(round(len(t) * end_fraction)))
         t_end = float(t[-n_end:].mean())
+        stopped = data.get("stopped")  # a run the MD driver ended for overheating
         rows[label] = {
             "time_ps": th["time_ps"],
             "temperature_K": th["temperature_K"],
             "t_end_K": t_end,
             "t_max_K": float(t.max()),
-            "held": bool(abs(t_end - target_K) <= tolerance_K),
+            "stopped": stopped,
+            "held": bool(abs(t_end - target_K) <= tolerance_K) and not stopped,
         }
     n_held = sum(r["held"] for r in rows.values())
     worst = max(rows, key=lambda k: abs(rows[k]["t_end_K"] - target_K)) if rows else None
