@@ -9,7 +9,7 @@ scale), each ``--repeats`` times, one core (OMP/TF threads 1):
    TensorFlow and PyTorch in Python to set library paths before it starts the
    binary, and (b) through the launcher of
    :func:`lidendrite.sampling.lammps_env.write_lmp_launcher` (used by the
-   pipeline since session 11). Wall time of the whole process.
+   pipeline). Wall time of the whole process.
 2. MD: ``--steps`` NVT steps at 300 K with the uncompressed network
    (``final_training/frozen_model.pb``) and with the compressed production model
    (``model.pb``, ``dp compress``), LAMMPS's own ``Loop time``, both through the
