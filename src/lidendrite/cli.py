@@ -7,7 +7,7 @@ Each subcommand lives in its own module that exposes
 * ``run(args) -> int``: does the work (heavy imports inside).
 
 Errors derived from :class:`lidendrite.errors.LidendriteError` (and file
-errors) are printed as a single line ``lidendrite <cmd>: error: ...`` and the
+errors, OSError) are printed as a single line ``lidendrite <cmd>: error: ...`` and the
 process exits with status 2.
 """
 
@@ -62,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (LidendriteError, FileNotFoundError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except (LidendriteError, OSError) as exc:
+        # OSError: a path that is a directory, not writable, ... (errno names it)
+        if isinstance(exc, OSError) and not isinstance(exc, LidendriteError) and exc.strerror:
+            names = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+            msg = f"{names}: {exc.strerror}" if names else exc.strerror
+        else:
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"lidendrite {args.command}: error: {msg}", file=sys.stderr)
         return 2
 

@@ -149,14 +149,19 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.input)
     if not path.exists():
         raise InputError(f"{path}: file not found")
+    out_path = Path(args.out)
+    if out_path.is_dir():
+        raise InputError(f"--out {out_path}: is a directory; give the output file name")
     from ase.io import read, write
 
     try:
         atoms = read(path, format="extxyz")
     except Exception as exc:  # ase raises many types for malformed files
         raise InputError(f"{path}: cannot read as extended XYZ ({exc})") from None
-    if not atoms.cell.rank == 3:
-        raise InputError(f"{path}: missing cell (Lattice); QEq needs a 3D periodic cell")
+    from lidendrite.qeq.geometry import check_cell, check_positions
+
+    check_cell(atoms.cell.array, name=str(path))
+    check_positions(atoms.positions, atoms.cell.array, name=str(path))
 
     from lidendrite.qeq.engine import QEqEngine
     from lidendrite.qeq.settings import QEqSettings
@@ -193,8 +198,15 @@ def run(args: argparse.Namespace) -> int:
         qeq_mode=args.mode,
         slab_correction=result.info["slab_correction"],
     )
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    write(args.out, out, format="extxyz")
+    import os
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp{os.getpid()}")
+    try:  # a temporary name, renamed when complete: never a half-written output
+        write(tmp, out, format="extxyz")
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     print(
         f"qeq: {len(atoms)} atoms, {args.mode}, {result.iterations} iterations, "
         f"residual {result.residual:.2e} V, energy {result.energy:.6f} eV, "

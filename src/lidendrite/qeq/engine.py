@@ -31,6 +31,8 @@ from lidendrite.qeq.energy import (
     pme_mesh,
 )
 from lidendrite.qeq.geometry import (
+    check_cutoff,
+    check_positions,
     check_cell,
     check_min_distance,
     coordination_numbers,
@@ -44,6 +46,10 @@ from lidendrite.qeq.settings import QEqSettings
 from lidendrite.qeq.solver import QEqNotConverged, projected_pcg
 
 __all__ = ["QEqEngine", "QEqResult", "QEqSettings"]
+
+#: largest |total charge| per atom accepted in ConstQ, e (formal charges stay
+#: within +-5 e; 1e20 e is a typo, not a charge the solver should chase)
+MAX_CHARGE_PER_ATOM = 5.0
 
 
 @dataclass
@@ -220,6 +226,11 @@ class QEqEngine:
         is_metal = np.asarray(symbols) == s.metal
         cn = coordination_numbers(positions, cell, pairs, s.cn_cutoff, is_metal)
         split = 0.5 * cell[2, 2] if s.split_z is None else s.split_z
+        if not 0.0 < split < cell[2, 2]:
+            raise InputError(
+                f"split_z: {split:g} Angstrom lies outside the cell (0 to {cell[2, 2]:g} "
+                "Angstrom along z); the plane between the electrodes must cut the cell"
+            )
         return constp_bias(
             symbols,
             positions,
@@ -284,6 +295,15 @@ class QEqEngine:
             raise InputError(f"{name}: no atoms")
         cell = np.asarray(atoms.cell.array, dtype=np.float64)
         positions = np.asarray(atoms.positions, dtype=np.float64)
+        # bad input fails here with its own name, not as a solver that "did not converge"
+        check_cell(cell, name=name)
+        check_positions(positions, cell, name=name)
+        check_cutoff(len(symbols), cell, max(s.rcut, s.cn_cutoff), what=f"{name}: rcut")
+        if s.mode == "constq" and abs(s.total_charge) > MAX_CHARGE_PER_ATOM * len(symbols):
+            raise InputError(
+                f"{name}: total_charge {s.total_charge:g} e is more than "
+                f"{MAX_CHARGE_PER_ATOM:g} e per atom ({len(symbols)} atoms)"
+            )
         slab = self.slab_applies(positions, cell)
         chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name, slab)
         pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))

@@ -8,6 +8,7 @@ correction additionally needs the a and b vectors in the xy plane.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,15 +65,67 @@ def check_cell(cell: np.ndarray, *, slab_correction: bool = False, name: str = "
     (a_z = b_z = 0) so that z is the surface normal of eq. S8.
     """
     cell = np.asarray(cell, dtype=float)
-    if cell.shape != (3, 3) or not np.all(np.isfinite(cell)) or abs(np.linalg.det(cell)) < 1e-6:
+    if cell.shape != (3, 3) or not np.any(cell):
+        raise InputError(f"{name}: missing cell (Lattice); QEq needs a 3D periodic cell")
+    if not np.all(np.isfinite(cell)):
+        raise InputError(f"{name}: cell (Lattice) holds NaN or infinite entries")
+    if abs(np.linalg.det(cell)) < 1e-6:
         raise InputError(
-            f"{name}: missing or degenerate cell (Lattice); QEq needs a 3D periodic cell"
+            f"{name}: cell (Lattice) has zero volume (its vectors are linearly dependent "
+            "or one is zero); QEq needs a 3D periodic cell"
         )
     if np.linalg.det(cell) < 0:
         raise InputError(f"{name}: left-handed cell (negative volume); reorder the cell vectors")
     if slab_correction and (abs(cell[0, 2]) > 1e-8 or abs(cell[1, 2]) > 1e-8):
         raise InputError(
             f"{name}: slab correction needs cell vectors a and b in the xy plane (a_z = b_z = 0)"
+        )
+
+
+#: largest distance of an atom outside the cell, in cell lengths (an atom an MD
+#: run let diffuse is a few cells out; 1e12 Angstrom is a corrupt file)
+MAX_CELLS_OUTSIDE = 100.0
+#: most neighbour pairs a cutoff may ask for (about 1 GB of pair arrays): a
+#: larger real-space cutoff never ends the neighbour search in useful time
+MAX_PAIRS = 20_000_000
+
+
+def check_positions(positions: np.ndarray, cell: np.ndarray, name: str = "structure") -> None:
+    """Raise :class:`InputError` naming the first atom whose position is NaN/infinite or
+    lies more than :data:`MAX_CELLS_OUTSIDE` cell lengths outside ``cell`` (call
+    :func:`check_cell` first)."""
+    positions = np.asarray(positions, dtype=float)
+    bad = np.flatnonzero(~np.all(np.isfinite(positions), axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{name}: atom {i} has a NaN or infinite position {positions[i].tolist()} "
+            f"({bad.size} such atom(s))"
+        )
+    frac = np.linalg.solve(np.asarray(cell, dtype=float).T, positions.T).T
+    far = np.flatnonzero(np.any(np.abs(frac - 0.5) > MAX_CELLS_OUTSIDE, axis=1))
+    if far.size:
+        i = int(far[0])
+        raise InputError(
+            f"{name}: atom {i} at {positions[i].tolist()} Angstrom lies more than "
+            f"{MAX_CELLS_OUTSIDE:g} cell lengths outside the cell (corrupt position?)"
+        )
+
+
+def check_cutoff(n_atoms: int, cell: np.ndarray, cutoff: float, what: str = "rcut") -> None:
+    """Raise :class:`InputError` when a neighbour cutoff (Angstrom) would list more than
+    :data:`MAX_PAIRS` pairs in ``cell`` (a cutoff absurd for the cell, e.g. 1e6 A)."""
+    volume = abs(float(np.linalg.det(np.asarray(cell, dtype=float))))
+    if not np.isfinite(cutoff):
+        raise InputError(f"{what}: {cutoff} Angstrom is not a finite cutoff")
+    n_pairs = n_atoms * n_atoms / volume * 4.0 / 3.0 * math.pi * float(cutoff) ** 3
+    if n_pairs > MAX_PAIRS:
+        lengths = np.linalg.norm(cell, axis=1)
+        limit = (MAX_PAIRS * volume / (n_atoms * n_atoms) * 3.0 / (4.0 * math.pi)) ** (1 / 3)
+        raise InputError(
+            f"{what}: {cutoff:g} Angstrom is absurd for this cell ({n_atoms} atoms, cell "
+            f"lengths {', '.join(f'{x:.3g}' for x in lengths)} Angstrom): it would list "
+            f"~{n_pairs:.2g} neighbour pairs; use at most {limit:.3g} Angstrom"
         )
 
 

@@ -6,6 +6,7 @@ mirror the ``qeq`` block of ``config/schema.yaml``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -102,6 +103,11 @@ class QEqSettings:
             raise InputError(f"cn_rule: {self.cn_rule!r} is not paper or authors")
         if self.method not in ("auto", "ewald", "pme"):
             raise InputError(f"method: {self.method!r} is not auto, ewald or pme")
+        for key in ("total_charge", "phi_lower", "phi_upper", "split_z", "rcut", "cn_cutoff",
+                    "slab_min_vacuum", "tol", "precond_spacing", "min_distance"):
+            value = getattr(self, key)
+            if value is not None and not math.isfinite(value):
+                raise InputError(f"{key}: {value} is not a finite number")
         for key in ("rcut", "tol", "cn_cutoff", "slab_min_vacuum"):
             if not getattr(self, key) > 0:
                 raise InputError(f"{key}: must be positive")
