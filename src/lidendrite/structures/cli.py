@@ -64,6 +64,9 @@ KINDS: dict[str, tuple[str, str, str, str, bool]] = {
 }
 #: strain components a slab may relax (Voigt xx yy zz yz xz xy): in-plane only
 SLAB_CELL_MASK = (1, 1, 0, 0, 0, 1)
+#: longest cell vector a built structure may have, Angstrom (the paper-scale
+#: sandwich is ~150 A long; 1e9 A is a typo that no later stage can use)
+MAX_CELL_LENGTH = 1000.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,6 +135,11 @@ def build(kind: str, params: dict[str, Any], gap: float | None = None):
             raise InputError("ec-toy-capacitor needs --gap (Angstrom)")
         if gap is not None:
             params["gap"] = gap
+        g = params["gap"]
+        if not isinstance(g, (int, float)) or not 0 < g <= MAX_CELL_LENGTH:
+            raise InputError(
+                f"ec-toy-capacitor: gap {g!r} Angstrom must be a number in (0, {MAX_CELL_LENGTH:g}]"
+            )
     import inspect
 
     accepted = inspect.signature(builder).parameters
@@ -139,15 +147,24 @@ def build(kind: str, params: dict[str, Any], gap: float | None = None):
     if unknown:
         raise InputError(f"{kind}: unknown parameter(s) {', '.join(unknown)}")
     try:
-        return builder(**params)
+        atoms = builder(**params)
     except TypeError as exc:  # a missing keyword argument
         raise InputError(f"{kind}: {exc}") from None
+    lengths = atoms.cell.lengths()
+    if not all(0 < x <= MAX_CELL_LENGTH for x in lengths):
+        raise InputError(
+            f"{kind}: built cell lengths {', '.join(f'{x:.4g}' for x in lengths)} Angstrom; "
+            f"each must be in (0, {MAX_CELL_LENGTH:g}] (check the size parameters)"
+        )
+    return atoms
 
 
 def run(args: argparse.Namespace) -> int:
     """Build, optionally relax, and write the structure; return 0."""
     kind = args.kind
     _kind(kind)
+    if args.out.is_dir():
+        raise InputError(f"--out {args.out}: is a directory; give the output file name")
     cfg: dict[str, Any] | None = None
     if args.params is not None:
         params = _read_yaml(args.params)
@@ -196,7 +213,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
     if not path.is_file():
         raise InputError(f"params file not found: {path}")
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise InputError(f"{path}: not valid YAML ({problem}{where})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a YAML mapping of keyword arguments")
     return data
