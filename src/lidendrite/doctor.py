@@ -152,6 +152,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lidendrite.errors import InputError
+
+    names = [c.name for c in CHECKS]
+    unknown = [n for n in args.only or [] if n not in names]
+    if unknown:  # running nothing and saying "all checks passed" would hide the typo
+        raise InputError(f"--only {unknown[0]!r}: not a check; names: {', '.join(names)}")
+    if args.workdir and args.workdir.exists() and not args.workdir.is_dir():
+        raise InputError(f"--workdir {args.workdir}: is a file, not a directory")
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         failed = run_checks(CHECKS, args.workdir, args.only)
