@@ -282,7 +282,7 @@ def test_summaries_and_report_keys(tmp_path):
         for r in report["quantities"]["ec"].values()
         if r.get("json") == "ec/constp/bias_study.json"
     ]
-    assert len(rows) == 6  # four levels and the two effects
+    assert len(rows) == 8  # four levels, the two side effects and the two electrode effects
     data = json.loads((tmp_path / "bias_study.json").read_text())
     for r in rows:
         value = data
@@ -298,6 +298,10 @@ def test_summaries_and_report_keys(tmp_path):
     # a more negative anode shift oxidises the anode Li more (sec. 3.2)
     assert data["anode_li_charge"]["phi_minus2"] > data["anode_li_charge"]["phi_minus1"]
     assert data["effect"]["anode"]["delta"] > 0 and data["effect"]["anode"]["to_phi"] == -2.0
+    # the biased anode Li themselves take more positive charge at the stronger bias
+    electrode = data["effect_electrode"]["anode"]
+    assert electrode["series"] == "anode_biased_li_charge" and electrode["delta"] > 0
+    assert electrode["instant_delta"] > 0
     assert bias_key(-1.0) == "phi_minus1" and bias_key(7) == "phi_plus7"
 
 

@@ -431,6 +431,16 @@ def bias_study_summary(
             "anode": _bias_effect(runs, "anode", ref_c, frac),
             "cathode": _bias_effect(runs, "cathode", ref_a, frac),
         },
+        "effect_electrode": {
+            "definition": (
+                "the same change for the mean charge of the biased (metallic, CN rule of "
+                "eq. S17) Li of each electrode: the electrode's own response to its bias"
+            ),
+            "anode": _bias_effect(runs, "anode", ref_c, frac, series="anode_biased_li_charge"),
+            "cathode": _bias_effect(
+                runs, "cathode", ref_a, frac, series="cathode_biased_li_charge"
+            ),
+        },
         "paper": _paper_bias_values(),
         "runs": runs,
     }
@@ -439,14 +449,19 @@ def bias_study_summary(
     return res
 
 
-def _bias_effect(runs, side: str, ref_other: float, frac: float) -> dict | None:
+def _bias_effect(
+    runs, side: str, ref_other: float, frac: float, series: str | None = None
+) -> dict | None:
     """Change of the normalised ``side`` Li charge (e) from the smallest to the largest
     |phi| of that side among the runs at the reference bias of the other side.
 
-    ``delta`` = plateau(largest |phi|) - plateau(smallest |phi|); ``stderr`` combines the
-    two plateau means' standard errors from 4 block averages (frames of one run are
-    correlated, so a per-frame error would be too small); ``significant``: |delta| >
-    2 stderr. None with fewer than two such runs.
+    ``series`` is the per-frame charge series of each run (default
+    ``<side>_li_charge``). ``delta`` = plateau(largest |phi|) - plateau(smallest
+    |phi|); ``stderr`` combines the two plateau means' standard errors from 4 block
+    averages (frames of one run are correlated, so a per-frame error would be too
+    small); ``significant``: |delta| > 2 stderr; ``instant_delta``: the same change
+    on the first frame of each run (the response of the unrelaxed structure, before
+    any dynamics). None with fewer than two such runs.
     """
     from lidendrite.constp.cycle import plateau_mean
 
@@ -457,8 +472,10 @@ def _bias_effect(runs, side: str, ref_other: float, frac: float) -> dict | None:
     sel.sort(key=lambda r: abs(r[f"phi_{side}"]))
     lo, hi = sel[0], sel[-1]
 
+    series = series or f"{side}_li_charge"
+
     def mean_err(r):
-        q = [v for v in r[f"{side}_li_charge"] if v is not None]
+        q = [v for v in r[series] if v is not None]
         tail = np.asarray(q[len(q) - max(1, int(round(len(q) * frac))) :], dtype=float)
         blocks = [b.mean() for b in np.array_split(tail, 4) if b.size]
         err = (
@@ -466,19 +483,23 @@ def _bias_effect(runs, side: str, ref_other: float, frac: float) -> dict | None:
             if len(blocks) > 1
             else float("nan")
         )
-        return plateau_mean(r[f"{side}_li_charge"], frac), err
+        return plateau_mean(r[series], frac), err
 
     (m_lo, e_lo), (m_hi, e_hi) = mean_err(lo), mean_err(hi)
     if m_lo is None or m_hi is None:
         return None
     delta = m_hi - m_lo
     stderr = float(np.hypot(e_lo, e_hi))
+    first_lo, first_hi = lo[series][0], hi[series][0]
+    instant = None if first_lo is None or first_hi is None else float(first_hi - first_lo)
     return {
+        "series": series,
         "from_phi": lo[f"phi_{side}"],
         "to_phi": hi[f"phi_{side}"],
         "delta": float(delta),
         "stderr": stderr,
         "significant": bool(abs(delta) > 2 * stderr),
+        "instant_delta": instant,
     }
 
 
