@@ -60,10 +60,17 @@ def test_cluster_found_above_anode_with_distance_and_origin():
     # fragment atoms at heights 10, 11.72, 10, 8.28 above the anode top: centroid 10.0 A
     assert abs(res.distance_from_boundary - 10.0) < 1e-6
     assert res.location == "sei" and res.origin["electrolyte"] == 4
-    # charged Li are not metal-like: no cluster
+    # the four electrolyte-origin Li: in the SEI, metal-like, all in the cluster
+    assert res.driven_li == {"total": 4, "anode": 0, "sei": 4, "electrolyte": 0,
+                             "metal_like": 4, "metal_like_in_sei": 4, "in_cluster": 4}
+    # charged Li are not metal-like: no cluster, and the fate counts say so
     q2 = q.copy()
     q2[res.atoms] = 0.9
-    assert find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=15.0).size == 0
+    none = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=15.0)
+    assert none.size == 0 and none.driven_li["metal_like"] == 0 and none.driven_li["sei"] == 4
+    # a lower SEI top puts the two upper ones in the electrolyte
+    up = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=9.0).driven_li
+    assert (up["sei"], up["electrolyte"]) == (1, 3)
 
 
 def test_rdf_first_peak_of_bcc_is_the_nearest_neighbour_distance():

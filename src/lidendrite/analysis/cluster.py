@@ -17,7 +17,7 @@ import numpy as np
 
 from lidendrite.analysis.geometry import height_axis, pair_distances, unwrapped_positions
 
-__all__ = ["ClusterResult", "find_cluster", "connected_components"]
+__all__ = ["ClusterResult", "find_cluster", "connected_components", "driven_li_fate"]
 
 
 @dataclass
@@ -34,6 +34,7 @@ class ClusterResult:
     origin: dict[str, int] = field(default_factory=dict)
     mean_charge: float | None = None
     n_metal_like_li: int = 0
+    driven_li: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -58,6 +59,39 @@ def connected_components(adj: np.ndarray) -> list[np.ndarray]:
                 stack.append(j)
         comps.append(np.array(sorted(comp)))
     return comps
+
+
+def driven_li_fate(
+    h: np.ndarray,
+    region: np.ndarray,
+    is_li: np.ndarray,
+    metal_like: np.ndarray,
+    cluster: np.ndarray,
+    *,
+    h_boundary: float,
+    h_sei_top: float,
+) -> dict[str, int]:
+    """Where the Li that started in the electrolyte (the Li the CV drives) are now.
+
+    Counts of electrolyte-origin Li by height ``h`` (Angstrom above the anode):
+    ``anode`` (below the Li/SEI boundary ``h_boundary``), ``sei`` (up to
+    ``h_sei_top``) and ``electrolyte`` (above); ``metal_like``: those with a
+    metal-like QEq charge, of which ``metal_like_in_sei`` inside the SEI;
+    ``in_cluster``: members of the free cluster (index array ``cluster``).
+    """
+    driven = is_li & (region == "electrolyte")
+    in_sei = driven & (h >= h_boundary) & (h <= h_sei_top)
+    member = np.zeros(h.size, bool)
+    member[np.asarray(cluster, dtype=int)] = True
+    return {
+        "total": int(driven.sum()),
+        "anode": int((driven & (h < h_boundary)).sum()),
+        "sei": int(in_sei.sum()),
+        "electrolyte": int((driven & (h > h_sei_top)).sum()),
+        "metal_like": int((driven & metal_like).sum()),
+        "metal_like_in_sei": int((in_sei & metal_like).sum()),
+        "in_cluster": int((driven & member).sum()),
+    }
 
 
 def find_cluster(
@@ -90,17 +124,33 @@ def find_cluster(
     sym = np.asarray(atoms.get_chemical_symbols())
     region = np.asarray(atoms.arrays["region"]).astype(str)
     layer = np.asarray(atoms.arrays["layer"]).astype(int)
-    li_metal = np.flatnonzero((sym == "Li") & (np.asarray(charges) < q_metal))
+    is_li = sym == "Li"
+    metal_like = is_li & (np.asarray(charges) < q_metal)
+    li_metal = np.flatnonzero(metal_like)
     step = int(atoms.info.get("step", 0))
+
+    def fate(cluster=()):
+        return driven_li_fate(
+            h,
+            region,
+            is_li,
+            metal_like,
+            np.asarray(cluster, dtype=int),
+            h_boundary=h_boundary,
+            h_sei_top=h_sei_top,
+        )
+
     if li_metal.size == 0:
-        return ClusterResult(step=step, size=0)
+        return ClusterResult(step=step, size=0, driven_li=fate())
     adj = pair_distances(atoms, pos, li_metal, li_metal) < li_li_cutoff
     np.fill_diagonal(adj, False)
     anchored = ((region == "anode") & (layer >= anchor_layer)) | (region == "source")
     free = [li_metal[c] for c in connected_components(adj) if not anchored[li_metal[c]].any()]
     free = [c for c in free if c.size >= min_size]
     if not free:
-        return ClusterResult(step=step, size=0, n_metal_like_li=int(li_metal.size))
+        return ClusterResult(
+            step=step, size=0, n_metal_like_li=int(li_metal.size), driven_li=fate()
+        )
     best = max(free, key=len)
     hc = float(h[best].mean())
     anode_li = np.flatnonzero((sym == "Li") & (h < h_boundary) & (region != "source"))
@@ -123,4 +173,5 @@ def find_cluster(
         origin=origin,
         mean_charge=float(np.asarray(charges)[best].mean()),
         n_metal_like_li=int(li_metal.size),
+        driven_li=fate(best),
     )
