@@ -86,7 +86,7 @@ def thread_variables(threads: int) -> dict[str, str]:
     runtime takes its thread count from it when it is set, and Snakemake sets
     it to the job's threads, so a 1-thread DPMD inside a 2-thread rule ran
     with 2 OpenMP threads, 22 against 18 ms per step of the 185-atom
-    interface (measured, session 16).
+    interface (measured, benchmarks/results/demo_times.md).
     """
     return {
         "OMP_NUM_THREADS": str(threads),

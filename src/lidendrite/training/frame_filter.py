@@ -6,7 +6,7 @@ deviation passes ``trust_hi``: atoms pressed together, forces of tens of
 eV/Angstrom, energies far above anything thermal. The demo's final training
 (``lpsc.training.final_numb_steps > 0``) spends a small network on few frames,
 and fitting those frames bent it away from the 300 K interface it is tested
-on (measured in ``benchmarks/results/demo_times.md``, session 15). This module keeps a
+on (measured in ``benchmarks/results/demo_times.md``). This module keeps a
 frame only when its labels look like a thermal configuration:
 
 * the largest atomic force (norm) is at most ``max_force`` (eV/Angstrom), and
