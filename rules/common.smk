@@ -7,18 +7,64 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+# Rules run `python -m lidendrite` and scripts/ import the package; make it
+# importable from this checkout in every environment (venv, conda, Slurm job).
+_src = str(Path(workflow.basedir) / "src")
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in [_src, os.environ.get("PYTHONPATH", "")] if p)
+)
+REPO = Path(workflow.basedir)
+sys.path.insert(0, _src)
+from lidendrite.config import SCALE_FILES, check_config, labeller_settings  # noqa: E402 (light: yaml only)
+from lidendrite.errors import InputError  # noqa: E402
+
 # Validate before any job is planned: an unknown key, a wrong type or a
-# negative count stops the run here with the key named.
+# negative count stops the run here with the key named; then what the schema
+# cannot say (results_dir a file, no study, a labeller the workflow cannot run),
+# and partly given resources get the rest of their family's defaults.
 try:
     validate(config, "../config/schema.yaml")
+    check_config(config, workflow=True)
 except WorkflowError as exc:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     msg = next((ln for ln in lines if ln.startswith("ValidationError")), lines[0])
     where = next((ln for ln in lines if ln.startswith("On instance")), "")
     sys.exit(f"config error: {msg.removeprefix('ValidationError: ')} {where}".strip())
+except InputError as exc:
+    sys.exit(f"config error: {str(exc).removeprefix('config: ')}")
 
 SCALE = config["scale"]
 RESULTS = f"{config['results_dir']}/{SCALE}"
+
+# A target under another scale's results (results/demo/... in a ci run) has no
+# rule here: say which scale it belongs to instead of Snakemake's "No rule".
+def _requested_targets():
+    """Targets named on the command line (the DAG settings are set only after parsing)."""
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None and settings.targets:
+        return sorted(settings.targets)
+    if Path(sys.argv[0]).name != "snakemake":
+        return []
+    try:
+        from snakemake.cli import get_argument_parser
+
+        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+        return sorted(args.targets or [])
+    except BaseException:  # argparse exits on odd argv: then Snakemake reports it itself
+        return []
+
+
+for _target in _requested_targets():
+    _parts = Path(os.path.normpath(_target)).parts
+    _root = Path(os.path.normpath(config["results_dir"])).parts
+    if len(_parts) > len(_root) and _parts[: len(_root)] == _root:
+        _scale = _parts[len(_root)]
+        if _scale != SCALE and _scale in SCALE_FILES:
+            sys.exit(
+                f"config error: target {_target} belongs to scale {_scale!r}, but this run's "
+                f"scale is {SCALE!r} (results under {RESULTS}/); add --configfile "
+                f"config/{SCALE_FILES[_scale]} or ask for the {SCALE} path"
+            )
 # logs sit beside the results, so runs with different results_dir never share a log
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
@@ -51,17 +97,6 @@ def all_targets():
 
 # Each stage file appends its final outputs here, per study.
 STUDY_TARGETS = {"lpsc": [], "ec": []}
-
-
-# Rules run `python -m lidendrite` and scripts/ import the package; make it
-# importable from this checkout in every environment (venv, conda, Slurm job).
-_src = str(Path(workflow.basedir) / "src")
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(p for p in [_src, os.environ.get("PYTHONPATH", "")] if p)
-)
-REPO = Path(workflow.basedir)
-sys.path.insert(0, _src)
-from lidendrite.config import labeller_settings  # noqa: E402 (light: yaml only)
 
 
 def labeller_param(study):

@@ -15,8 +15,10 @@ import yaml
 from lidendrite.errors import InputError
 
 __all__ = [
+    "OFFLINE_LABELLERS",
     "REPO_ROOT",
     "SCALE_FILES",
+    "check_config",
     "config_path",
     "deep_update",
     "labeller_settings",
@@ -36,30 +38,92 @@ def config_path(scale: str) -> Path:
     return CONFIG_DIR / SCALE_FILES[scale]
 
 
-def validate_config(cfg: dict[str, Any], schema: Path | None = None) -> dict[str, Any]:
-    """Validate ``cfg`` in place against the JSON schema, filling defaults.
+def validate_config(
+    cfg: dict[str, Any],
+    schema: Path | None = None,
+    *,
+    workflow: bool = False,
+    workdir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Validate ``cfg`` in place against the JSON schema, filling defaults, then
+    :func:`check_config` (what the schema cannot say).
 
     Raises :class:`InputError` naming the offending key.
     """
     from snakemake.utils import validate  # heavy-ish import, only when needed
 
+    schema = Path(schema or CONFIG_DIR / "schema.yaml")
     try:
-        validate(cfg, str(schema or CONFIG_DIR / "schema.yaml"), set_default=True)
+        validate(cfg, str(schema), set_default=True)
     except Exception as exc:  # snakemake wraps jsonschema's ValidationError
         raise InputError(_one_line(exc)) from None
+    return check_config(cfg, schema, workflow=workflow, workdir=workdir)
+
+
+#: labellers that read the user's finished calculations and have no calculator:
+#: the workflow relaxes and labels structures it makes itself, so it cannot use them
+OFFLINE_LABELLERS = ("vasp", "abacus")
+
+
+def check_config(
+    cfg: dict[str, Any],
+    schema: Path | None = None,
+    *,
+    workflow: bool = False,
+    workdir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Checks of a schema-valid ``cfg`` that the JSON schema cannot express.
+
+    Fills the keys a partly given ``resources.<family>`` leaves out from the
+    schema's default of that family (``resources: {md: {runtime: 60}}`` keeps
+    the default ``mem_mb``). Refuses an empty ``studies`` list and a
+    ``results_dir`` that is a file (relative to ``workdir``, default the current
+    directory: Snakemake's working directory). With ``workflow`` (the Snakemake
+    run), also a labeller the workflow cannot run (:data:`OFFLINE_LABELLERS`).
+    Raises :class:`InputError` (one line, ``config: <key> ...``).
+    """
+    schema_data = _read_yaml(Path(schema or CONFIG_DIR / "schema.yaml"))
+    families = schema_data.get("properties", {}).get("resources", {}).get("properties", {})
+    resources = cfg.setdefault("resources", {})
+    for family, spec in families.items():
+        given = resources.get(family)
+        if isinstance(given, dict):
+            resources[family] = {**(spec.get("default") or {}), **given}
+    if "studies" in cfg and not cfg["studies"]:
+        raise InputError("config: studies is empty; list at least one of lpsc, ec")
+    if workflow or workdir is not None:
+        results = Path(workdir or ".") / str(cfg.get("results_dir", "results"))
+        for path in [results / str(cfg.get("scale", "")), results, *results.parents]:
+            if path.exists():  # the deepest existing folder on the way must be a folder
+                if not path.is_dir():
+                    raise InputError(f"config: results_dir: {path} is a file, not a directory")
+                break
+    name = cfg.get("labeller")
+    if workflow and name in OFFLINE_LABELLERS:
+        raise InputError(
+            f"config: labeller {name!r} only reads the user's finished {name} runs "
+            f"(labeling.{name}.paths) and has no calculator, so the workflow, which relaxes "
+            "and labels the structures it makes, cannot run with it; use teacher or cp2k"
+        )
     return cfg
 
 
-def load_config(scale: str | None = None, path: str | Path | None = None) -> dict[str, Any]:
+def load_config(
+    scale: str | None = None,
+    path: str | Path | None = None,
+    *,
+    workdir: str | Path | None = None,
+) -> dict[str, Any]:
     """Read the config of ``scale`` (or the file ``path``) and validate it.
 
     As in ``snakemake --configfile X``, the file is merged key by key over the
     default ``config/config.yaml``; the schema then fills every missing default.
+    ``workdir``: the run's working directory (``results_dir`` is checked there).
     """
     base = _read_yaml(CONFIG_DIR / SCALE_FILES["demo"])
     p = Path(path) if path else config_path(scale or "demo")
     cfg = deep_update(base, _read_yaml(p))
-    return validate_config(cfg)
+    return validate_config(cfg, workdir=workdir)
 
 
 def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
