@@ -30,7 +30,16 @@ from typing import Any
 
 from lidendrite.errors import InputError
 
-__all__ = ["HELP", "add_arguments", "run", "read_frames", "labeller_from_args", "label_file"]
+__all__ = [
+    "HELP",
+    "add_arguments",
+    "run",
+    "read_frames",
+    "labeller_from_args",
+    "label_file",
+    "check_frame",
+    "check_labels",
+]
 
 HELP = "label a structure with the active labeller (energy, forces, virial) as extxyz"
 
@@ -57,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scale", choices=("ci", "demo", "paper"), default=None, help="config scale"
     )
     parser.add_argument("--labeller", default=None, help="labeller name (overrides the config)")
+    parser.add_argument(
+        "--study",
+        choices=("lpsc", "ec"),
+        default=None,
+        help="with --config/--scale: the study whose teacher model to use "
+        "(labeling.teacher.by_study; default: labeling.teacher.model)",
+    )
     parser.add_argument(
         "--format",
         default=None,
@@ -102,8 +118,14 @@ def labeller_from_args(
     config: Path | None = None,
     scale: str | None = None,
     labeller: str | None = None,
+    study: str | None = None,
 ) -> Any:
-    """Build the labeller chosen by a settings JSON, a config, or a name."""
+    """Build the labeller chosen by a settings JSON, a config, or a name.
+
+    From a config, the settings are those the workflow's rules use
+    (:func:`lidendrite.config.labeller_settings`, ``study`` picking the teacher
+    of ``labeling.teacher.by_study``), not the raw ``labeling.<name>`` block.
+    """
     from lidendrite.labeling.base import get_labeller
 
     if settings is not None:
@@ -119,15 +141,15 @@ def labeller_from_args(
         name = labeller or record["labeller"]
         kw = dict(record.get("settings") or {}) if name == record["labeller"] else {}
         return get_labeller(name, **kw)
-    from lidendrite.config import load_config
+    from lidendrite.config import labeller_settings, load_config
 
     cfg = load_config(scale, config) if (config or scale) else None
     if cfg is None:
         if labeller is None:
             raise InputError("give --settings FILE.json, --config FILE, --scale or --labeller")
         return get_labeller(labeller)
-    name = labeller or cfg["labeller"]
-    return get_labeller(name, **dict(cfg.get("labeling", {}).get(name, {}) or {}))
+    settings_ = labeller_settings({**cfg, "labeller": labeller or cfg["labeller"]}, study)
+    return get_labeller(settings_.pop("name"), **settings_)
 
 
 def label_file(
@@ -147,16 +169,60 @@ def label_file(
 
     from lidendrite.structures.checks import check_min_distance
 
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a directory; give the output file name")
     frames = read_frames(inp, fmt)
     for k, atoms in enumerate(frames):
+        check_frame(atoms, f"{inp} frame {k}")
         check_min_distance(atoms, min_distance, what=f"{inp} frame {k}")
     labelled = labeller.label(frames)
-    out = Path(out)
+    for k, atoms in enumerate(labelled):  # nothing is written unless every frame is labelled
+        check_labels(atoms, f"{inp} frame {k}", getattr(labeller, "name", "labeller"))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     ase.io.write(str(tmp), labelled, format="extxyz")
     os.replace(tmp, out)
     return labelled
+
+
+def check_frame(atoms: Any, what: str) -> None:
+    """Raise :class:`InputError` for a frame no labeller can use: a NaN/infinite
+    position (naming the atom) or a periodic cell of zero volume."""
+    import numpy as np
+
+    pos = np.asarray(atoms.positions, dtype=float)
+    bad = np.flatnonzero(~np.all(np.isfinite(pos), axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{what}: atom {i} ({atoms.get_chemical_symbols()[i]}) has a NaN or infinite "
+            f"position {pos[i].tolist()} ({bad.size} such atom(s))"
+        )
+    if any(atoms.pbc):
+        cell = np.asarray(atoms.cell.array, dtype=float)
+        if not np.all(np.isfinite(cell)):
+            raise InputError(f"{what}: cell (Lattice) holds NaN or infinite entries")
+        if all(atoms.pbc) and abs(np.linalg.det(cell)) < 1e-6:
+            raise InputError(
+                f"{what}: periodic cell (Lattice) has zero volume (its vectors are linearly "
+                "dependent or one is zero)"
+            )
+
+
+def check_labels(atoms: Any, what: str, name: str) -> None:
+    """Raise :class:`InputError` unless ``atoms`` carries a finite energy and finite
+    forces of the right shape (a labeller that returned nothing usable)."""
+    import numpy as np
+
+    calc = getattr(atoms, "calc", None)
+    results = getattr(calc, "results", {}) if calc is not None else {}
+    energy = results.get("energy")
+    forces = results.get("forces")
+    if energy is None or not np.isfinite(energy):
+        raise InputError(f"{what}: labeller {name} gave no finite energy ({energy}); nothing written")
+    if forces is None or np.shape(forces) != (len(atoms), 3) or not np.all(np.isfinite(forces)):
+        raise InputError(f"{what}: labeller {name} gave no finite forces; nothing written")
 
 
 def _print_frames(frames: list, name: str) -> None:
@@ -169,7 +235,9 @@ def run(args: argparse.Namespace) -> int:
     """Label ``--in`` and write ``--out``; print one line per frame."""
     if args.siblings is not None:
         return _run_with_siblings(args)
-    labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller)
+    labeller = labeller_from_args(
+        args.settings, args.config, args.scale, args.labeller, args.study
+    )
     frames = label_file(
         args.inp, args.out, labeller, fmt=args.format, min_distance=args.min_distance
     )
@@ -206,7 +274,9 @@ def _run_with_siblings(args: argparse.Namespace) -> int:
     def load() -> Any:
         # outside the per-task error handling: a labeller that cannot be built is
         # no sibling's fault and stops the command (it is not retried per task)
-        return labeller or labeller_from_args(args.settings, args.config, args.scale, args.labeller)
+        return labeller or labeller_from_args(
+            args.settings, args.config, args.scale, args.labeller, args.study
+        )
 
     for inp, out in tasks:
         with claimed(out) as mine:
