@@ -89,6 +89,9 @@ def check_config(
         given = resources.get(family)
         if isinstance(given, dict):
             resources[family] = {**(spec.get("default") or {}), **given}
+    colvar_every = cfg.get("lpsc", {}).get("sampling", {}).get("colvar_every")
+    if colvar_every is not None and colvar_every < 1:  # the schema gives it no minimum
+        raise InputError(f"config: lpsc.sampling.colvar_every: {colvar_every} must be >= 1")
     if "studies" in cfg and not cfg["studies"]:
         raise InputError("config: studies is empty; list at least one of lpsc, ec")
     if workflow or workdir is not None:
