@@ -56,18 +56,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``lidendrite report``."""
     p.add_argument("--scale", default="demo", help="ci, demo or paper (default demo)")
     p.add_argument("--config", help="config file instead of the scale's (merged over config/config.yaml)")
-    p.add_argument("--out", help="report folder (default results/<scale>/report)")
+    p.add_argument(
+        "--directory",
+        "-d",
+        help="working directory of the run (as snakemake --directory): results are read from "
+        "DIR/<results_dir>/<scale> (default: this checkout)",
+    )
+    p.add_argument("--out", help="report folder (default <results>/<scale>/report)")
     p.add_argument("--readme", help="also refresh the paper-vs-run table in this README")
     p.add_argument("--no-screenshot", action="store_true", help="do not run Chromium")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the report from ``results/<scale>/`` as it is now."""
+    """Build the report from ``<directory>/<results_dir>/<scale>/`` as it is now."""
     from lidendrite.config import CONFIG_DIR, REPO_ROOT, load_config
+    from lidendrite.errors import InputError
     from lidendrite.report.render import update_readme
 
-    cfg = load_config(args.scale, args.config)
-    results = REPO_ROOT / cfg["results_dir"] / cfg["scale"]
+    workdir = Path(args.directory) if args.directory else REPO_ROOT
+    if not workdir.is_dir():
+        raise InputError(f"--directory {workdir}: not a directory")
+    cfg = load_config(args.scale, args.config, workdir=workdir)
+    results = workdir / cfg["results_dir"] / cfg["scale"]
+    if not results.is_dir():
+        raise InputError(
+            f"no results of scale {cfg['scale']} at {results}: run the workflow first, or give "
+            "--directory (the run's working directory) / --config (its results_dir)"
+        )
     out = Path(args.out) if args.out else results / "report"
     data = build_report(cfg, out, results_dir=results, paper_values=CONFIG_DIR / "paper_values.yaml",
                         report_spec=CONFIG_DIR / "report.yaml", take_screenshot=not args.no_screenshot)
