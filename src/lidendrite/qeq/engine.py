@@ -298,7 +298,8 @@ class QEqEngine:
         # bad input fails here with its own name, not as a solver that "did not converge"
         check_cell(cell, name=name)
         check_positions(positions, cell, name=name)
-        check_cutoff(len(symbols), cell, max(s.rcut, s.cn_cutoff), what=f"{name}: rcut")
+        key = "cn_cutoff" if s.cn_cutoff > s.rcut else "rcut"
+        check_cutoff(len(symbols), cell, getattr(s, key), what=f"{name}: {key}")
         if s.mode == "constq" and abs(s.total_charge) > MAX_CHARGE_PER_ATOM * len(symbols):
             raise InputError(
                 f"{name}: total_charge {s.total_charge:g} e is more than "
