@@ -82,6 +82,26 @@ def test_stress_is_sum_of_parts(model):
     assert np.allclose(total, a1.get_stress() + a2.get_stress(), atol=1e-10)
 
 
+@pytest.mark.parametrize("mode", ["constq", "constp"])
+def test_overlapped_evaluation_equals_sequential(model, mode):
+    """DP_short on its own thread while QEq solves: the same numbers, step after step."""
+    from lidendrite.dpqeq.calculator import DPQEqCalculator
+
+    kw = dict(mode=mode, phi_lower=-2.0, phi_upper=6.0, split_z=14.0, cn_metal=4)
+    seq = DPQEqCalculator(model, {**QEQ, "warm_start": True}, overlap=False, **kw)
+    par = DPQEqCalculator(model, {**QEQ, "warm_start": True}, overlap=True, **kw)
+    atoms = li_ec_cell()
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        atoms.positions += rng.normal(0.0, 0.01, atoms.positions.shape)
+        a, b = atoms.copy(), atoms.copy()
+        a.calc, b.calc = seq, par
+        assert b.get_potential_energy() == pytest.approx(a.get_potential_energy(), abs=1e-9)
+        np.testing.assert_allclose(b.get_forces(), a.get_forces(), atol=1e-9)
+        np.testing.assert_allclose(b.get_stress(), a.get_stress(), atol=1e-12)
+        np.testing.assert_allclose(b.get_charges(), a.get_charges(), atol=1e-9)
+
+
 def test_unknown_element_one_line(model):
     from lidendrite.dpqeq.calculator import DPQEqCalculator
 

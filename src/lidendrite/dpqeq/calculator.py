@@ -121,6 +121,10 @@ class DPQEqCalculator(Calculator):
         always biased (:class:`~lidendrite.qeq.settings.QEqSettings`).
     type_map
         Element of each DeePMD type; None: the model's own (Li, C, H, O, P, F).
+    overlap
+        Evaluate DP_short on a second thread while QEq solves the charges (both
+        release the GIL in TensorFlow / XLA); the results are those of the
+        sequential evaluation. False: one after the other.
 
     Notes
     -----
@@ -144,9 +148,12 @@ class DPQEqCalculator(Calculator):
         cn_metal: int = 8,
         cn_rule: str = "paper",
         type_map: Sequence[str] | None = None,
+        overlap: bool = True,
         **kwargs: Any,
     ) -> None:
         Calculator.__init__(self, **kwargs)
+        self.overlap = bool(overlap)
+        self._pool = None
         self.model = Path(model)
         self.type_map = list(type_map) if type_map is not None else None
         settings = {"params": "ec", **dict(qeq_settings or {})}
@@ -184,10 +191,24 @@ class DPQEqCalculator(Calculator):
         self._check_elements(self.atoms)
         work = self.atoms.copy()
         work.calc = None
-        self.short.calculate(work, ["energy", "forces", "virial"], all_changes)
-        short = self.short.results
         qeq = self.qeq
-        qeq.calculate(work, ["energy", "forces", "stress", "charges"], system_changes)
+        if self.overlap:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                # one long-lived worker: TensorFlow keeps its session on one thread
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="dp_short")
+            pending = self._pool.submit(
+                self.short.calculate, work.copy(), ["energy", "forces", "virial"], all_changes
+            )
+            try:
+                qeq.calculate(work, ["energy", "forces", "stress", "charges"], system_changes)
+            finally:
+                pending.result()  # re-raises a DP_short error; never leaves it running
+        else:
+            self.short.calculate(work, ["energy", "forces", "virial"], all_changes)
+            qeq.calculate(work, ["energy", "forces", "stress", "charges"], system_changes)
+        short = self.short.results
         q = qeq.results
         e_short = float(short["energy"])
         energy = e_short + float(q["energy"])
