@@ -220,7 +220,9 @@ def check_labels(atoms: Any, what: str, name: str) -> None:
     energy = results.get("energy")
     forces = results.get("forces")
     if energy is None or not np.isfinite(energy):
-        raise InputError(f"{what}: labeller {name} gave no finite energy ({energy}); nothing written")
+        raise InputError(
+            f"{what}: labeller {name} gave no finite energy ({energy}); nothing written"
+        )
     if forces is None or np.shape(forces) != (len(atoms), 3) or not np.all(np.isfinite(forces)):
         raise InputError(f"{what}: labeller {name} gave no finite forces; nothing written")
 
@@ -235,9 +237,7 @@ def run(args: argparse.Namespace) -> int:
     """Label ``--in`` and write ``--out``; print one line per frame."""
     if args.siblings is not None:
         return _run_with_siblings(args)
-    labeller = labeller_from_args(
-        args.settings, args.config, args.scale, args.labeller, args.study
-    )
+    labeller = labeller_from_args(args.settings, args.config, args.scale, args.labeller, args.study)
     frames = label_file(
         args.inp, args.out, labeller, fmt=args.format, min_distance=args.min_distance
     )

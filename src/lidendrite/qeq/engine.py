@@ -31,10 +31,10 @@ from lidendrite.qeq.energy import (
     pme_mesh,
 )
 from lidendrite.qeq.geometry import (
-    check_cutoff,
-    check_positions,
     check_cell,
+    check_cutoff,
     check_min_distance,
+    check_positions,
     coordination_numbers,
     neighbour_pairs,
     outermost_electrode_layer,

@@ -18,7 +18,9 @@ from lidendrite.errors import InputError, OverlapError
 __all__ = [
     "PairList",
     "check_cell",
+    "check_cutoff",
     "check_min_distance",
+    "check_positions",
     "vacuum_gap_z",
     "coordination_numbers",
     "neighbour_pairs",
