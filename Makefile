@@ -13,10 +13,11 @@ CORES ?= all
 TORCH_PIN := torch==2.13.0
 APT_PACKAGES := cp2k cp2k-data chromium
 
-.PHONY: all setup system-deps demo test test-fast lint dryrun doctor clean-results help
+.PHONY: all setup system-deps demo demo-long test test-fast lint dryrun doctor clean-results help
 
 help:
 	@echo "make demo   - install everything, then run both studies at demo scale (results/demo/)"
+	@echo "make demo-long - the demo with the lpsc moving restraint 10x slower (15 ps; docs/lpsc.md)"
 	@echo "make test   - install everything, then run the test suite (includes a ci-scale run)"
 	@echo "make setup  - only install (.venv + CP2K)"
 	@echo "make doctor - check every external component"
@@ -43,6 +44,9 @@ doctor: setup
 
 demo: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --profile profiles/local --cores $(CORES)
+
+demo-long: setup
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --profile profiles/local --cores $(CORES) --configfile config/demo_long.yaml
 
 test: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m pytest -m "not gpu" tests

@@ -53,9 +53,23 @@ def test_snakemake_stops_before_any_job(cmd, tmp_path, repo, override, named):
 
 def test_config_files_have_only_schema_keys(repo):
     schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
-    for name in ["config.yaml", "ci.yaml", "paper.yaml"]:
+    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml"]:
         data = yaml.safe_load((repo / "config" / name).read_text())
         assert set(data) <= set(schema["properties"]), name
+
+
+def test_demo_long_drives_the_same_cv_change_ten_times_slower(repo):
+    """config/demo_long.yaml: the demo's total CV change per electrolyte Li, at 1/10 its rate."""
+    from lidendrite.config import load_config
+
+    demo = load_config(scale="demo")["lpsc"]["sampling"]
+    long = load_config(path=repo / "config" / "demo_long.yaml")["lpsc"]["sampling"]
+
+    def total(s):  # CV units per electrolyte Li over the run
+        return s["s0_rate"] * s["n_steps"] * s["timestep_fs"] * 1e-3
+
+    assert total(long) == pytest.approx(total(demo), rel=1e-3)
+    assert demo["s0_rate"] / long["s0_rate"] == pytest.approx(10.0, rel=1e-3)
 
 
 def test_every_schema_key_is_described(repo):
