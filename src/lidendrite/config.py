@@ -89,6 +89,9 @@ def check_config(
         given = resources.get(family)
         if isinstance(given, dict):
             resources[family] = {**(spec.get("default") or {}), **given}
+    bad = _first_non_finite(cfg, "")
+    if bad is not None:  # YAML .nan / .inf pass the schema's "number"
+        raise InputError(f"config: {bad[0]}: {bad[1]} is not a finite number")
     colvar_every = cfg.get("lpsc", {}).get("sampling", {}).get("colvar_every")
     if colvar_every is not None and colvar_every < 1:  # the schema gives it no minimum
         raise InputError(f"config: lpsc.sampling.colvar_every: {colvar_every} must be >= 1")
@@ -160,6 +163,26 @@ def labeller_settings(config: dict[str, Any], study: str | None = None) -> dict[
     if name == "teacher" and study is not None and by_study.get(study):
         settings["model"] = by_study[study]
     return {"name": name, **settings}
+
+
+def _first_non_finite(node: Any, where: str) -> tuple[str, float] | None:
+    """Dotted key (``[i]`` for list items) and value of the first NaN/infinite number."""
+    import math
+
+    if isinstance(node, float) and not math.isfinite(node):
+        return where, node
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return None
+    for key, value in items:
+        sub = f"{where}[{key}]" if isinstance(node, list) else f"{where}.{key}".lstrip(".")
+        found = _first_non_finite(value, sub)
+        if found is not None:
+            return found
+    return None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

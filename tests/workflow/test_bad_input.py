@@ -336,6 +336,18 @@ CONFIG_CASES = [
     ("dump-every-0", {"lpsc__sampling__dump_every": 0}, {}, "['dump_every']"),
     ("colvar-every-0", {"lpsc__sampling__colvar_every": 0}, {}, "lpsc.sampling.colvar_every: 0"),
     ("studies-empty", {"studies": []}, {}, "studies is empty"),
+    (
+        "nan-phi-in-config",
+        {"ec__constp__bias_study__pairs": [[-1.0, 6.0], [float("nan"), 6.0]]},
+        {},
+        "ec.constp.bias_study.pairs[1][0]: nan is not a finite number",
+    ),
+    (
+        "inf-timestep",
+        {"lpsc__sampling__timestep_fs": float("inf")},
+        {},
+        "lpsc.sampling.timestep_fs: inf",
+    ),
     ("labeller-vasp-workflow", {"labeller": "vasp"}, {"workflow": True}, "labeller 'vasp'"),
     ("labeller-abacus-workflow", {"labeller": "abacus"}, {"workflow": True}, "labeller 'abacus'"),
     (

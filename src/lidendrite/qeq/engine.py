@@ -226,7 +226,9 @@ class QEqEngine:
         is_metal = np.asarray(symbols) == s.metal
         cn = coordination_numbers(positions, cell, pairs, s.cn_cutoff, is_metal)
         split = 0.5 * cell[2, 2] if s.split_z is None else s.split_z
-        if not 0.0 < split < cell[2, 2]:
+        z = np.asarray(positions)[:, 2]
+        low, high = min(0.0, float(z.min())), max(float(cell[2, 2]), float(z.max()))
+        if not low < split < high:  # atoms are not wrapped along z: they may lie outside
             raise InputError(
                 f"split_z: {split:g} Angstrom lies outside the cell (0 to {cell[2, 2]:g} "
                 "Angstrom along z); the plane between the electrodes must cut the cell"
