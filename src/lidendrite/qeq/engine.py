@@ -31,6 +31,7 @@ from lidendrite.qeq.energy import (
     pme_mesh,
 )
 from lidendrite.qeq.geometry import (
+    PairList,
     check_cell,
     check_cutoff,
     check_min_distance,
@@ -159,6 +160,9 @@ class QEqEngine:
         self._capacity = 0
         self._static_key = None
         self._q_prev = None
+        self._verlet = None
+        #: neighbour-list builds so far (with ``skin`` > 0, fewer than calls)
+        self.list_builds = 0
 
     # ------------------------------------------------------------------ setup
     def slab_applies(self, positions: np.ndarray, cell: np.ndarray) -> bool:
@@ -213,6 +217,42 @@ class QEqEngine:
         self._capacity = 0
         self._q_prev = None
         return self._static_data
+
+    def _pairs(self, positions: np.ndarray, cell: np.ndarray, cutoff: float) -> PairList:
+        """Pairs within ``cutoff`` (Angstrom) at ``positions``: from a Verlet list kept
+        while no atom has moved more than ``skin / 2`` and the cell is unchanged
+        (:attr:`QEqSettings.skin`), else from a new list."""
+        skin = self.settings.skin
+        if skin <= 0:
+            self.list_builds += 1
+            return neighbour_pairs(positions, cell, cutoff)
+        ref = self._verlet
+        stale = (
+            ref is None
+            or ref["positions"].shape != positions.shape
+            or not np.array_equal(ref["cell"], cell)
+            or ref["cutoff"] != cutoff
+            or np.max(np.sum((positions - ref["positions"]) ** 2, axis=1)) > (0.5 * skin) ** 2
+        )
+        if stale:
+            ref = self._verlet = {
+                "positions": positions.copy(),
+                "cell": cell.copy(),
+                "cutoff": cutoff,
+                "pairs": neighbour_pairs(positions, cell, cutoff + skin),
+            }
+            self.list_builds += 1
+        full = ref["pairs"]
+        d = np.linalg.norm(positions[full.j] - positions[full.i] + full.shift @ cell, axis=1)
+        keep = d < cutoff
+        return PairList(
+            i=full.i[keep],
+            j=full.j[keep],
+            shift=full.shift[keep],
+            mask=np.ones(int(keep.sum()), dtype=bool),
+            cutoff=float(cutoff),
+            distance=d[keep],
+        )
 
     def bias(self, symbols, positions, cell, pairs, always=None) -> np.ndarray:
         """ConstP bias phi [n] (V) from the CN rule of eq. S17; zeros in ConstQ.
@@ -309,7 +349,7 @@ class QEqEngine:
             )
         slab = self.slab_applies(positions, cell)
         chi, J, sigma, cfg, kvec, precond_mesh = self._static(symbols, cell, name, slab)
-        pairs = neighbour_pairs(positions, cell, max(s.rcut, s.cn_cutoff))
+        pairs = self._pairs(positions, cell, max(s.rcut, s.cn_cutoff))
         check_min_distance(positions, cell, pairs, s.min_distance)
         phi = self.bias(symbols, positions, cell, pairs, self.always_biased(atoms, name))
         if len(pairs.i) > self._capacity:

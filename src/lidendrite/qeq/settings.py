@@ -50,6 +50,12 @@ class QEqSettings:
         not depend on how its atoms are wrapped.
     rcut : float
         Real-space cutoff (Angstrom) of the Ewald and Gaussian-correction sums.
+    skin : float
+        Verlet skin (Angstrom) of the neighbour list: the list is built to
+        ``max(rcut, cn_cutoff) + skin`` and reused, filtered to the cutoff at the
+        current positions, until an atom has moved more than ``skin / 2`` or the
+        cell changed; the pairs used are then exactly those of a fresh list.
+        0: a new list at every call.
     ewald_tol : float
         Ewald error tolerance delta (sets kappa, the k cutoff and the PME mesh).
     method : str
@@ -85,6 +91,7 @@ class QEqSettings:
     slab_correction: bool = True
     slab_min_vacuum: float = 5.0
     rcut: float = 7.0
+    skin: float = 0.0
     ewald_tol: float = 5e-4
     method: str = "auto"
     ewald_max_atoms: int = 300
@@ -111,6 +118,8 @@ class QEqSettings:
         for key in ("rcut", "tol", "cn_cutoff", "slab_min_vacuum"):
             if not getattr(self, key) > 0:
                 raise InputError(f"{key}: must be positive")
+        if not (math.isfinite(self.skin) and self.skin >= 0):
+            raise InputError(f"skin: {self.skin} must be a finite number >= 0 (Angstrom)")
         if not 0 < self.ewald_tol < 0.5:
             raise InputError("ewald_tol: must be in (0, 0.5)")
         if self.max_iter < 1:
