@@ -15,7 +15,7 @@ os.environ.update(
 )
 REPO = Path(workflow.basedir)
 sys.path.insert(0, _src)
-from lidendrite.config import SCALE_FILES, check_config, labeller_settings  # noqa: E402 (light: yaml only)
+from lidendrite.config import check_config, check_targets, labeller_settings  # noqa: E402 (light: yaml only)
 from lidendrite.errors import InputError  # noqa: E402
 
 # Validate before any job is planned: an unknown key, a wrong type or a
@@ -25,6 +25,9 @@ from lidendrite.errors import InputError  # noqa: E402
 try:
     validate(config, "../config/schema.yaml")
     check_config(config, workflow=True)
+    # a target under another scale's results (results/demo/... in a ci run) is made
+    # by no job of this run; name its scale instead of Snakemake's "No rule to produce"
+    check_targets(config, workflow)
 except WorkflowError as exc:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     msg = next((ln for ln in lines if ln.startswith("ValidationError")), lines[0])
@@ -35,36 +38,6 @@ except InputError as exc:
 
 SCALE = config["scale"]
 RESULTS = f"{config['results_dir']}/{SCALE}"
-
-# A target under another scale's results (results/demo/... in a ci run) has no
-# rule here: say which scale it belongs to instead of Snakemake's "No rule".
-def _requested_targets():
-    """Targets named on the command line (the DAG settings are set only after parsing)."""
-    settings = getattr(workflow, "dag_settings", None)
-    if settings is not None and settings.targets:
-        return sorted(settings.targets)
-    if Path(sys.argv[0]).name != "snakemake":
-        return []
-    try:
-        from snakemake.cli import get_argument_parser
-
-        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
-        return sorted(args.targets or [])
-    except BaseException:  # argparse exits on odd argv: then Snakemake reports it itself
-        return []
-
-
-for _target in _requested_targets():
-    _parts = Path(os.path.normpath(_target)).parts
-    _root = Path(os.path.normpath(config["results_dir"])).parts
-    if len(_parts) > len(_root) and _parts[: len(_root)] == _root:
-        _scale = _parts[len(_root)]
-        if _scale != SCALE and _scale in SCALE_FILES:
-            sys.exit(
-                f"config error: target {_target} belongs to scale {_scale!r}, but this run's "
-                f"scale is {SCALE!r} (results under {RESULTS}/); add --configfile "
-                f"config/{SCALE_FILES[_scale]} or ask for the {SCALE} path"
-            )
 # logs sit beside the results, so runs with different results_dir never share a log
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"

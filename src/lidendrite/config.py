@@ -19,10 +19,12 @@ __all__ = [
     "REPO_ROOT",
     "SCALE_FILES",
     "check_config",
+    "check_targets",
     "config_path",
     "deep_update",
     "labeller_settings",
     "load_config",
+    "requested_targets",
     "validate_config",
 ]
 
@@ -114,6 +116,49 @@ def check_config(
     return cfg
 
 
+def requested_targets(workflow: Any) -> list[str]:
+    """Targets named on the Snakemake command line, while the Snakefile is parsed.
+
+    Snakemake sets ``workflow.dag_settings`` only after parsing, so the command
+    line is read again with Snakemake's own parser; [] when that is not possible.
+    """
+    import sys
+
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None and settings.targets:
+        return sorted(settings.targets)
+    if Path(sys.argv[0]).name != "snakemake":
+        return []
+    try:
+        from snakemake.cli import get_argument_parser
+
+        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+        return sorted(args.targets or [])
+    except BaseException:  # argparse exits on odd argv: Snakemake then reports it itself
+        return []
+
+
+def check_targets(
+    cfg: dict[str, Any], workflow: Any = None, targets: list[str] | None = None
+) -> None:
+    """Raise :class:`InputError` for a target under another scale's results
+    (``results/demo/...`` in a ci run), which no rule of this run makes."""
+    import os
+
+    scale = cfg["scale"]
+    root = Path(os.path.normpath(str(cfg["results_dir"]))).parts
+    for target in targets if targets is not None else requested_targets(workflow):
+        parts = Path(os.path.normpath(target)).parts
+        if len(parts) > len(root) and parts[: len(root)] == root:
+            other = parts[len(root)]
+            if other != scale and other in SCALE_FILES:
+                raise InputError(
+                    f"config: target {target} belongs to scale {other!r}, but this run's scale "
+                    f"is {scale!r} (results under {cfg['results_dir']}/{scale}/); add "
+                    f"--configfile config/{SCALE_FILES[other]} or ask for the {scale} path"
+                )
+
+
 def load_config(
     scale: str | None = None,
     path: str | Path | None = None,
@@ -202,6 +247,8 @@ def _one_line(exc: Exception) -> str:
     text = str(exc)
     # snakemake: "Error validating config file.\nValidationError: <msg>\n\nFailed validating ... in schema['properties'][...]"
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    msg = next((ln for ln in lines if ln.startswith("ValidationError")), lines[0] if lines else text)
+    msg = next(
+        (ln for ln in lines if ln.startswith("ValidationError")), lines[0] if lines else text
+    )
     where = next((ln for ln in lines if ln.startswith("On instance")), "")
     return f"config: {msg.removeprefix('ValidationError: ')} {where}".strip()

@@ -378,6 +378,23 @@ def test_config_bad_value_is_named(tmp_path, patch, kw, expected):
     assert "\n" not in msg and msg.startswith("config: ") and expected in msg, msg
 
 
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("results/demo/lpsc/structures/li-bcc.extxyz", "belongs to scale 'demo'"),
+        ("./results/paper/ec/report.json", "config/paper.yaml"),
+    ],
+    ids=["target-of-demo-in-ci", "target-of-paper-in-ci"],
+)
+def test_target_of_another_scale_is_named(target, expected):
+    from lidendrite.config import check_targets
+
+    check_targets(load_config("ci"), targets=["results/ci/lpsc/structures/li-bcc.extxyz", "all"])
+    with pytest.raises(InputError) as err:
+        check_targets(load_config("ci"), targets=[target])
+    assert "\n" not in str(err.value) and expected in str(err.value)
+
+
 def test_external_labeller_is_fine_outside_the_workflow():
     """`lidendrite label --config` may use vasp with the user's paths: only the
     workflow (which makes its own frames) refuses it."""
