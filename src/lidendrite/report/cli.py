@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the report from ``<directory>/<results_dir>/<scale>/`` as it is now."""
     from lidendrite.config import CONFIG_DIR, REPO_ROOT, load_config
     from lidendrite.errors import InputError
-    from lidendrite.report.render import update_readme
+    from lidendrite.report.render import readme_table_scale, update_readme
 
     workdir = Path(args.directory) if args.directory else REPO_ROOT
     if not workdir.is_dir():
@@ -87,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
     data = build_report(cfg, out, results_dir=results, paper_values=CONFIG_DIR / "paper_values.yaml",
                         report_spec=CONFIG_DIR / "report.yaml", take_screenshot=not args.no_screenshot)
     if args.readme:
-        changed = update_readme(args.readme, data)
-        print(f"{args.readme}: table {'updated' if changed else 'unchanged (or no markers)'}")
+        kept = readme_table_scale(Path(args.readme).read_text())
+        if update_readme(args.readme, data):
+            print(f"{args.readme}: table updated")
+        elif kept and kept != data["scale"]:
+            print(f"{args.readme}: table kept: it holds a {kept} run, larger than this {data['scale']} run")
+        else:
+            print(f"{args.readme}: table unchanged (or no replication-table markers)")
     return 0

@@ -42,6 +42,7 @@ __all__ = [
     "figure_rows",
     "benchmark_table",
     "package_versions",
+    "git_commit",
     "machine_info",
     "config_hash",
     "collect",
@@ -414,6 +415,42 @@ def _labeller_text(config: dict[str, Any], rows: dict[str, list[dict[str, Any]]]
     }.get(name, f"{name} (no stage JSON records it yet)")
 
 
+def _study_labels(config: dict[str, Any], rows: list[dict[str, Any]], study: str) -> str:
+    """Plain words for the labels of one study: its teacher model (``labeling.teacher.by_study``)
+    as a stage JSON of that study records it, else as the config names it."""
+    name = config.get("labeller", "")
+    if name != "teacher":
+        return _labeller_text(config, {study: rows})
+    teacher = (config.get("labeling") or {}).get("teacher") or {}
+    model = ((teacher.get("by_study") or {}).get(study) or teacher.get("model") or "").lower()
+    found = []
+    for r in rows:  # "teacher potential <model> <version>, ..." alone or inside a DP's level of theory
+        lot = r.get("level_of_theory") or ""
+        at = lot.lower().find(f"teacher potential {model}") if model else -1
+        if at >= 0:
+            found.append(lot[at:].split(";")[0].strip())
+    if found:
+        return min(found, key=len)
+    return f"teacher potential {model or '?'} (as the config names it; no report row records it)"
+
+
+def git_commit(repo: str | Path | None = None) -> str:
+    """Short commit of the checkout (with ``+local changes`` when tracked files differ), or ``unknown``."""
+    from lidendrite.config import REPO_ROOT
+
+    where = str(repo or REPO_ROOT)
+    try:
+        head = subprocess.run(["git", "-C", where, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + (" +local changes" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
 def collect(
     results_dir: str | Path,
     config: dict[str, Any],
@@ -445,6 +482,7 @@ def collect(
         "scale": config["scale"],
         "labeller": config.get("labeller", ""),
         "labeller_text": _labeller_text(config, rows),
+        "labels_by_study": {s: _study_labels(config, rows.get(s, []), s) for s in studies},
         "date": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "studies": {s: PAPERS.get(s, s) for s in studies},
         "quantities": rows,
@@ -452,6 +490,7 @@ def collect(
         "figures": figure_rows(spec, results_dir, studies),
         "provenance": {
             "config_sha256_12": config_hash(config),
+            "commit": git_commit(),
             "versions": package_versions(list(spec.get("packages") or [])),
             "machine": machine_info(),
             "benchmarks": benchmark_table(bench_dir or results_dir / "benchmarks"),

@@ -34,6 +34,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "summary_table_md",
+    "readme_table_scale",
     "update_readme",
     "write_report",
 ]
@@ -322,14 +323,48 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+#: scales from smallest to largest: a README table is never replaced by a smaller scale's
+_SCALE_RANK = {"ci": 0, "demo": 1, "paper": 2}
+_TABLE_SCALE = re.compile(r"Latest `(\w+)` run")
+
+
+def readme_table_scale(text: str) -> str | None:
+    """Scale of the run whose table sits between the README markers (None: no markers or no table)."""
+    if README_START not in text or README_END not in text:
+        return None
+    block = text.split(README_START, 1)[1].split(README_END, 1)[0]
+    m = _TABLE_SCALE.search(block)
+    return m.group(1) if m else None
+
+
+def readme_table_head(data: dict[str, Any]) -> str:
+    """The lines above the README table: which run, when, where, with which labels."""
+    prov = data.get("provenance") or {}
+    m = prov.get("machine") or {}
+    labels = data.get("labels_by_study") or {s: data["labeller_text"] for s in data["quantities"]}
+    where = f"{m.get('cores', '?')} cores ({m.get('cpu') or 'CPU unknown'}), GPU: {m.get('gpu', '?')}"
+    return (
+        f"Latest `{data['scale']}` run: report built {data['date']} at commit "
+        f"{prov.get('commit', 'unknown')} on {where}; config SHA-256 {prov.get('config_sha256_12', '?')}; "
+        f"command `lidendrite report --scale {data['scale']} --readme README.md`.\n\n"
+        "Labels: " + "; ".join(f"{s}: {t}" for s, t in labels.items()) + "."
+    )
+
+
 def update_readme(readme: str | Path, data: dict[str, Any]) -> bool:
-    """Replace the table between the README's replication-table markers; True if it changed."""
+    """Replace the table between the README's replication-table markers; True if it changed.
+
+    A table of a larger scale (a demo table when this run is ci) is kept: the README
+    shows the largest run made, never a smoke test's numbers.
+    """
     path = Path(readme)
     text = path.read_text()
     if README_START not in text or README_END not in text:
         return False
-    table = (f"Latest `{data['scale']}` run, {data['date']}; labels: {data['labeller_text']}.\n\n"
-             + summary_table_md(data, with_theory=False))
+    old = readme_table_scale(text)
+    if old is not None and _SCALE_RANK.get(old, -1) > _SCALE_RANK.get(data["scale"], -1):
+        return False
+    table = readme_table_head(data) + "\n\n" + summary_table_md(data, with_theory=False)
     new = re.sub(
         re.escape(README_START) + r".*?" + re.escape(README_END),
         lambda _m: f"{README_START}\n{table}\n{README_END}",
