@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -309,6 +310,45 @@ def test_compressed_model_gives_the_networks_energies_and_forces(trained):
     assert np.abs(f0).max() > 1e-2  # the forces compared are not all zero
     with pytest.raises(InputError, match="no frozen model"):
         deepmd_run.compress(trained["root"] / "nope.pb", trained["root"] / "c" / "x.pb")
+    # the pressure too, and in LAMMPS with a fix that adds its own virial (the PLUMED
+    # bridge's fix external, virial yes), the setting of the restrained sandwich MD
+    frame = s.to("ase/structure")[0]
+    thermo = {pb: _lammps_pe_press(pb, frame, s["atom_names"], trained["root"] / "c") for pb in (trained["pb_a"], out)}
+    (pe0, p0), (pe1, p1) = thermo.values()
+    assert np.isfinite([pe0, p0, pe1, p1]).all()
+    assert abs(pe1 - pe0) / len(frame) < 1e-5
+    assert abs(p1 - p0) < 1e-3 * max(1.0, abs(p0)), (p0, p1)  # bar
+
+
+def _lammps_pe_press(pb, atoms, type_map, work) -> tuple[float, float]:
+    """Potential energy (eV) and pressure (bar) of ``atoms`` with ``pair_style deepmd pb``
+    in LAMMPS, a do-nothing ``fix external`` contributing its (zero) virial."""
+    from ase.io.lammpsdata import write_lammps_data
+
+    from lidendrite.sampling.lammps_env import create_lammps
+
+    data = work / f"{Path(pb).stem}.data"
+    with open(data, "w") as fd:
+        write_lammps_data(fd, atoms, specorder=list(type_map), masses=True, units="metal", atom_style="atomic")
+    lmp = create_lammps(work / f"{Path(pb).stem}.log", deepmd=True)
+    try:
+        lmp.commands_list([
+            "units metal", "atom_style atomic", "boundary p p p", f"read_data {data}",
+            f"pair_style deepmd {pb}", "pair_coeff * *",
+            "fix ext all external pf/callback 1 1", "fix_modify ext energy yes virial yes",
+            "thermo_style custom step pe press",
+        ])
+
+        def callback(_caller, _step, _nlocal, _tag, _x, f):
+            f[:] = 0.0
+            lmp.fix_external_set_energy_global("ext", 0.0)
+            lmp.fix_external_set_virial_global("ext", [0.0] * 6)
+
+        lmp.set_fix_external_callback("ext", callback, lmp)
+        lmp.command("run 0")
+        return float(lmp.get_thermo("pe")), float(lmp.get_thermo("press"))
+    finally:
+        lmp.close()
 
 
 class _EmtLabeller:

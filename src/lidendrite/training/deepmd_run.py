@@ -416,9 +416,10 @@ def compress(
     energies and forces of the tabulated model match the network's to
     round-off, and LAMMPS runs the 185-atom lpsc interface 1.5x faster with
     it (measured, benchmarks/results/demo_times.md). The compressed graph
-    cannot be trained further. The pipeline leaves it off by default
-    (``lpsc.training.compress``): a compressed demo model stopped the
-    restrained sandwich MD with a non-numeric pressure where the network ran.
+    cannot be trained further. The pipeline compresses the production model
+    (``lpsc.training.compress``): it gives the network's energy and pressure
+    through the PLUMED bridge and runs the restrained sandwich MD 1.17x faster
+    (benchmarks/results/lpsc_demo_throughput.md).
     ``training_script`` is the ``input.json`` the model was trained with
     (``dp compress -t``): a model trained by :func:`train` carries no
     ``min_nbor_dist``, and dp compress computes it from the data that input
