@@ -15,6 +15,7 @@ from lidendrite.report.compare import (
     NOT_REPRODUCED,
     NOT_RUN,
     REPRODUCED,
+    WITHIN_2X,
     compare,
     within,
 )
@@ -36,6 +37,23 @@ def test_statuses():
     assert compare(["LiF", "CO"], ["LiF", "CO", "H2"], None, scale="demo")[0] == REPRODUCED
     status, detail = compare(["LiF", "CO"], ["LiF"], None, scale="demo")
     assert status == NOT_REPRODUCED and "CO" in detail
+
+
+def test_an_error_twice_the_papers_is_within_2x_not_reproduced():
+    """RMSE rows: at or below the paper's error (or within its tolerance above) reproduced;
+    up to twice it its own status; beyond that not reproduced."""
+    kw = dict(scale="demo", error_metric=True)
+    assert compare(93.9, 60.0, {"relative": 0.1}, **kw)[0] == REPRODUCED
+    assert compare(93.9, 100.0, {"relative": 0.1}, **kw)[0] == REPRODUCED
+    assert compare(93.9, 187.0, {"relative": 0.1}, **kw)[0] == WITHIN_2X
+    assert compare(93.9, 190.0, {"relative": 0.1}, **kw)[0] == NOT_REPRODUCED
+    # the same numbers as a level (not an error): 60 is far from 93.9
+    assert compare(93.9, 60.0, {"relative": 0.1}, scale="demo")[0] == NOT_REPRODUCED
+    values = yaml.safe_load((REPO / "config" / "paper_values.yaml").read_text())
+    rmse = [k for st in values.values() for k, v in st.items() if k.endswith("_rmse")]
+    assert rmse and all(
+        v.get("error_metric") for st in values.values() for k, v in st.items() if k in rmse
+    )
 
 
 def test_missing_stage_json_is_a_not_run_row(tmp_path):

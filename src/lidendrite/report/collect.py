@@ -225,6 +225,7 @@ def quantity_rows(
                     paper.get("tolerance"),
                     scale=scale,
                     scales=(entry or {}).get("scales"),
+                    error_metric=bool(paper.get("error_metric")),
                 )
             except (TypeError, ValueError) as exc:  # a malformed value never stops the report
                 status, detail = "not comparable", f"cannot compare: {exc}"

@@ -19,17 +19,19 @@ __all__ = [
     "NOT_COMPARABLE",
     "NOT_RUN",
     "STATUSES",
+    "WITHIN_2X",
     "compare",
     "within",
 ]
 
 REPRODUCED = "reproduced"
+WITHIN_2X = "within 2x"
 NOT_REPRODUCED = "not reproduced"
 NOT_COMPARABLE_SCALE = "not comparable at this scale"
 NOT_COMPARABLE = "not comparable"
 NOT_RUN = "not run"
 #: every status, in the order the report counts them
-STATUSES = (REPRODUCED, NOT_REPRODUCED, NOT_COMPARABLE_SCALE, NOT_COMPARABLE, NOT_RUN)
+STATUSES = (REPRODUCED, WITHIN_2X, NOT_REPRODUCED, NOT_COMPARABLE_SCALE, NOT_COMPARABLE, NOT_RUN)
 
 # Floating-point slack for "tolerance 0" (integer counts stored as floats).
 _EPS = 1e-9
@@ -61,6 +63,7 @@ def compare(
     *,
     scale: str,
     scales: list[str] | None = None,
+    error_metric: bool = False,
 ) -> tuple[str, str]:
     """Return ``(status, detail)`` for one row of the report.
 
@@ -76,6 +79,10 @@ def compare(
     scales
         Scales at which the quantity is comparable (``None``: all). At other
         scales the status is ``not comparable at this scale``.
+    error_metric
+        The quantity is an error (an RMSE: lower is better): a value below the
+        paper's or within ``tolerance`` above it is reproduced, one up to twice
+        the paper's is ``within 2x``, a larger one not reproduced.
     """
     if run is None:
         return NOT_RUN, "no value"
@@ -100,6 +107,12 @@ def compare(
             return NOT_REPRODUCED, "this run gave NaN"
         diff = float(run) - float(paper)
         rel = f" ({diff / paper:+.1%})" if paper else ""
+        if error_metric:
+            if float(run) <= float(paper) or within(run, paper, tolerance):
+                return REPRODUCED, f"diff {diff:+.4g}{rel}"
+            if float(run) <= 2.0 * float(paper):
+                return WITHIN_2X, f"diff {diff:+.4g}{rel}: above the paper's error, within twice it"
+            return NOT_REPRODUCED, f"diff {diff:+.4g}{rel}: more than twice the paper's error"
         status = REPRODUCED if within(run, paper, tolerance) else NOT_REPRODUCED
         return status, f"diff {diff:+.4g}{rel}"
     if isinstance(paper, list):

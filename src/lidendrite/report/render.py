@@ -25,6 +25,7 @@ from lidendrite.report.compare import (
     NOT_RUN,
     REPRODUCED,
     STATUSES,
+    WITHIN_2X,
 )
 
 __all__ = [
@@ -41,11 +42,20 @@ __all__ = [
 
 _STATUS_CLASS = {
     REPRODUCED: "ok",
+    WITHIN_2X: "mid",
     NOT_REPRODUCED: "bad",
     NOT_COMPARABLE_SCALE: "scale",
     NOT_COMPARABLE: "scale",
     NOT_RUN: "none",
 }
+
+def _labels_line(data: dict) -> str:
+    """Each study's level of theory of the labels, e.g. ``lpsc: ...; ec: ...``."""
+    by_study = data.get("labels_by_study") or {}
+    if not by_study:
+        return data["labeller_text"]
+    return "; ".join(f"{s}: {t}" for s, t in by_study.items())
+
 
 README_START = "<!-- replication-table:start -->"
 README_END = "<!-- replication-table:end -->"
@@ -97,7 +107,7 @@ def copy_figures(data: dict[str, Any], report_dir: str | Path) -> None:
 
 
 _CSS = """
-:root{--ok:#1a7f37;--bad:#c62828;--scale:#9a6700;--none:#6e7781;--line:#d8dee4;--bg:#f6f8fa}
+:root{--ok:#1a7f37;--mid:#bf8700;--bad:#c62828;--scale:#9a6700;--none:#6e7781;--line:#d8dee4;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,"DejaVu Sans",sans-serif;margin:0;color:#1f2328;background:#fff;font-size:15px;line-height:1.45}
 header{background:#0d2538;color:#fff;padding:22px 40px 18px}
@@ -112,7 +122,7 @@ h3{font-size:16px;margin:20px 0 8px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:150px;background:var(--bg)}
 .card .n{font-size:26px;font-weight:700}
 .card .t{font-size:12.5px;color:#57606a}
-.card.ok .n{color:var(--ok)}.card.bad .n{color:var(--bad)}.card.scale .n{color:var(--scale)}.card.none .n{color:var(--none)}
+.card.ok .n{color:var(--ok)}.card.mid .n{color:var(--mid)}.card.bad .n{color:var(--bad)}.card.scale .n{color:var(--scale)}.card.none .n{color:var(--none)}
 table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
 table.quantities{table-layout:fixed}
 table.quantities th{white-space:normal}
@@ -122,7 +132,7 @@ th{background:var(--bg);font-weight:600;white-space:nowrap}
 td.num{font-variant-numeric:tabular-nums}
 td small,.muted{color:#6e7781;font-size:12px}
 .st{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap;color:#fff}
-.st.ok{background:var(--ok)}.st.bad{background:var(--bad)}.st.scale{background:var(--scale)}.st.none{background:var(--none)}
+.st.ok{background:var(--ok)}.st.mid{background:var(--mid)}.st.bad{background:var(--bad)}.st.scale{background:var(--scale)}.st.none{background:var(--none)}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fff}
 figure img{width:100%;height:auto;display:block}
@@ -175,7 +185,7 @@ def _quantity_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _figure_note(fig: dict[str, Any], data: dict[str, Any]) -> str:
-    return f"{fig['note']}. This run: {data['scale']} scale; labels: {data['labeller_text']}."
+    return f"{fig['note']}. This run: {data['scale']} scale; labels: {_labels_line(data)}."
 
 
 def _figures_html(figs: list[dict[str, Any]], data: dict[str, Any]) -> str:
@@ -249,7 +259,7 @@ def render_html(data: dict[str, Any]) -> str:
 <script>{_JS}</script>
 </head><body>
 <header><h1>lidendrite: replication report</h1>
-<div class="sub">scale <b>{_e(data['scale'])}</b> &middot; labels: <b>{_e(data['labeller_text'])}</b>
+<div class="sub">scale <b>{_e(data['scale'])}</b> &middot; labels: <b>{_e(_labels_line(data))}</b>
 &middot; {_e(data['date'])} &middot; config {_e(prov['config_sha256_12'])}</div></header>
 <main>
 <p>Each row sets a number of the papers (<code>config/paper_values.yaml</code>, with its section)
@@ -295,7 +305,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     out = [
         f"# lidendrite replication report ({data['scale']} scale)",
         "",
-        f"Run {data['date']}; labels: {data['labeller_text']}; config SHA-256 {prov['config_sha256_12']}.",
+        f"Run {data['date']}; labels: {_labels_line(data)}; config SHA-256 {prov['config_sha256_12']}.",
         "",
         "Counts: " + ", ".join(f"{s}: {n}" for s, n in data["counts"].items() if n) + ".",
         "",
