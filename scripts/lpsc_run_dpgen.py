@@ -146,10 +146,10 @@ def run(smk):
         stop_before_last_train=int(smk.params.final_numb_steps) > 0,
         seed=dpgen["seed"],
         train_steps=band_training_steps(
-            dpgen["exploration"]["stages"], dpgen["exploration"].get("n_rounds", 1)
+            dpgen["exploration"]["stages"], dpgen["exploration"]["n_rounds"]
         ),
         fp_task_max=band_fp_task_max(
-            dpgen["exploration"]["stages"], dpgen["exploration"].get("n_rounds", 1)
+            dpgen["exploration"]["stages"], dpgen["exploration"]["n_rounds"]
         ),
     )
     history = finalize_dpgen(

@@ -151,7 +151,8 @@ def test_ec_initial_frames_add_labelled_perturbed_copies_of_md_frames():
     from lidendrite.dpqeq.data import initial_frames
 
     cfg = dict(n_perturbed=0, cell_pert_fraction=0.0, atom_pert_distance=0.1, md_temperature_K=300.0,
-               md_steps=20, md_timestep_fs=2.0, md_sample_every=10, md_tdamp_fs=100.0)
+               md_steps=20, md_timestep_fs=2.0, md_sample_every=10, md_tdamp_fs=100.0,
+               md_frame_perturbations=0)
     structures = {"ec-electrolyte": cu().repeat((2, 2, 2))}
     plain = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 0})
     more = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 2})

@@ -82,8 +82,8 @@ def md_settings(cfg: Mapping[str, Any], ensemble: str, n_steps: int, **extra) ->
     kw.update(extra)
     # a stage shorter than the sampling interval still gets its last frame
     n = int(n_steps)
-    kw["sample_every"] = _fit(int(kw.get("sample_every", 10)), n, int(kw.get("qeq_every", 1)))
-    kw["restart_every"] = _fit(int(kw.get("restart_every", 50)), n, int(kw.get("qeq_every", 1)))
+    kw["sample_every"] = _fit(int(kw["sample_every"]), n, int(kw["qeq_every"]))
+    kw["restart_every"] = _fit(int(kw["restart_every"]), n, int(kw["qeq_every"]))
     return MDSettings(ensemble=ensemble, n_steps=n, **kw)
 
 

@@ -126,7 +126,7 @@ def initial_frames(
                 level_of_theory=labeller.level_of_theory,
                 seed=seed + k,
             )
-        n_copies = int(cfg.get("md_frame_perturbations", 0))
+        n_copies = int(cfg["md_frame_perturbations"])
         if name != "li-bcc" and n_copies:
             copies = [
                 p

@@ -69,7 +69,7 @@ def label_test_frames(
     n_steps, dump_every = int(md["n_steps"]), int(md["dump_every"])
     if dump_every <= 0:
         raise InputError(f"dump_every: need > 0, got {dump_every}")
-    indices = draw_indices(n_steps // dump_every, n_frames, seed=md.get("seed", 0))
+    indices = draw_indices(n_steps // dump_every, n_frames, seed=md["seed"])
     if not label_threads:
         frames, summary = npt_dpmd(atoms, model_pb, workdir, type_map, **md)
         labelled = labeller.label([frames[i] for i in indices])

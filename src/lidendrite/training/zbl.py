@@ -98,7 +98,7 @@ def with_zbl_table(model_cfg: Mapping[str, Any], type_map: Sequence[str], folder
     cfg = dict(model_cfg)
     zbl = dict(cfg.get("zbl") or {})
     if zbl.get("enabled"):
-        r_max = float(cfg.get("rcut", 6.0)) + 1.0
+        r_max = float(cfg["rcut"]) + 1.0
         zbl["table"] = str(write_zbl_table(Path(folder) / "zbl_table.txt", type_map, r_max=r_max))
         cfg["zbl"] = zbl
     return cfg
