@@ -6,14 +6,15 @@ import sys
 from pathlib import Path
 
 from lidendrite.analysis.pipeline import sampling_summary
-from lidendrite.analysis.sei_slab import dp_calculator
 from lidendrite.sampling.moving_restraint import run_moving_restraint
 from lidendrite.structures.extxyz import read_structure
 
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "a")
-    dp_calculator(smk.input.model)  # a model that does not load stops here with one line
+    # the model is loaded by LAMMPS only (a model that does not load stops the setup with one
+    # line naming it): deepmd's Python API in the same process registers its own TensorFlow
+    # ops, and a compressed model then gives LAMMPS a non-finite pressure at step 0
     kw = dict(smk.params.sampling)
     result = run_moving_restraint(
         smk.input.structure,

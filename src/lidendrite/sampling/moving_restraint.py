@@ -629,7 +629,9 @@ def run_moving_restraint(
         try:
             lmp.commands_list(setup)
         except Exception as exc:
-            raise InputError(f"LAMMPS setup failed: {_first_line(exc)}") from exc
+            model_file = _model_file(model, pair_style)
+            where = f" with model {model_file}" if model_file else ""
+            raise InputError(f"LAMMPS setup failed{where}: {_first_line(exc)}") from exc
         step = int(lmp.extract_global("ntimestep"))
         if resume and step != restart_step:
             raise InputError(
