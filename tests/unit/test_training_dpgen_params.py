@@ -193,8 +193,11 @@ def test_bad_param_one_line_errors(inputs, tmp_path):
         P.write_sys_configs({"x": bulk("Cu")}, tmp_path / "c", TYPE_MAP)
     with pytest.raises(InputError, match="profile"):
         P.build_machine(remote_root=tmp_path, fp_command="x", profile="pbs")
-    with pytest.raises(InputError, match="partition"):
-        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+    # no partition: the cluster's default one (paper.yaml leaves it to the site)
+    default = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+    assert all("queue_name" not in t["resources"] for t in (default["fp"], default["train"], default["model_devi"]))
+    named = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="gpu")
+    assert named["fp"]["resources"]["queue_name"] == "gpu"
 
 
 @pytest.mark.parametrize("scale", ["ci", "demo", "paper"])
@@ -213,9 +216,7 @@ def test_config_values_make_valid_dpgen_inputs(scale, inputs, tmp_path):
     def values(block):
         return dict(block)
 
-    machine = values(tr["dpgen"]["machine"])
-    if machine["profile"] == "slurm":
-        machine["partition"] = "cpu"  # site-specific, from the slurm profile
+    machine = values(tr["dpgen"]["machine"])  # as the config gives it (paper: slurm, no partition)
     p_json, m_json = P.write_dpgen_inputs(
         tmp_path / "w",
         type_map=tr["type_map"],

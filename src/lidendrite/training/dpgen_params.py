@@ -437,17 +437,16 @@ def _task_machine(
             "group_size": int(group_size),
         }
     elif profile == "slurm":
-        if not partition:
-            raise InputError("partition: required for the slurm profile")
         machine = {"batch_type": "Slurm", "context_type": "LocalContext"}
         resources = {
             "number_node": 1,
             "cpu_per_node": int(cpus),
             "gpu_per_node": 0,
-            "queue_name": partition,
             "group_size": int(group_size),
             "custom_flags": [f"#SBATCH --time={time}"] if time else [],
         }
+        if partition:  # none: the cluster's default partition (no #SBATCH --partition line)
+            resources["queue_name"] = partition
     else:
         raise InputError(f"profile: unknown {profile!r}; choose local or slurm")
     machine.update({"local_root": "./", "remote_root": remote_root})
