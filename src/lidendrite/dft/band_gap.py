@@ -28,6 +28,7 @@ from lidendrite.labeling.cp2k import (
     kpoint_grid,
     write_cp2k_input,
 )
+from lidendrite.procs import die_with_parent
 
 __all__ = [
     "BandGapResult",
@@ -167,7 +168,8 @@ def run_band_gap(atoms, settings: Cp2kSettings, workdir: str | os.PathLike, *, p
     env = dict(os.environ, OMP_NUM_THREADS=str(int(settings.threads)))
     try:
         proc = subprocess.run([find_cp2k(settings.executable), "-i", inp.name, "-o", out.name], cwd=wd,
-                              env=env, capture_output=True, text=True, timeout=settings.timeout)
+                              env=env, capture_output=True, text=True, timeout=settings.timeout,
+                              preexec_fn=die_with_parent)
     except subprocess.TimeoutExpired as exc:
         raise Cp2kFailed(f"CP2K exceeded timeout {settings.timeout} s in {wd}") from exc
     dos_files = sorted(wd.glob(f"{project}*.dos"))

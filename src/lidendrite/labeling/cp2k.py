@@ -42,6 +42,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 from lidendrite.labeling.base import Labeller, _check_frame, attach_labels
+from lidendrite.procs import die_with_parent
 
 __all__ = [
     "Cp2kCalculator",
@@ -486,6 +487,7 @@ def execute_cp2k(
                 capture_output=True,
                 text=True,
                 timeout=settings.timeout,
+                preexec_fn=die_with_parent,
             )
         except subprocess.TimeoutExpired as exc:
             raise Cp2kFailed(f"CP2K exceeded timeout {settings.timeout} s in {workdir}") from exc

@@ -26,6 +26,7 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError, ToolMissingError
+from lidendrite.procs import die_with_parent
 
 __all__ = ["Species", "find_packmol", "packmol_version", "pack"]
 
@@ -184,7 +185,8 @@ def _run(
     try:
         with open(wd / "packmol.inp") as fin:
             proc = subprocess.run(
-                [str(exe)], stdin=fin, capture_output=True, text=True, timeout=timeout_s, cwd=wd
+                [str(exe)], stdin=fin, capture_output=True, text=True, timeout=timeout_s, cwd=wd,
+                preexec_fn=die_with_parent,
             )
     except subprocess.TimeoutExpired:
         raise InputError(

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
+from lidendrite.procs import die_with_parent
 
 __all__ = [
     "TrainingDivergedError",
@@ -112,7 +113,8 @@ def _run_dp(args: list[str], cwd: Path, log: Path, threads: int | None, what: st
         fh.write(f"$ {' '.join(cmd)}\n")
         fh.flush()
         proc = subprocess.run(
-            cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads)
+            cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads),
+            preexec_fn=die_with_parent,
         )
     if proc.returncode != 0:
         raise DeepmdFailedError(
@@ -322,7 +324,8 @@ def train(
         fh.write(f"$ {' '.join(cmd)}\n")
         fh.flush()
         proc = subprocess.Popen(
-            cmd, cwd=workdir, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads)
+            cmd, cwd=workdir, stdout=fh, stderr=subprocess.STDOUT, env=_dp_env(threads),
+            preexec_fn=die_with_parent,
         )
         last = -1
         while proc.poll() is None:

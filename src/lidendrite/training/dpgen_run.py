@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
+from lidendrite.procs import die_with_parent
 
 __all__ = ["DpgenFailedError", "find_dpgen", "run_dpgen", "final_models", "finalize_dpgen"]
 
@@ -125,6 +126,7 @@ def run_dpgen(
             stdout=fh,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent,
         )
     if proc.returncode != 0:
         raise DpgenFailedError(
