@@ -62,7 +62,15 @@ def test_cluster_found_above_anode_with_distance_and_origin():
     assert res.location == "sei" and res.origin["electrolyte"] == 4
     # the four electrolyte-origin Li: in the SEI, metal-like, all in the cluster
     assert res.driven_li == {"total": 4, "anode": 0, "sei": 4, "electrolyte": 0,
-                             "metal_like": 4, "metal_like_in_sei": 4, "in_cluster": 4}
+                             "metal_like": 4, "metal_like_in_sei": 4, "in_cluster": 4,
+                             "metal_like_joined_anode": 0, "metal_like_joined_source": 0,
+                             "metal_like_joined_free": 4}
+    # the same four Li touching the anode: joined to it, no free cluster
+    touching = atoms.copy()
+    frag = np.flatnonzero(touching.arrays["region"] == "electrolyte")[-4:]
+    touching.positions[frag, 2] -= 8.28 - A_LI / 2  # lowest fragment atom half a layer above the top
+    on_anode = find_cluster(touching, q, h_boundary=0.0, h_sei_top=15.0, min_size=4)
+    assert on_anode.size == 0 and on_anode.driven_li["metal_like_joined_anode"] == 4
     # charged Li are not metal-like: no cluster, and the fate counts say so
     q2 = q.copy()
     q2[res.atoms] = 0.9

@@ -70,6 +70,7 @@ def driven_li_fate(
     *,
     h_boundary: float,
     h_sei_top: float,
+    joined: dict[str, np.ndarray] | None = None,
 ) -> dict[str, int]:
     """Where the Li that started in the electrolyte (the Li the CV drives) are now.
 
@@ -77,7 +78,10 @@ def driven_li_fate(
     ``anode`` (below the Li/SEI boundary ``h_boundary``), ``sei`` (up to
     ``h_sei_top``) and ``electrolyte`` (above); ``metal_like``: those with a
     metal-like QEq charge, of which ``metal_like_in_sei`` inside the SEI;
-    ``in_cluster``: members of the free cluster (index array ``cluster``).
+    ``in_cluster``: members of the free cluster (index array ``cluster``);
+    ``metal_like_joined_<where>``: metal-like ones in a metal-like Li network that
+    reaches the anode, the source slab, or neither (``free``), from ``joined`` (bool
+    masks of those networks' atoms).
     """
     driven = is_li & (region == "electrolyte")
     in_sei = driven & (h >= h_boundary) & (h <= h_sei_top)
@@ -91,6 +95,10 @@ def driven_li_fate(
         "metal_like": int((driven & metal_like).sum()),
         "metal_like_in_sei": int((in_sei & metal_like).sum()),
         "in_cluster": int((driven & member).sum()),
+        **{
+            f"metal_like_joined_{where}": int((driven & metal_like & mask).sum())
+            for where, mask in (joined or {}).items()
+        },
     }
 
 
@@ -129,6 +137,8 @@ def find_cluster(
     li_metal = np.flatnonzero(metal_like)
     step = int(atoms.info.get("step", 0))
 
+    joined = {w: np.zeros(len(sym), bool) for w in ("anode", "source", "free")}
+
     def fate(cluster=()):
         return driven_li_fate(
             h,
@@ -138,14 +148,24 @@ def find_cluster(
             np.asarray(cluster, dtype=int),
             h_boundary=h_boundary,
             h_sei_top=h_sei_top,
+            joined=joined,
         )
 
     if li_metal.size == 0:
         return ClusterResult(step=step, size=0, driven_li=fate())
     adj = pair_distances(atoms, pos, li_metal, li_metal) < li_li_cutoff
     np.fill_diagonal(adj, False)
-    anchored = ((region == "anode") & (layer >= anchor_layer)) | (region == "source")
-    free = [li_metal[c] for c in connected_components(adj) if not anchored[li_metal[c]].any()]
+    anode_anchor = (region == "anode") & (layer >= anchor_layer)
+    anchored = anode_anchor | (region == "source")
+    components = [li_metal[c] for c in connected_components(adj)]
+    for c in components:
+        if anode_anchor[c].any():
+            joined["anode"][c] = True
+        if (region[c] == "source").any():
+            joined["source"][c] = True
+        if not anchored[c].any():
+            joined["free"][c] = True
+    free = [c for c in components if not anchored[c].any()]
     free = [c for c in free if c.size >= min_size]
     if not free:
         return ClusterResult(
