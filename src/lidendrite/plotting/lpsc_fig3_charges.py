@@ -70,7 +70,9 @@ def plot_charge_maps(frames, png: str | Path, pdf: str | Path | None = None, *, 
 
     n = len(frames)
     w, hgt = _panel_size(frames[0], n)
-    fig, axes = figure(1, n, figsize=(w + 1.0, hgt), sharey=True, squeeze=False)
+    # "compressed": the panels keep their equal aspect and the figure shrinks around them
+    # (a fixed figure height left a third of it empty above the panels)
+    fig, axes = figure(1, n, figsize=(w + 1.0, hgt), sharey=True, squeeze=False, layout="compressed")
     axes = axes[0]
     norm = mpl.colors.Normalize(*q_range)
     cmap = mpl.colormaps["coolwarm"]
