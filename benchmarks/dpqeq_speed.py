@@ -11,7 +11,9 @@ time per step (the first ``--warmup`` steps of each run, which compile, excluded
 * ``overlap``: DP_short on a second thread while QEq solves;
 * ``overlap+compressed``: the same with ``dp compress`` of DP_short (tabulated
   embedding nets; Lu et al., JCTC 18, 5559 (2022));
-* ``overlap+compressed+PME``: the config's QEq settings (``ec.constp.qeq``, PME);
+* ``overlap+PME``: the config's QEq settings (``ec.constp.qeq``: Verlet list, PME) with
+  the network DP_short: what the pipeline runs;
+* ``overlap+compressed+PME``: the same with the compressed DP_short;
 * ``overlap+compressed+PME+qeq_every3``: charges re-solved every third step only
   (the ec authors' choice; the other steps keep the last charges, see
   benchmarks/results/qeq_every.md for what that does to energy conservation).
@@ -44,6 +46,7 @@ VARIANTS = {
     "sequential, Verlet list": dict(overlap=False, compressed=False, qeq_every=1, qeq={"method": "auto"}),
     "overlap": dict(overlap=True, compressed=False, qeq_every=1, qeq={"method": "auto"}),
     "overlap+compressed": dict(overlap=True, compressed=True, qeq_every=1, qeq={"method": "auto"}),
+    "overlap+PME (the pipeline's setting)": dict(overlap=True, compressed=False, qeq_every=1, qeq={}),
     "overlap+compressed+PME": dict(overlap=True, compressed=True, qeq_every=1, qeq={}),
     "overlap+compressed+PME+qeq_every3": dict(overlap=True, compressed=True, qeq_every=3, qeq={}),
 }

@@ -98,7 +98,9 @@ def _row(label: str, c: dict) -> str:
     return (
         f"| {label} | {found} | {sizes} | {where} | {nn if nn is not None else '-'} | "
         f"{c.get('anode_mean_nn_angstrom')} | {fate.get('anode', '-')} / {fate.get('sei', '-')} / "
-        f"{fate.get('electrolyte', '-')} | {fate.get('metal_like', '-')} ({fate.get('metal_like_in_sei', '-')}) |"
+        f"{fate.get('electrolyte', '-')} | {fate.get('metal_like', '-')} ({fate.get('metal_like_in_sei', '-')}) | "
+        f"{fate.get('metal_like_joined_anode', '-')} / {fate.get('metal_like_joined_source', '-')} / "
+        f"{fate.get('metal_like_joined_free', '-')} |"
     )
 
 
@@ -144,15 +146,16 @@ def collect(out: Path, results: Path, config_path: Path) -> None:
         "(paper: one, ~1 nm above the Li/SEI boundary, Li-Li 2.75 A against 2.96 A in BCC Li).",
         "",
         "| run | cluster | sizes per frame | where | cluster Li-Li (A) | anode Li-Li (A) | "
-        "driven Li at the end: anode / SEI / electrolyte | metal-like driven Li (in SEI) |",
-        "|---|---|---|---|---:|---:|---|---|",
+        "driven Li at the end: anode / SEI / electrolyte | metal-like driven Li (in SEI) | "
+        "of them joined to anode / source slab / neither |",
+        "|---|---|---|---|---:|---:|---|---|---|",
     ]
     lines += [_row(lab, c) for lab, c in rows]
     for sd in seeds:
         lines.append("")
         lines.append(
             f"- seed {sd['seed']}: CV {sd['cv_start']:.1f} -> {sd['cv_end']:.1f} (s0 end {sd['s0_end']:.1f}), "
-            f"{sd['n_steps']} steps in {sd['md_seconds'] / 60:.1f} min"
+            f"{sd['n_steps']} steps"
         )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
