@@ -185,7 +185,8 @@ def _quantity_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _figure_note(fig: dict[str, Any], data: dict[str, Any]) -> str:
-    return f"{fig['note']}. This run: {data['scale']} scale; labels: {_labels_line(data)}."
+    labels = (data.get("labels_by_study") or {}).get(fig.get("study")) or _labels_line(data)
+    return f"{fig['note']}. This run: {data['scale']} scale; labels: {labels}."
 
 
 def _figures_html(figs: list[dict[str, Any]], data: dict[str, Any]) -> str:
