@@ -8,7 +8,7 @@ from pathlib import Path
 from lidendrite.dpqeq.active_learning import training_job
 from lidendrite.dpqeq.data import read_frames
 from lidendrite.labeling.base import write_dpdata
-from lidendrite.training.deepmd_run import train_and_freeze
+from lidendrite.training.deepmd_run import compress, train_and_freeze
 
 
 def main(smk):
@@ -31,11 +31,16 @@ def main(smk):
          (*training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
                         name="full_dp0"), init_full)],
         threads=smk.threads)
+    if tr["compress"]:  # tabulated embedding nets, from each model's own training input
+        dp_short = compress(dp_short, work / "dp_short_compressed.pb", threads=smk.threads,
+                            training_script=work / "dp_short0" / "input.json")
+        full_dp = compress(full_dp, work / "full_dp_compressed.pb", threads=smk.threads,
+                           training_script=work / "full_dp0" / "input.json")
     shutil.copyfile(dp_short, smk.output.dp_short)
     shutil.copyfile(full_dp, smk.output.full_dp)
     summary = {"scale": smk.config["scale"], "labeller": rec["labeller"],
                "level_of_theory": rec["level_of_theory"], "n_frames": len(frames),
-               "numb_steps": steps, "dp_short_init_model": None if init is None else str(init),
+               "numb_steps": steps, "compressed": bool(tr["compress"]), "dp_short_init_model": None if init is None else str(init),
                "full_dp_init_model": None if init_full is None else str(init_full),
                "dp_short_systems": [str(s) for s in short],
                "full_dp_systems": [str(s) for s in full],
