@@ -2,12 +2,18 @@
 #   make demo   bootstrap (.venv, pinned deps, CP2K) then run the demo-scale workflow
 #   make test   the same bootstrap, then the test suite (unit + workflow + ci-scale run)
 #   make setup  only the bootstrap (idempotent, fast when nothing changed)
+#   GPU=1       with any of them: CUDA builds of TensorFlow and JAX (requirements/gpu.txt)
 
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.lidendrite-installed
+# GPU=1: lock.txt without tensorflow_cpu, then requirements/gpu.txt (CUDA TensorFlow and JAX)
+GPU ?=
+STAMP := $(VENV)/.lidendrite-installed$(if $(GPU),-gpu)
+LOCK := $(if $(GPU),$(VENV)/lock-gpu.txt,requirements/lock.txt)
+# the build that the other setting installed, removed first (both TensorFlows write one package)
+OTHER_BUILD := $(if $(GPU),tensorflow-cpu,tensorflow jax-cuda12-plugin jax-cuda12-pjrt)
 CORES ?= all
 # torch first, CPU build, so nothing pulls the CUDA wheels (see requirements/README.md)
 TORCH_PIN := torch==2.13.0
@@ -20,18 +26,23 @@ help:
 	@echo "make demo-long - the demo with the lpsc moving restraint 10x slower (15 ps; docs/lpsc.md)"
 	@echo "make test   - install everything, then run the test suite (includes a ci-scale run)"
 	@echo "make setup  - only install (.venv + CP2K)"
+	@echo "GPU=1       - with any target: CUDA TensorFlow and JAX (requirements/gpu.txt) instead of the CPU builds"
 	@echo "make doctor - check every external component"
 
 all: demo
 
-$(STAMP): requirements/lock.txt pyproject.toml
+$(STAMP): requirements/lock.txt $(if $(GPU),requirements/gpu.txt) pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_PIN)
-	$(BIN)/python -m pip install --quiet --no-deps -r requirements/lock.txt
+	$(if $(GPU),grep -v -i -E '^tensorflow[-_]cpu==' requirements/lock.txt > $(LOCK))
+	$(BIN)/python -m pip uninstall --quiet --yes $(OTHER_BUILD) 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet --no-deps -r $(LOCK)
+	$(if $(GPU),$(BIN)/python -m pip install --quiet --no-deps -r requirements/gpu.txt)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip check || true
+	rm -f $(VENV)/.lidendrite-installed $(VENV)/.lidendrite-installed-gpu
 	touch $(STAMP)
 
 system-deps:
