@@ -3,8 +3,8 @@
 import json
 import sys
 
+from lidendrite.io.extxyz import write_structure
 from lidendrite.structures.cli import build, builder_params
-from lidendrite.structures.extxyz import write_structure
 from lidendrite.structures.summary import structure_summary
 
 

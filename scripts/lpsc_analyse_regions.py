@@ -4,7 +4,7 @@ import json
 import sys
 
 from lidendrite.analysis.pipeline import regions_over_time
-from lidendrite.structures.extxyz import read_structure
+from lidendrite.io.extxyz import read_structure
 
 
 def main(smk):

@@ -5,7 +5,7 @@ import shutil
 import sys
 
 from lidendrite.dft.band_gap import band_gap_settings, run_band_gap
-from lidendrite.structures.extxyz import read_structure
+from lidendrite.io.extxyz import read_structure
 
 
 def main(smk):

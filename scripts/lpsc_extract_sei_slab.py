@@ -5,7 +5,7 @@ import sys
 
 from lidendrite.analysis.charges import read_charge_frames
 from lidendrite.analysis.sei_slab import extract_sei_slab
-from lidendrite.structures.extxyz import write_structure
+from lidendrite.io.extxyz import write_structure
 
 
 def main(smk):

@@ -5,10 +5,10 @@ import os
 import shutil
 from pathlib import Path
 
+from lidendrite.io.extxyz import read_structure
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance
-from lidendrite.structures.extxyz import read_structure
 from lidendrite.training.init_data import initial_dataset
 from lidendrite.workflow import run_rule
 

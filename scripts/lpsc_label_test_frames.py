@@ -5,11 +5,11 @@ import os
 import shutil
 from pathlib import Path
 
+from lidendrite.io.extxyz import read_structure
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance, closest_pair
-from lidendrite.structures.extxyz import read_structure
 from lidendrite.training.test_frames import label_test_frames
 from lidendrite.workflow import run_rule
 

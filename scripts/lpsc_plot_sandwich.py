@@ -4,8 +4,8 @@ import json
 import sys
 
 from lidendrite.analysis.frames import read_frames
+from lidendrite.io.extxyz import read_structure
 from lidendrite.plotting.lpsc_fig2_sandwich import plot_sandwich
-from lidendrite.structures.extxyz import read_structure
 
 
 def main(smk):

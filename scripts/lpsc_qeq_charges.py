@@ -4,7 +4,7 @@ import json
 import sys
 
 from lidendrite.analysis.pipeline import charges_at_times
-from lidendrite.structures.extxyz import read_structure
+from lidendrite.io.extxyz import read_structure
 
 
 def main(smk):

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from lidendrite.analysis.pipeline import sampling_summary
+from lidendrite.io.extxyz import read_structure
 from lidendrite.sampling.moving_restraint import run_moving_restraint
-from lidendrite.structures.extxyz import read_structure
 
 
 def main(smk):

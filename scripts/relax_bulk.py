@@ -4,8 +4,8 @@ import json
 import math
 import sys
 
+from lidendrite.io.extxyz import read_structure, write_structure
 from lidendrite.labeling.active import active_labeller
-from lidendrite.structures.extxyz import read_structure, write_structure
 from lidendrite.structures.relax import relax
 from lidendrite.structures.summary import cubic_lattice_constant, structure_summary
 

@@ -3,9 +3,9 @@
 import json
 import sys
 
+from lidendrite.io.extxyz import read_structure, write_structure
 from lidendrite.labeling.active import active_labeller
 from lidendrite.structures.cli import SLAB_CELL_MASK
-from lidendrite.structures.extxyz import read_structure, write_structure
 from lidendrite.structures.relax import relax
 from lidendrite.structures.summary import structure_summary
 

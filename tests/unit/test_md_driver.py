@@ -20,7 +20,8 @@ from ase.build import bulk
 from ase.calculators.lj import LennardJones
 
 from lidendrite.errors import InputError
-from lidendrite.md.driver import MDSettings, MDStop, read_frames, run_md
+from lidendrite.io.trajectory import read_frames
+from lidendrite.md.driver import MDSettings, MDStop, run_md
 
 
 def _argon(n_fixed: int = 4):

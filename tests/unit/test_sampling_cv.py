@@ -7,6 +7,7 @@ import pytest
 from _sampling_toy import toy_interface
 
 from lidendrite.errors import InputError
+from lidendrite.io.colvar import read_colvar
 from lidendrite.sampling.cv import (
     CN_PAIRS,
     coordination_numpy,
@@ -21,7 +22,7 @@ from lidendrite.sampling.cv import (
     rational_switch_derivative,
     restraint_period_fs,
 )
-from lidendrite.sampling.moving_restraint import check_restraint_stability, read_colvar
+from lidendrite.sampling.moving_restraint import check_restraint_stability
 from lidendrite.sampling.plumed_bridge import PlumedBridge
 
 #: cut-off forms of the CV compared with PLUMED: none (the paper), D_MAX with and

@@ -11,6 +11,7 @@ import pytest
 from _sampling_toy import TOY_SPECIES, toy_interface
 
 from lidendrite.errors import InputError
+from lidendrite.io.colvar import read_colvar
 from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_groups,
@@ -18,7 +19,7 @@ from lidendrite.sampling.cv import (
     restraint_period_fs,
 )
 from lidendrite.sampling.lammps_env import check_deepmd_plugin, create_lammps, write_lmp_launcher
-from lidendrite.sampling.moving_restraint import SimulationFailed, read_colvar, run_moving_restraint
+from lidendrite.sampling.moving_restraint import SimulationFailed, run_moving_restraint
 from lidendrite.sampling.plumed_bridge import PlumedBridge, check_plumed_coupling
 
 pytestmark = pytest.mark.lammps

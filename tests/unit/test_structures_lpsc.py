@@ -17,9 +17,9 @@ from scipy.spatial import cKDTree
 from lidendrite.cli import main
 from lidendrite.config import load_config
 from lidendrite.errors import InputError
+from lidendrite.io.extxyz import read_structure, write_structure
 from lidendrite.structures.argyrodite import FORMAL_CHARGES, argyrodite_parent, ordered_li_sites
 from lidendrite.structures.checks import check_min_distance
-from lidendrite.structures.extxyz import read_structure, write_structure
 from lidendrite.structures.lpsc import (
     li_bcc,
     lpsc_bulk,

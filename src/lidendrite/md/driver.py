@@ -23,7 +23,8 @@ per-atom array of the input (``region``, ``layer``, ``mol_id``, ``molecule``,
 and info ``step``, ``time_ps``, ``energy`` (eV), ``temperature_K`` plus the
 calculator's ``e_short``/``e_qeq`` (eV) when it has them, ``ensemble``, and the
 constant ``info`` given by the caller. ASE's reader moves ``charges`` and
-``energy`` into a single-point calculator; :func:`read_frames` puts them back.
+``energy`` into a single-point calculator; :func:`read_frames` (from
+:mod:`lidendrite.io.trajectory`) puts them back.
 The final frame with momenta (the next stage's start) goes to ``final``.
 
 Restart: every ``restart_every`` steps the state (positions, momenta, cell,
@@ -69,6 +70,7 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError
+from lidendrite.io.trajectory import read_frames
 
 __all__ = ["MDSettings", "MDStop", "run_md", "read_frames", "check_atoms", "mobile_dof"]
 
@@ -408,27 +410,6 @@ def run_md(
     }
 
 
-def read_frames(path: str | os.PathLike, index: str | int = ":") -> list[Atoms]:
-    """Frames of a trajectory written by :func:`run_md`, with ``charges`` back in
-    ``atoms.arrays`` and ``energy`` back in ``atoms.info`` (ASE's reader moves both
-    into a single-point calculator)."""
-    from ase.io import read
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"trajectory not found: {path}")
-    frames = read(path, index=index, format="extxyz")
-    if isinstance(frames, Atoms):
-        frames = [frames]
-    for f in frames:
-        res = getattr(f.calc, "results", {}) if f.calc is not None else {}
-        if "charges" in res and "charges" not in f.arrays:
-            f.set_array("charges", np.asarray(res["charges"], dtype=float))
-        if "energy" in res and "energy" not in f.info:
-            f.info["energy"] = float(res["energy"])
-    return frames
-
-
 # ----------------------------------------------------------------- helpers
 
 
@@ -622,7 +603,7 @@ def _write_state(
     frame_arrays=None,
     fingerprint: str = "",
 ) -> None:
-    from lidendrite.structures.extxyz import write_structure
+    from lidendrite.io.extxyz import write_structure
 
     if with_calc is not None:
         st = _frame(a, with_calc, step, s, info or {}, frame_arrays)

@@ -1,6 +1,6 @@
 """CV(t) against the moving-restraint centre s0(t) of the lpsc DPMD (lpsc SI 4, issue 5).
 
-Reads the PLUMED COLVAR (:func:`lidendrite.sampling.moving_restraint.read_colvar`,
+Reads the PLUMED COLVAR (:func:`lidendrite.io.colvar.read_colvar`,
 columns ``time`` ps, ``cv`` and ``mr.cv_cntr``).  CV = CN(Li-Li) - CN(Li-S) -
 CN(Li-P) - CN(Li-Cl) (Table S1 switching functions); the gap between the two
 curves is what the restraint force 1/2 kappa (s - s0)^2 acts on.
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lidendrite.io.colvar import read_colvar
 from lidendrite.plotting.style import figure, paper_value, save_figure
-from lidendrite.sampling.moving_restraint import read_colvar
 
 __all__ = ["plot_cv"]
 

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError
+from lidendrite.io.colvar import read_colvar
 from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_groups,
@@ -58,7 +59,6 @@ from lidendrite.sampling.plumed_bridge import EV_TO_KJMOL, PlumedBridge
 __all__ = [
     "SimulationFailed",
     "MovingRestraintResult",
-    "read_colvar",
     "run_moving_restraint",
     "check_restraint_stability",
     "run_fingerprint",
@@ -110,21 +110,6 @@ class MovingRestraintResult:
     omega_dt: float
     max_omega_dt: float
     fingerprint: str = ""
-
-
-def read_colvar(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a PLUMED COLVAR file into ``{field: array}`` (comment lines skipped)."""
-    fields: list[str] | None = None
-    rows: list[list[float]] = []
-    for line in Path(path).read_text().splitlines():
-        if line.startswith("#! FIELDS"):
-            fields = line.split()[2:]
-        elif line.strip() and not line.startswith("#"):
-            rows.append([float(v) for v in line.split()])
-    if fields is None:
-        raise InputError(f"{path}: no '#! FIELDS' header (not a PLUMED COLVAR file)")
-    data = np.array(rows, dtype=float).reshape(-1, len(fields))
-    return {name: data[:, k] for k, name in enumerate(fields)}
 
 
 def _colvar_time(line: str, n_fields: int | None) -> float | None:

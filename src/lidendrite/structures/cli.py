@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     atoms = build(kind, params, gap=args.gap)
     if args.relax:
         atoms = _relax(kind, atoms, args, cfg)
-    from lidendrite.structures.extxyz import write_structure
+    from lidendrite.io.extxyz import write_structure
 
     write_structure(atoms, args.out)
     mismatch = atoms.info.get("lattice_mismatch_percent")

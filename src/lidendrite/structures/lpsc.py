@@ -49,9 +49,9 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError
+from lidendrite.io.extxyz import record_provenance
 from lidendrite.structures.argyrodite import ordered_argyrodite
 from lidendrite.structures.checks import check_min_distance
-from lidendrite.structures.extxyz import record_provenance
 
 __all__ = [
     "PAPER",

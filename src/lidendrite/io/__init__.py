@@ -1,0 +1,14 @@
+"""Readers and writers of the pipeline's run files, in one place.
+
+Engines, analysis and plotting import their file formats from here, never
+from each other (the import contracts in ``pyproject.toml`` enforce it).
+
+* :mod:`~lidendrite.io.extxyz`: built structures as extended XYZ with per-atom
+  ``region``/``layer`` and provenance.
+* :mod:`~lidendrite.io.trajectory`: trajectories written by
+  :func:`lidendrite.md.driver.run_md`, with ``charges`` and ``energy`` restored.
+* :mod:`~lidendrite.io.colvar`: PLUMED COLVAR files.
+
+Each module imports only numpy, ASE and :mod:`lidendrite.errors`, so that any
+layer may use it.
+"""
