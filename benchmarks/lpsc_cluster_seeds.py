@@ -29,8 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_seed(seed: int, cfg: dict, results: Path, work: Path) -> dict:
-    from lidendrite.analysis.charges import read_charge_frames
     from lidendrite.analysis.pipeline import charges_at_times, cluster_and_rdf
+    from lidendrite.io.trajectory import read_charge_frames
     from lidendrite.sampling.moving_restraint import run_moving_restraint
     from lidendrite.structures.extxyz import read_structure
 

@@ -3,9 +3,9 @@
 import json
 import sys
 
-from lidendrite.analysis.charges import read_charge_frames
 from lidendrite.analysis.sei_slab import extract_sei_slab
 from lidendrite.io.extxyz import write_structure
+from lidendrite.io.trajectory import read_charge_frames
 
 
 def main(smk):

@@ -5,8 +5,8 @@ import sys
 
 import numpy as np
 
-from lidendrite.analysis.charges import read_charge_frames
 from lidendrite.analysis.pipeline import cluster_and_rdf
+from lidendrite.io.trajectory import read_charge_frames
 
 
 def main(smk):

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from lidendrite.analysis.charges import read_charge_frames
+from lidendrite.io.trajectory import read_charge_frames
 from lidendrite.plotting.lpsc_fig3_charges import plot_charge_maps, plot_cluster_snapshot
 
 

@@ -3,8 +3,8 @@
 import json
 import sys
 
-from lidendrite.analysis.frames import read_frames
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.lammps_dump import read_frames
 from lidendrite.plotting.lpsc_fig2_sandwich import plot_sandwich
 
 

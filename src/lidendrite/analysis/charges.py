@@ -11,9 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lidendrite.errors import InputError
-
-__all__ = ["qeq_charges", "li_charge_summary", "read_charge_frames"]
+__all__ = ["qeq_charges", "li_charge_summary"]
 
 
 def qeq_charges(atoms, **settings: Any) -> np.ndarray:
@@ -44,21 +42,3 @@ def li_charge_summary(atoms) -> dict[str, float | None]:
         out[f"mean_li_charge_{reg}_e"] = round(float(q[m].mean()), 4) if m.any() else None
     out["total_charge_e"] = round(float(q.sum()), 8)
     return out
-
-
-def read_charge_frames(path) -> list:
-    """Frames written by the QEq rule, with ``charges`` (e) as a per-atom array.
-
-    ASE's extended-XYZ reader moves a ``charges`` column into a calculator; it
-    is put back into ``atoms.arrays`` here.
-    """
-    from ase.io import read
-
-    frames = read(path, index=":", format="extxyz")
-    for a in frames:
-        if "charges" not in a.arrays:
-            if a.calc is None or "charges" not in a.calc.results:
-                raise InputError(f"{path}: frame without QEq charges")
-            a.new_array("charges", np.asarray(a.calc.results["charges"], float))
-        a.calc = None
-    return frames

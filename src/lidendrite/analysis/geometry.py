@@ -22,7 +22,7 @@ ANIONS = ("S", "P", "Cl")
 def _check(atoms) -> None:
     for key in ("start_positions", "region", "layer"):
         if key not in atoms.arrays:
-            raise InputError(f"frame has no per-atom array '{key}' (read it with analysis.frames.read_frames)")
+            raise InputError(f"frame has no per-atom array '{key}' (read it with io.lammps_dump.read_frames)")
 
 
 def displacements(atoms) -> np.ndarray:

@@ -14,10 +14,11 @@ import numpy as np
 
 from lidendrite.analysis.charges import li_charge_summary, qeq_charges
 from lidendrite.analysis.cluster import find_cluster
-from lidendrite.analysis.frames import frame_steps, pick_frames, read_frames
+from lidendrite.analysis.frames import pick_frames
 from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
 from lidendrite.analysis.regions import analyse_regions
 from lidendrite.errors import InputError, OverlapError
+from lidendrite.io.lammps_dump import frame_steps, read_frames
 
 __all__ = ["sampling_summary", "charges_at_times", "regions_over_time", "cluster_and_rdf", "REGION_KEYS"]
 

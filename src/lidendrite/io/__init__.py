@@ -5,8 +5,10 @@ from each other (the import contracts in ``pyproject.toml`` enforce it).
 
 * :mod:`~lidendrite.io.extxyz`: built structures as extended XYZ with per-atom
   ``region``/``layer`` and provenance.
-* :mod:`~lidendrite.io.trajectory`: trajectories written by
-  :func:`lidendrite.md.driver.run_md`, with ``charges`` and ``energy`` restored.
+* :mod:`~lidendrite.io.trajectory`: extended-XYZ frames with per-atom charges
+  (trajectories of :func:`lidendrite.md.driver.run_md`, frames of the QEq rule).
+* :mod:`~lidendrite.io.lammps_dump`: LAMMPS text dumps of the moving-restraint
+  run, with the starting structure's ``region``/``layer`` attached.
 * :mod:`~lidendrite.io.colvar`: PLUMED COLVAR files.
 
 Each module imports only numpy, ASE and :mod:`lidendrite.errors`, so that any

@@ -56,7 +56,7 @@ def plot_sandwich(frames, png: str | Path, pdf: str | Path | None = None, *, tim
     Parameters
     ----------
     frames
-        Two frames read by :func:`lidendrite.analysis.frames.read_frames` (start and last).
+        Two frames read by :func:`lidendrite.io.lammps_dump.read_frames` (start and last).
     times_ps
         Their times (ps), for the panel titles.
     region_params
