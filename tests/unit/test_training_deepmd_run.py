@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from lidendrite.errors import InputError, ToolMissingError
+from lidendrite.io.deepmd import read_lcurve, read_model_devi_out
 from lidendrite.training import deepmd_run
 from lidendrite.training.deepmd_input import build_deepmd_input
 
@@ -104,7 +105,7 @@ def test_training_restarts_and_reaches_stop_lr(trained):
     # check is lidendrite.training.neighbours) and nothing exceeded sel here
     assert "--skip-neighbor-stat" in log and "Calculate neighbor statistics" not in log
     assert "warning: sel" not in log
-    lc = deepmd_run.read_lcurve(trained["a"] / "lcurve.out")
+    lc = read_lcurve(trained["a"] / "lcurve.out")
     assert lc["step"][-1] == STEPS
     # resumed, not restarted: step 0 once, step 40 twice (end of run 1, start of run 2)
     assert np.sum(lc["step"] == 0) == 1 and np.sum(lc["step"] == 40) == 2
@@ -125,7 +126,7 @@ def test_checkpoint_of_another_model_is_not_resumed(trained, tmp_path):
     deepmd_run.train(tiny_input(trained["train"], trained["valid"], 2, numb_steps=20), work, threads=1)
     runs = [ln for ln in (work / "train.log").read_text().splitlines() if ln.startswith("$ ")]
     assert "--restart" not in runs[-1]
-    lc = deepmd_run.read_lcurve(work / "lcurve.out")
+    lc = read_lcurve(work / "lcurve.out")
     assert lc["step"][0] == 0 and lc["step"][-1] == 20 and np.sum(lc["step"] == 0) == 1
 
 
@@ -139,8 +140,8 @@ def test_init_model_starts_from_the_trained_weights(trained, tmp_path):
     deepmd_run.train(inp, warm, init_model=trained["a"] / "model.ckpt", threads=1)
     runs = [ln for ln in (warm / "train.log").read_text().splitlines() if ln.startswith("$ ")]
     assert "--init-model" in runs[-1] and "--restart" not in runs[-1]
-    scratch = deepmd_run.read_lcurve(trained["a"] / "lcurve.out")
-    lc = deepmd_run.read_lcurve(warm / "lcurve.out")
+    scratch = read_lcurve(trained["a"] / "lcurve.out")
+    lc = read_lcurve(warm / "lcurve.out")
     assert lc["step"][0] == 0 and lc["step"][-1] == 20
     for key in ("rmse_e_val", "rmse_f_val"):
         ended, fresh = scratch[key][-1], scratch[key][0]
@@ -220,7 +221,7 @@ def test_train_and_freeze_side_by_side(trained):
     pbs = deepmd_run.train_and_freeze(jobs, threads=2)
     assert pbs == [j[2].resolve() for j in jobs] and all(p.is_file() for p in pbs)
     for _, workdir, _ in jobs:
-        assert deepmd_run.read_lcurve(workdir / "lcurve.out")["step"][-1] == 20
+        assert read_lcurve(workdir / "lcurve.out")["step"][-1] == 20
         assert "Num Intra Threads: 1" in (workdir / "train.log").read_text()
     devi = deepmd_run.model_devi(pbs, emt_frames(2, seed=9))
     assert (devi > 0).all()  # different seeds: two different models
@@ -280,12 +281,12 @@ def test_model_devi_file_with_nan_is_one_line_error(tmp_path):
     header = "#  step max_devi_v min_devi_v avg_devi_v max_devi_f min_devi_f avg_devi_f\n"
     good = tmp_path / "good.out"
     good.write_text(header + "0 0.1 0.0 0.05 0.2 0.01 0.1\n10 0.1 0.0 0.05 0.3 0.01 0.1\n")
-    cols = deepmd_run.read_model_devi_out(good)
+    cols = read_model_devi_out(good)
     assert list(cols["max_devi_f"]) == [0.2, 0.3] and list(cols["step"]) == [0, 10]
     bad = tmp_path / "bad.out"
     bad.write_text(header + "0 0.1 0.0 0.05 0.2 0.01 0.1\n10 0.1 0.0 0.05 nan 0.01 0.1\n")
     with pytest.raises(InputError) as err:
-        deepmd_run.read_model_devi_out(bad)
+        read_model_devi_out(bad)
     assert "step 10" in str(err.value) and "\n" not in str(err.value)
 
 

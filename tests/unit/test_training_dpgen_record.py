@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from lidendrite.errors import InputError
-from lidendrite.training.dpgen_record import iteration_history, read_record, write_history
+from lidendrite.io.dpgen import read_record
+from lidendrite.training.dpgen_record import iteration_history, write_history
 
 HEADER = (
     "#       step         max_devi_v         min_devi_v         avg_devi_v"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from lidendrite.errors import InputError
+from lidendrite.io.deepmd import read_model_devi_out
 from lidendrite.training import deepmd_run, dpgen_params
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.dpgen_record import iteration_history
@@ -139,7 +140,7 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     from ase.io import read
 
     task = work / "iter.000000/01.model_devi/task.000.000000"
-    cols = deepmd_run.read_model_devi_out(task / "model_devi.out")
+    cols = read_model_devi_out(task / "model_devi.out")
     frame = read(task / "traj" / "50.lammpstrj", format="lammps-dump-text")
     frame.set_chemical_symbols(["Cu"] * len(frame))
     graphs = sorted((work / "iter.000000/00.train").glob("graph.*.pb"))

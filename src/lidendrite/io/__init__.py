@@ -1,7 +1,8 @@
 """Readers and writers of the pipeline's run files, in one place.
 
-Engines, analysis and plotting import their file formats from here, never
-from each other (the import contracts in ``pyproject.toml`` enforce it).
+Engines, analysis and plotting read the files other stages wrote through
+these modules rather than through each other. The layers contract in
+``pyproject.toml`` keeps this package below every engine.
 
 * :mod:`~lidendrite.io.extxyz`: built structures as extended XYZ with per-atom
   ``region``/``layer`` and provenance.
@@ -10,6 +11,8 @@ from each other (the import contracts in ``pyproject.toml`` enforce it).
 * :mod:`~lidendrite.io.lammps_dump`: LAMMPS text dumps of the moving-restraint
   run, with the starting structure's ``region``/``layer`` attached.
 * :mod:`~lidendrite.io.colvar`: PLUMED COLVAR files.
+* :mod:`~lidendrite.io.deepmd`: deepmd-kit's ``lcurve.out`` and ``model_devi.out``.
+* :mod:`~lidendrite.io.dpgen`: DP-GEN's ``record.dpgen``.
 
 Each module imports only numpy, ASE and :mod:`lidendrite.errors`, so that any
 layer may use it.

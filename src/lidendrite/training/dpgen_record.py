@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from lidendrite.errors import InputError
+from lidendrite.io.dpgen import read_record
 
-__all__ = ["STEP_NAMES", "read_record", "iteration_history", "write_history"]
+__all__ = ["STEP_NAMES", "iteration_history", "write_history"]
 
 #: DP-GEN's step index within an iteration -> name
 STEP_NAMES = (
@@ -56,23 +56,6 @@ STEP_NAMES = (
 
 _CLASSES = ("accurate", "candidate", "failed")
 _SHUFFLED = {"accurate": "rest_accurate", "candidate": "candidate", "failed": "rest_failed"}
-
-
-def read_record(workdir: str | Path) -> list[tuple[int, int]]:
-    """Finished ``(iteration, step)`` pairs of ``workdir/record.dpgen``, in order."""
-    path = Path(workdir) / "record.dpgen"
-    if not path.is_file():
-        raise InputError(f"{path}: no DP-GEN record (dpgen run has not started here)")
-    out = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        try:
-            out.append((int(parts[0]), int(parts[1])))
-        except (ValueError, IndexError):
-            raise InputError(f"{path}:{n}: expected '<iteration> <step>', got {line!r}") from None
-    return out
 
 
 def _trust(value: Any, sys_idx: str, default: float) -> float:
