@@ -17,10 +17,10 @@ for a in "$@"; do
   [[ $a == --prepare ]] && exec "$PY" benchmarks/gpu_check.py "$@"
   [[ $a == --small ]] && small=1
 done
-# cells and models: cached, so a prepared checkout skips this in seconds
-"$PY" benchmarks/gpu_check.py --prepare "$@"
 if (( ! small )); then
   # fail in seconds, not minutes, when the node has no GPU or the CPU builds are installed
   "$PY" -m lidendrite doctor --require-gpu --only devices
 fi
+# cells and models: cached, so a prepared checkout skips this in seconds
+"$PY" benchmarks/gpu_check.py --prepare "$@"
 exec timeout --signal=INT --kill-after=20 "$LIMIT_S" "$PY" benchmarks/gpu_check.py "$@"

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import REPO
+from conftest import REPO, run_cmd
+from lidendrite.devices import visible_gpus
 
 
 def _pins(path) -> dict[str, str]:
@@ -76,3 +77,12 @@ def test_make_setup_gpu_installs_gpu_txt_without_tensorflow_cpu(tmp_path):
     filtered = _pins(tmp_path / "lock-gpu.txt")
     assert set(LOCK) - set(filtered) == {"tensorflow-cpu"}
     assert f"-r {tmp_path / 'lock-gpu.txt'}".replace(str(tmp_path), ".venv") in gpu
+
+
+@pytest.mark.skipif(bool(visible_gpus()), reason="a GPU is visible here")
+def test_gpu_check_without_gpu_stops_before_timing():
+    """The GPU benchmark refuses a machine without a GPU in one line, before building or timing."""
+    out = run_cmd(["bash", "benchmarks/gpu_check.sh"], timeout=60)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith("lidendrite doctor: error: --require-gpu: no GPU visible")
+    assert "qeq" not in out.stdout
