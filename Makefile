@@ -10,10 +10,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # GPU=1: lock.txt without tensorflow_cpu, then requirements/gpu.txt (CUDA TensorFlow and JAX)
 GPU ?=
-STAMP := $(VENV)/.lidendrite-installed$(if $(GPU),-gpu)
-LOCK := $(if $(GPU),$(VENV)/lock-gpu.txt,requirements/lock.txt)
+GPU_ON := $(filter 1 yes true,$(GPU))
+STAMP := $(VENV)/.lidendrite-installed$(if $(GPU_ON),-gpu)
+LOCK := $(if $(GPU_ON),$(VENV)/lock-gpu.txt,requirements/lock.txt)
 # the build that the other setting installed, removed first (both TensorFlows write one package)
-OTHER_BUILD := $(if $(GPU),tensorflow-cpu,tensorflow jax-cuda12-plugin jax-cuda12-pjrt)
+OTHER_BUILD := $(if $(GPU_ON),tensorflow-cpu,tensorflow jax-cuda12-plugin jax-cuda12-pjrt)
 CORES ?= all
 # torch first, CPU build, so nothing pulls the CUDA wheels (see requirements/README.md)
 TORCH_PIN := torch==2.13.0
@@ -31,15 +32,15 @@ help:
 
 all: demo
 
-$(STAMP): requirements/lock.txt $(if $(GPU),requirements/gpu.txt) pyproject.toml
+$(STAMP): requirements/lock.txt $(if $(GPU_ON),requirements/gpu.txt) pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_PIN)
-	$(if $(GPU),grep -v -i -E '^tensorflow[-_]cpu==' requirements/lock.txt > $(LOCK))
+	$(if $(GPU_ON),grep -v -i -E '^tensorflow[-_]cpu==' requirements/lock.txt > $(LOCK))
 	$(BIN)/python -m pip uninstall --quiet --yes $(OTHER_BUILD) 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --no-deps -r $(LOCK)
-	$(if $(GPU),$(BIN)/python -m pip install --quiet --no-deps -r requirements/gpu.txt)
+	$(if $(GPU_ON),$(BIN)/python -m pip install --quiet --no-deps -r requirements/gpu.txt)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip check || true
 	rm -f $(VENV)/.lidendrite-installed $(VENV)/.lidendrite-installed-gpu
