@@ -156,7 +156,10 @@ def run_dpqeq(structure: Path, ec_models: dict[str, Path], steps: int, scale_cfg
 
     cfg = load_config(scale_cfg)
     atoms = read(structure, index=0)
-    setup = electrode_setup(atoms, {"ec": {"validation": bias_potentials(cfg["ec"])}})
+    try:  # dpqeq_step reads the bias block of the config it is given
+        setup = electrode_setup(atoms, cfg)
+    except KeyError:  # a dpqeq_step that reads ec.validation, with a config that has ec.bias
+        setup = electrode_setup(atoms, {"ec": {"validation": bias_potentials(cfg["ec"])}})
     qeq = dict(cfg["ec"]["constp"]["qeq"])  # the pipeline's ConstP QEq settings
     out = {"n_atoms": len(atoms), "structure": str(structure), "steps": steps, "constp_setup": setup,
            "qeq_settings": qeq, "models": {}}
