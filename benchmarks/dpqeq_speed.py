@@ -71,17 +71,18 @@ def main() -> None:
     from ase.md.verlet import VelocityVerlet
 
     from lidendrite.config import load_config
-    from lidendrite.constp.cycle import round_bias
     from lidendrite.dpqeq.calculator import DPQEqCalculator
+    from lidendrite.qeq.bias import ElectrodeBias
     from lidendrite.structures.extxyz import read_structure
     from lidendrite.training.deepmd_run import compress
 
-    cfg = load_config(scale=args.scale)["ec"]["constp"]
-    rule = cfg["bias_study"]
+    full_cfg = load_config(scale=args.scale)
+    cfg = full_cfg["ec"]["constp"]
     pot = args.results / "ec" / "potential"
     model = pot / "dp_short.pb"
     start = read_structure(args.results / "ec" / "constp" / "double_interface.extxyz")
-    bias = round_bias(start, cfg["phi_anode"], cfg["phi_cathode"])
+    bias = ElectrodeBias.from_config(full_cfg["ec"]["bias"]).qeq_settings(start)
+    bias.pop("mode")
     tmp = Path(tempfile.mkdtemp(prefix="dpqeq_speed_"))
     t0 = time.perf_counter()
     compressed = compress(
@@ -98,9 +99,6 @@ def main() -> None:
             compressed if v["compressed"] else model,
             qeq,
             mode="constp",
-            cn_cutoff=rule["cn_cutoff"],
-            cn_metal=rule["cn_metal"],
-            cn_rule=rule["cn_rule"],
             overlap=v["overlap"],
             **bias,
         )
@@ -165,7 +163,8 @@ def main() -> None:
             },
         ),
         "structure": f"{args.results}/ec/constp/double_interface.extxyz ({len(start)} atoms)",
-        "mode": f"ConstP, phi {cfg['phi_anode']} / {cfg['phi_cathode']} V, CN rule {rule['cn_rule']}",
+        "mode": (f"ConstP, phi {full_cfg['ec']['bias']['phi_anode']} / "
+                 f"{full_cfg['ec']['bias']['phi_cathode']} V, CN rule {full_cfg['ec']['bias']['cn_rule']}"),
         "compress_seconds": compress_s,
         "rows": rows,
     }

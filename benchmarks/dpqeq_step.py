@@ -72,17 +72,12 @@ def paper_cell(workdir: Path):
 
 
 def electrode_setup(atoms, cfg) -> dict:
-    """ConstP potentials and split plane: anode phi_anode, cathode phi_cathode, mid-electrolyte split."""
-    region = atoms.arrays["region"]
-    z = atoms.positions[:, 2]
-    split = float(np.median(z[region == "electrolyte"]))
-    lower_is_anode = z[region == "anode"].mean() < split
-    va, vc = cfg["ec"]["validation"]["phi_anode"], cfg["ec"]["validation"]["phi_cathode"]
-    return {
-        "split_z": split,
-        "phi_lower": va if lower_is_anode else vc,
-        "phi_upper": vc if lower_is_anode else va,
-    }
+    """ConstP potentials, split plane and CN rule of the config's ``ec.bias`` for ``atoms``."""
+    from lidendrite.qeq.bias import ElectrodeBias
+
+    setup = ElectrodeBias.from_config(cfg["ec"]["bias"]).qeq_settings(atoms)
+    setup.pop("mode")
+    return setup
 
 
 class Timed:
@@ -104,10 +99,7 @@ def make_calc(model: Path, mode: str, warm: bool, setup: dict, cfg: dict):
     from lidendrite.dpqeq.calculator import DPQEqCalculator
 
     q = dict(cfg.get("qeq") or {})
-    cn = {k: q.pop(k) for k in ("cn_cutoff", "cn_metal") if k in q}
-    calc = DPQEqCalculator(
-        model, {**q, "params": "ec", "warm_start": warm}, mode=mode, **setup, **cn
-    )
+    calc = DPQEqCalculator(model, {**q, "params": "ec", "warm_start": warm}, mode=mode, **setup)
     return calc, Timed(calc.short), Timed(calc.qeq)
 
 

@@ -47,15 +47,16 @@ def main() -> None:
     from lidendrite.constp.cycle import plateau_mean, run_stage, summarise_stage
     from lidendrite.constp.stages import dpqeq_factory, md_settings
     from lidendrite.md.driver import read_frames
+    from lidendrite.qeq.bias import ElectrodeBias
     from lidendrite.structures.extxyz import read_structure
 
-    cfg = load_config(args.scale)["ec"]["constp"]
+    full_cfg = load_config(args.scale)
+    cfg = full_cfg["ec"]["constp"]
     start = args.results / "ec" / "constp" / "constq_nvt" / "final.extxyz"
     model = args.results / "ec" / "potential" / "dp_short.pb"
     load0 = os.getloadavg()
     rows = []
     for rule in args.rules:
-        bcfg = {**cfg["bias_study"], "cn_rule": rule}
         for phi in args.phis:
             md = md_settings(cfg, "nvt", args.steps, confine_z=True)
             with tempfile.TemporaryDirectory() as tmp:
@@ -67,9 +68,9 @@ def main() -> None:
                     traj=traj,
                     final=Path(tmp) / "final.extxyz",
                     workdir=Path(tmp) / "w",
-                    calc_factory=dpqeq_factory(model, cfg["qeq"], bcfg),
-                    phi_anode=phi,
-                    phi_cathode=cfg["phi_cathode"],
+                    calc_factory=dpqeq_factory(model, cfg["qeq"]),
+                    bias=ElectrodeBias.from_config(full_cfg["ec"]["bias"], {"cn_rule": rule})
+                    .with_potentials(phi, full_cfg["ec"]["bias"]["phi_cathode"]),
                     info={"round": 1, "series": "cn_rule"},
                     name=f"{rule} {phi:+g} V",
                 )
@@ -81,7 +82,7 @@ def main() -> None:
             row = {
                 "cn_rule": rule,
                 "phi_anode": phi,
-                "phi_cathode": cfg["phi_cathode"],
+                "phi_cathode": full_cfg["ec"]["bias"]["phi_cathode"],
                 "anode_li_charge": plateau_mean(ch["series"]["anode_li_charge"], 0.5),
                 "cathode_li_charge": plateau_mean(ch["series"]["cathode_li_charge"], 0.5),
                 "n_biased_anode": float(np.mean(ch["series"]["n_biased_anode"])),

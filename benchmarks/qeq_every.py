@@ -35,14 +35,16 @@ import numpy as np
 def run(model, structure, mode, every, steps, dt, temperature, seed):
     from ase.io import read
 
-    from lidendrite.constp.cycle import round_bias
+    from lidendrite.config import load_config
     from lidendrite.dpqeq.calculator import DPQEqCalculator
     from lidendrite.md.driver import MDSettings, run_md
+    from lidendrite.qeq.bias import ElectrodeBias
 
     atoms = read(structure)
     extra = {}
     if mode == "constp":
-        extra = round_bias(atoms, -2.0, 6.0)
+        extra = ElectrodeBias.from_config(load_config("demo")["ec"]["bias"]).qeq_settings(atoms)
+        extra.pop("mode")
     calc = DPQEqCalculator(model, {"params": "ec", "tol": 1e-6, "warm_start": True}, mode=mode,
                            **extra)
     rec = []

@@ -9,6 +9,7 @@
 # a killed stage resumes from there when rerun.
 
 EC_CP = config["ec"]["constp"]
+EC_BIAS = config["ec"]["bias"]
 CONSTP = f"{RESULTS}/ec/constp"
 CONSTP_WORK = f"{CONSTP}/work"
 JAX_CACHE = f"{RESULTS}/.cache/jax"
@@ -128,6 +129,7 @@ rule run_constp_round:
         f"{BENCH}/run_constp_round/{{series}}_round{{round}}.tsv"
     params:
         cfg=EC_CP,
+        bias=EC_BIAS,
         workdir=f"{CONSTP_WORK}/{{series}}/round{{round}}",
         jax_cache=JAX_CACHE,
     threads: config["threads"]
@@ -183,6 +185,7 @@ rule run_constp_bias:
         f"{BENCH}/run_constp_bias/{{pair}}.tsv"
     params:
         cfg=EC_CP,
+        bias=EC_BIAS,
         workdir=f"{CONSTP_WORK}/bias/{{pair}}",
         jax_cache=JAX_CACHE,
         phi_anode=lambda wc: float(BIAS_RUNS[wc.pair][0]),
@@ -211,6 +214,7 @@ rule ec_bias_study:
         f"{BENCH}/ec_bias_study/ec.tsv"
     params:
         cfg=EC_CP,
+        bias=EC_BIAS,
     threads: 1
     resources:
         **res("light"),

@@ -108,6 +108,7 @@ rule ec_active_learning:
         training=EC_TR,
         al=config["ec"]["active_learning"],
         dpqeq=config["ec"]["dpqeq"],
+        bias=config["ec"]["bias"],
     threads: config["threads"]
     resources:
         **res("train"),

@@ -2,6 +2,7 @@
 # capacitor of Fig. 3a, and QEq charges against DFT Hirshfeld / CM5 (Fig. 3b, S9).
 
 EC_VAL = config["ec"]["validation"]
+EC_BIAS = config["ec"]["bias"]
 TOY_GAPS = [f"{g:g}" for g in config["ec"]["structures"]["toy_capacitor_gaps"]]
 
 
@@ -19,8 +20,7 @@ rule ec_toy_capacitor_qeq:
     wildcard_constraints:
         gap=r"\d+(\.\d+)?",
     params:
-        phi_anode=EC_VAL["phi_anode"],
-        phi_cathode=EC_VAL["phi_cathode"],
+        bias=EC_BIAS,
         qeq=EC_VAL["qeq"],
     threads: 1
     resources:
@@ -46,8 +46,7 @@ rule ec_toy_capacitor:
     benchmark:
         f"{BENCH}/ec_toy_capacitor/all.tsv"
     params:
-        phi_anode=EC_VAL["phi_anode"],
-        phi_cathode=EC_VAL["phi_cathode"],
+        bias=EC_BIAS,
     threads: 1
     resources:
         **res("light"),

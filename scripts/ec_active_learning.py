@@ -20,7 +20,8 @@ def main(smk):
     record = run_active_learning(
         init_short_systems=init, structures=structures, labeller=labeller,
         workdir=smk.params.workdir, type_map=smk.params.type_map, training=smk.params.training,
-        al_cfg=smk.params.al, dpqeq=smk.params.dpqeq, threads=smk.threads)
+        al_cfg=smk.params.al, dpqeq=smk.params.dpqeq, bias=smk.params.bias,
+        threads=smk.threads)
     write_frames(record.pop("added_frames"), smk.output.frames)
     record.update(scale=smk.config["scale"], labeller=labeller.name,
                   level_of_theory=labeller.level_of_theory)

@@ -4,7 +4,7 @@ import json
 import logging
 import sys
 
-from lidendrite.analysis.ec_md_compare import run_compare_md
+from lidendrite.constp.compare_md import run_compare_md
 
 
 def main(smk):

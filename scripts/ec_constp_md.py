@@ -21,10 +21,11 @@ def main(smk):
     elif smk.rule == "run_constq_nvt":
         res = stages.run_constq_nvt(smk.input.structure, model, prov, cfg, **common)
     elif smk.rule == "run_constp_round":
-        res = stages.run_round(smk.input.structure, model, prov, cfg, series=smk.wildcards.series,
+        res = stages.run_round(smk.input.structure, model, prov, cfg, smk.params.bias,
+                               series=smk.wildcards.series,
                                round_k=int(smk.wildcards.round), **common)
     elif smk.rule == "run_constp_bias":
-        res = stages.run_bias(smk.input.structure, model, prov, cfg,
+        res = stages.run_bias(smk.input.structure, model, prov, cfg, smk.params.bias,
                               phi_anode=smk.params.phi_anode, phi_cathode=smk.params.phi_cathode,
                               **common)
     else:

@@ -16,8 +16,8 @@ def main(smk):
             res = json.load(fh)
         by_gap[res["gap_A"]] = res
         frames[res["gap_A"]] = read_structure(path)
-    summary = capacitor_summary(by_gap, phi_anode=smk.params.phi_anode,
-                                phi_cathode=smk.params.phi_cathode)
+    summary = capacitor_summary(by_gap, phi_anode=smk.params.bias["phi_anode"],
+                                phi_cathode=smk.params.bias["phi_cathode"])
     lot = next(iter(by_gap.values()))["level_of_theory"]
     summary.update(scale=smk.config["scale"], labeller="none", level_of_theory=lot)
     with open(smk.output.summary, "w") as fh:

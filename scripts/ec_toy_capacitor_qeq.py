@@ -3,15 +3,16 @@
 import json
 import sys
 
-from lidendrite.analysis.ec_capacitor import capacitor_charges
+from lidendrite.constp.capacitor import capacitor_charges
+from lidendrite.qeq.bias import ElectrodeBias
 from lidendrite.structures.extxyz import read_structure, write_structure
 
 
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     atoms = read_structure(smk.input.structure)
-    res = capacitor_charges(atoms, phi_anode=smk.params.phi_anode,
-                            phi_cathode=smk.params.phi_cathode, qeq=dict(smk.params.qeq))
+    res = capacitor_charges(atoms, bias=ElectrodeBias.from_config(smk.params.bias),
+                            qeq=dict(smk.params.qeq))
     atoms.set_array("constq_charges", res["constq_charges"])
     atoms.set_array("charges", res["constp_charges"])
     atoms.set_array("phi", res["phi"])

@@ -25,6 +25,7 @@ __all__ = [
     "labeller_settings",
     "load_config",
     "requested_targets",
+    "schema_default",
     "validate_config",
 ]
 
@@ -175,6 +176,20 @@ def load_config(
     p = Path(path) if path else config_path(scale or "demo")
     cfg = deep_update(base, _read_yaml(p))
     return validate_config(cfg, workdir=workdir)
+
+
+def schema_default(dotted: str) -> Any:
+    """Default of one schema key, e.g. ``schema_default("ec.bias.cn_cutoff")`` (reads only
+    ``config/schema.yaml``: cheap enough for a CLI's ``--help``)."""
+    node: Any = _read_yaml(CONFIG_DIR / "schema.yaml")
+    for part in dotted.split("."):
+        props = node.get("properties", {}) if isinstance(node, dict) else {}
+        if part not in props:
+            raise KeyError(f"config/schema.yaml has no key {dotted!r}")
+        node = props[part]
+    if "default" not in node:
+        raise KeyError(f"config/schema.yaml: {dotted!r} has no default")
+    return node["default"]
 
 
 def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,6 @@ pytest.importorskip("jax")
 from lidendrite.constp.cycle import (  # noqa: E402
     bias_key,
     frame_stats,
-    round_bias,
     run_stage,
     summarise_stage,
 )
@@ -34,6 +33,7 @@ from lidendrite.constp.electrodes import frame_charges, swap_electrodes  # noqa:
 from lidendrite.constp.stages import bias_study_summary, md_settings  # noqa: E402
 from lidendrite.errors import InputError  # noqa: E402
 from lidendrite.md.driver import read_frames  # noqa: E402
+from lidendrite.qeq.bias import ElectrodeBias  # noqa: E402
 from lidendrite.qeq.calculator import QEqCalculator, ShortPlusQEqCalculator  # noqa: E402
 
 A = 3.43
@@ -100,18 +100,19 @@ class _ShortQEq(ShortPlusQEqCalculator):
         self.qeq.hold_charges = value
 
 
-def _factory(cn_cutoff=3.5, cn_metal=8, **qeq):
+def _factory(**qeq):
     def make(settings):
-        q = QEqCalculator(
-            params="ec", cn_cutoff=cn_cutoff, cn_metal=cn_metal, **{"tol": 1e-8, **qeq}, **settings
-        )
+        q = QEqCalculator(params="ec", **{"tol": 1e-8, **qeq}, **settings)
         return _ShortQEq(LennardJones(sigma=2.0, epsilon=0.005, rc=5.0, smooth=True), q)
 
     return make
 
 
-def _run(atoms, tmp, name, mode, n_steps=4, **kw):
+def _run(atoms, tmp, name, mode, n_steps=4, phi_anode=None, phi_cathode=None, cn_cutoff=3.5,
+         cn_metal=8, cn_rule="paper", **kw):
     md = md_settings(CFG, "nvt", n_steps, confine_z=True)
+    if phi_anode is not None:
+        kw["bias"] = ElectrodeBias(phi_anode, phi_cathode, cn_cutoff, cn_metal, cn_rule)
     out = tmp / name
     res = run_stage(
         atoms,
@@ -184,7 +185,8 @@ def test_s12_rule_3p3_angstrom(tmp_path):
         n_steps=2,
         phi_anode=-2.0,
         phi_cathode=6.0,
-        factory=_factory(cn_cutoff=3.3, cn_metal=7),
+        cn_cutoff=3.3,
+        cn_metal=7,
     )
     f0 = frames[0]
     cn = _cn(f0, 3.3)
@@ -199,7 +201,8 @@ def test_s12_rule_3p3_angstrom(tmp_path):
             n_steps=2,
             phi_anode=-2.0,
             phi_cathode=6.0,
-            factory=_factory(cn_cutoff=3.3, cn_metal=8),
+            cn_cutoff=3.3,
+            cn_metal=8,
         )
 
 
@@ -239,10 +242,10 @@ def test_empty_electrode_and_unconverged_charges_stop_with_one_line(tmp_path):
         )
     msg = str(err.value)
     assert "\n" not in msg and "round 2" in msg and "did not converge" in msg
-    no_el = good.copy()
-    no_el.arrays["region"][no_el.arrays["region"] == "electrolyte"] = "anode"
-    with pytest.raises(InputError, match="no atom has region 'electrolyte'"):
-        round_bias(no_el, -2.0, 6.0)
+    no_an = good.copy()
+    no_an.arrays["region"][no_an.arrays["region"] == "anode"] = "electrolyte"
+    with pytest.raises(InputError, match="no atom has region 'anode'"):
+        ElectrodeBias(-2.0, 6.0, 3.5, 8, "paper").sides(no_an)
 
 
 def test_summaries_and_report_keys(tmp_path):
@@ -265,10 +268,11 @@ def test_summaries_and_report_keys(tmp_path):
             )
         )
         runs.append(js)
-    cfg = {"phi_anode": -2.0, "phi_cathode": 6.0, "bias_study": {"plateau_fraction": 0.5}}
+    cfg = {"bias_study": {"plateau_fraction": 0.5}}
     res = bias_study_summary(
         runs,
         cfg,
+        {"phi_anode": -2.0, "phi_cathode": 6.0},
         out=tmp_path / "bias_study.json",
         png=tmp_path / "s11.png",
         pdf=tmp_path / "s11.pdf",

@@ -68,8 +68,9 @@ def test_exploration_that_collapses_ends_with_its_frames(monkeypatch):
 
     monkeypatch.setattr(calc_mod, "DPQEqCalculator", Collapsing)
     atoms = Atoms("Li2", positions=[[0, 0, 0], [2.5, 0, 0]], cell=[10, 10, 10], pbc=True)
-    dpqeq = dict(qeq={}, phi_lower=-2.0, phi_upper=6.0, cn_cutoff=3.5, cn_metal=8, cn_rule="paper")
-    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5, dpqeq=dpqeq)
+    bias = dict(phi_anode=-2.0, phi_cathode=6.0, cn_cutoff=3.5, cn_metal=8, cn_rule="paper")
+    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5,
+              dpqeq={"qeq": {}}, bias=bias, seed=0)
     frames, stop = explore("model.pb", atoms, **kw)
     assert stop is not None and "overlap" in stop["reason"] and 0 < stop["step"] < 40
     assert len(frames) == stop["step"] // 5
@@ -106,8 +107,9 @@ def test_exploration_stops_when_it_overheats(monkeypatch):
 
     monkeypatch.setattr(calc_mod, "DPQEqCalculator", Pushing)
     atoms = Atoms("Li2", positions=[[4, 5, 5], [6, 5, 5]], cell=[30, 10, 10], pbc=True)
-    dpqeq = dict(qeq={}, phi_lower=-2.0, phi_upper=6.0, cn_cutoff=3.5, cn_metal=8, cn_rule="paper")
-    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5, dpqeq=dpqeq)
+    bias = dict(phi_anode=-2.0, phi_cathode=6.0, cn_cutoff=3.5, cn_metal=8, cn_rule="paper")
+    kw = dict(mode="constq", temperature_K=300.0, n_steps=40, timestep_fs=0.5, sample_every=5,
+              dpqeq={"qeq": {}}, bias=bias, seed=0)
     frames, stop = explore("model.pb", atoms, max_temperature_K=2000.0, **kw)
     assert stop is not None and "> 2000 K" in stop["reason"] and 0 < stop["step"] < 40
     assert len(frames) <= stop["step"] // 5

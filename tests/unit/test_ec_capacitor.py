@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lidendrite.analysis.ec_capacitor import capacitor_charges, parallel_plate_sigma
+from lidendrite.analysis.ec_capacitor import parallel_plate_sigma
 from lidendrite.config import load_config
+from lidendrite.constp.capacitor import capacitor_charges
 from lidendrite.constp.electrodes import bias_per_atom, bias_settings, swap_electrodes
+from lidendrite.qeq.bias import ElectrodeBias
 from lidendrite.structures.ec import builder_kwargs, ec_toy_capacitor
 
 PHI_ANODE, PHI_CATHODE = -2.0, 6.0  # V, ec sec. 3.2
@@ -18,16 +20,21 @@ def cfg():
     return load_config("ci")
 
 
+@pytest.fixture(scope="module")
+def bias(cfg):
+    """The config's ec.bias at the paper's -2 / +6 V."""
+    return ElectrodeBias.from_config(cfg["ec"]["bias"]).with_potentials(PHI_ANODE, PHI_CATHODE)
+
+
 def _capacitor(cfg, gap):
     s = cfg["ec"]["structures"]
     return ec_toy_capacitor(gap=gap, **builder_kwargs(s, "toy_capacitor", ec_toy_capacitor))
 
 
 @pytest.fixture(scope="module")
-def solved(cfg):
+def solved(cfg, bias):
     qeq = dict(cfg["ec"]["validation"]["qeq"])
-    return {g: capacitor_charges(_capacitor(cfg, g), phi_anode=PHI_ANODE, phi_cathode=PHI_CATHODE, qeq=qeq)
-            for g in (20.0, 40.0)}
+    return {g: capacitor_charges(_capacitor(cfg, g), bias=bias, qeq=qeq) for g in (20.0, 40.0)}
 
 
 def test_constq_gives_zero_charges(solved):
@@ -58,11 +65,11 @@ def test_charge_neutral_and_interior_layers_near_zero(solved):
             assert all(d < 0.1 * abs(surface) for d in deep)
 
 
-def test_swapping_sides_swaps_the_sign(cfg):
+def test_swapping_sides_swaps_the_sign(cfg, bias):
     qeq = dict(cfg["ec"]["validation"]["qeq"])
     atoms = _capacitor(cfg, 20.0)
-    a = capacitor_charges(atoms, phi_anode=PHI_ANODE, phi_cathode=PHI_CATHODE, qeq=qeq)["sigma"]
-    b = capacitor_charges(swap_electrodes(atoms), phi_anode=PHI_ANODE, phi_cathode=PHI_CATHODE, qeq=qeq)["sigma"]
+    a = capacitor_charges(atoms, bias=bias, qeq=qeq)["sigma"]
+    b = capacitor_charges(swap_electrodes(atoms), bias=bias, qeq=qeq)["sigma"]
     # the swapped cell has the anode bias on the former cathode: same magnitudes, labels exchanged
     assert b["anode"] == pytest.approx(a["anode"], rel=1e-6)
     assert b["cathode"] == pytest.approx(a["cathode"], rel=1e-6)
@@ -71,7 +78,7 @@ def test_swapping_sides_swaps_the_sign(cfg):
     assert settings_a["phi_lower"] == settings_b["phi_upper"]
 
 
-def test_bias_applies_exactly_to_metallic_li_by_cn_rule(cfg):
+def test_bias_applies_exactly_to_metallic_li_by_cn_rule(cfg, bias):
     """A hand-made check: an isolated Li far from both slabs gets no bias (CN = 0 < 8)."""
     from ase import Atoms
 
@@ -82,7 +89,7 @@ def test_bias_applies_exactly_to_metallic_li_by_cn_rule(cfg):
     lone.set_array("layer", np.array([-1]))
     both = atoms + lone
     qeq = dict(cfg["ec"]["validation"]["qeq"])
-    phi = bias_per_atom(both, **qeq, **bias_settings(both, PHI_ANODE, PHI_CATHODE))
+    phi = bias_per_atom(both, **qeq, **bias.qeq_settings(both))
     assert phi[-1] == 0.0
     # every slab atom of a BCC(100) slab with >= 4 layers has CN > 8 only in the interior
     assert set(np.unique(phi[:-1])) <= {0.0, PHI_ANODE, PHI_CATHODE}

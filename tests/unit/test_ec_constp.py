@@ -17,7 +17,7 @@ from ase.neighborlist import neighbor_list
 
 pytest.importorskip("jax")
 
-from lidendrite.analysis.ec_capacitor import capacitor_charges  # noqa: E402
+from lidendrite.constp.capacitor import capacitor_charges  # noqa: E402
 from lidendrite.constp.electrodes import (  # noqa: E402
     bias_per_atom,
     bias_settings,
@@ -26,6 +26,7 @@ from lidendrite.constp.electrodes import (  # noqa: E402
     swap_electrodes,
 )
 from lidendrite.errors import InputError  # noqa: E402
+from lidendrite.qeq.bias import ElectrodeBias  # noqa: E402
 from lidendrite.qeq.engine import QEqEngine  # noqa: E402
 
 A = 3.43
@@ -99,7 +100,7 @@ def test_cutoff_3p3_biases_no_perfect_bcc_atom():
 def test_swapping_sides_swaps_the_sign_of_the_surface_charges():
     atoms, _ = _hand_made()
     atoms = atoms[: len(atoms) - 3]  # the two slabs only
-    kw = dict(phi_anode=-2.0, phi_cathode=6.0, qeq=dict(params="ec", tol=1e-9))
+    kw = dict(bias=ElectrodeBias(-2.0, 6.0, 3.5, 8, "paper"), qeq=dict(params="ec", tol=1e-9))
     first = capacitor_charges(atoms, **kw)
     swapped = swap_electrodes(atoms)
     second = capacitor_charges(swapped, **kw)

@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from lidendrite.analysis.ec_md_compare import (
-    energy_comparison,
-    fig2_verdict,
-    md_calculator,
-    rdf_comparison,
-)
+from lidendrite.analysis.ec_md_compare import energy_comparison, fig2_verdict, rdf_comparison
 from lidendrite.analysis.rdf import pair_rdf
+from lidendrite.constp.compare_md import md_calculator
 from lidendrite.errors import InputError
 
 

@@ -96,7 +96,7 @@ CLI_CASES = [
     ("qeq-zero-volume", ["qeq", "{flat}", "--out", "{dir}/o.extxyz"], "zero volume", "o.extxyz"),
     (
         "qeq-split-z-outside",
-        ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--mode", "constp", "--split-z", "1e5"],
+        ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--mode", "constp", "--split-z", "1e5", "--cn-rule", "paper"],
         "split_z: 100000 Angstrom lies outside the cell",
         "o.extxyz",
     ),
@@ -104,6 +104,12 @@ CLI_CASES = [
         "qeq-total-charge-1e20",
         ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--total-charge", "1e20"],
         "total_charge 1e+20 e is more than",
+        "o.extxyz",
+    ),
+    (
+        "qeq-constp-no-split-no-regions",
+        ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--mode", "constp", "--cn-rule", "paper"],
+        "ConstP needs --split-z",
         "o.extxyz",
     ),
     (
@@ -120,7 +126,8 @@ CLI_CASES = [
     ),
     (
         "qeq-cn-cutoff-1e5",
-        ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--mode", "constp", "--cn-cutoff", "1e5"],
+        ["qeq", "{li}", "--out", "{dir}/o.extxyz", "--mode", "constp", "--cn-cutoff", "1e5", "--split-z", "1",
+         "--cn-rule", "paper"],
         "cn_cutoff: 100000 Angstrom is absurd",
         "o.extxyz",
     ),

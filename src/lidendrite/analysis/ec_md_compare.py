@@ -8,55 +8,19 @@ are trained on different targets (DP_short on labels minus E_QEq), so every
 series is compared after removing its mean over the frames: what is compared
 is the energy landscape along the trajectory, in meV/atom.
 
-MD: :func:`lidendrite.md.driver.run_md` (Nose-Hoover chain NVT, restartable).
+The two runs: :mod:`lidendrite.constp.compare_md`; this module reads their frames.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from lidendrite.analysis.ec_temperature import thermo_series
 from lidendrite.errors import InputError
 
-__all__ = ["ENGINES", "md_calculator", "run_compare_md", "rdf_comparison", "energy_comparison", "fig2_verdict"]
-
-#: the two MD engines compared in Fig. 2b
-ENGINES = ("dpqeq", "full_dp")
-
-
-def md_calculator(engine: str, model: str | os.PathLike, qeq: Mapping[str, Any] | None = None):
-    """ASE calculator of ``engine``: ``dpqeq`` = DP_short + ConstQ QEq (ec Table S1),
-    ``full_dp`` = the full Deep Potential (deepmd-kit, TensorFlow)."""
-    from lidendrite.dpqeq.calculator import DPQEqCalculator, load_dp_calculator
-
-    if engine == "dpqeq":
-        return DPQEqCalculator(model, dict(qeq or {}), mode="constq")
-    if engine == "full_dp":
-        return load_dp_calculator(model)
-    raise InputError(f"MD engine {engine!r} is not one of {', '.join(ENGINES)}")
-
-
-def run_compare_md(structure, engine: str, model, *, md: Mapping[str, Any], qeq: Mapping[str, Any] | None,
-                   traj, workdir, info: Mapping[str, Any] | None = None) -> dict:
-    """ConstQ NVT of ``structure`` (extended XYZ path) with ``engine``; returns run_md's summary.
-
-    ``md`` holds :class:`~lidendrite.md.driver.MDSettings` fields (ensemble NVT is set here).
-    """
-    from lidendrite.md.driver import MDSettings, run_md
-    from lidendrite.structures.extxyz import read_structure
-
-    atoms = read_structure(structure)
-    settings = MDSettings.from_config({**dict(md), "ensemble": "nvt"})
-    calc = md_calculator(engine, model, qeq)
-    res = run_md(atoms, calc, settings, traj=traj, workdir=workdir,
-                 info={"engine": engine, "mode": "constq", **dict(info or {})}, name=f"{engine} nvt")
-    res["thermo"] = thermo_series(traj)
-    return res
-
+__all__ = ["rdf_comparison", "energy_comparison", "fig2_verdict"]
 
 def rdf_comparison(frames_a, frames_b, pairs: Sequence[Sequence[str]], *, r_max: float, dr: float) -> dict:
     """g(r) of each element pair in two trajectories and how far apart they are.

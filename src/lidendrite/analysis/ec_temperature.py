@@ -25,7 +25,7 @@ __all__ = ["thermo_series", "temperature_summary"]
 
 def thermo_series(traj: str | Path) -> dict[str, list[float]]:
     """``time_ps`` (ps), ``temperature_K`` (K) and ``energy_eV`` (eV) of every frame of ``traj``."""
-    from lidendrite.md.driver import read_frames
+    from lidendrite.io.trajectory import read_frames
 
     frames = read_frames(traj)
     out: dict[str, list[float]] = {"time_ps": [], "temperature_K": [], "energy_eV": []}

@@ -13,12 +13,13 @@ Stages (all DP-QEq, :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`; 1 fs;
    labels are swapped (:func:`~lidendrite.constp.electrodes.swap_electrodes`)
    and the next round starts from the last frame (positions and velocities).
 
-ConstP bias (eq. 6 / S17): Li with CN_Li-Li > ``cn_metal`` within
-``cn_cutoff`` (the QEq engine's own rule, so what is reported is what the
-solver used), below / above the plane ``split_z`` = the electrolyte's mid-line
-(mean z of the atoms labelled ``electrolyte`` at the start of the round). Which
-electrode is below is read from the mean z of each region's atoms, so Li that
-has left an electrode does not move the split. Total charge: zero in both ConstQ
+ConstP bias (eq. 6 / S17): the config's ``ec.bias``
+(:class:`~lidendrite.qeq.bias.ElectrodeBias`): metallic Li by the CN rule (the
+QEq engine's own selection, so what is reported is what the solver used),
+below / above the plane ``split_z`` midway between the facing electrode
+surfaces at the start of the round
+(:func:`~lidendrite.qeq.bias.electrode_sides`). Which electrode is below is
+read from the mean z of each region's atoms. Total charge: zero in both ConstQ
 and ConstP (the engine's neutrality constraint, eq. 7).
 
 Normalised Li charge (Fig. S11): on each electrode's side of ``split_z`` the
@@ -42,40 +43,16 @@ from lidendrite.analysis.ec_temperature import thermo_series
 from lidendrite.constp.electrodes import ELECTRODES, frame_charges, surface_charge_density
 from lidendrite.errors import InputError
 from lidendrite.md.driver import MDSettings, MDStop, read_frames, run_md
+from lidendrite.qeq.bias import ElectrodeBias, electrode_sides
+from lidendrite.qeq.bias import electrode_regions as _regions
 
 __all__ = [
-    "round_bias",
     "side_masks",
     "frame_stats",
     "run_stage",
     "summarise_stage",
     "bias_key",
 ]
-
-
-def round_bias(atoms: Atoms, phi_anode: float, phi_cathode: float, name: str = "structure") -> dict:
-    """QEq ConstP settings ``phi_lower``, ``phi_upper``, ``split_z`` for one round.
-
-    ``split_z`` (Angstrom) is the mean z of the ``electrolyte`` atoms (the
-    electrolyte's mid-line in a double-interface cell whose vacuum is at the cell
-    edges); the lower electrode is the region (``anode``/``cathode``) with the
-    lower mean z. Raises :class:`InputError` when a region is empty.
-    """
-    reg = _regions(atoms, name)
-    z = atoms.positions[:, 2]
-    el = reg == "electrolyte"
-    if not el.any():
-        raise InputError(f"{name}: no atom has region 'electrolyte' (needed for the split plane)")
-    means = {e: z[reg == e].mean() for e in ELECTRODES}
-    lower = min(ELECTRODES, key=means.get)
-    split = float(z[el].mean())
-    if not means[lower] < split < max(means.values()):
-        raise InputError(
-            f"{name}: the electrolyte mid-line z = {split:.2f} A is not between the electrodes"
-        )
-    phi = {"anode": float(phi_anode), "cathode": float(phi_cathode)}
-    upper = "cathode" if lower == "anode" else "anode"
-    return {"phi_lower": phi[lower], "phi_upper": phi[upper], "split_z": split}
 
 
 def side_masks(atoms: Atoms, split_z: float) -> dict[str, np.ndarray]:
@@ -126,8 +103,7 @@ def run_stage(
     final: str | Path,
     workdir: str | Path,
     calc_factory: Callable[[dict], Any],
-    phi_anode: float | None = None,
-    phi_cathode: float | None = None,
+    bias: ElectrodeBias | None = None,
     info: Mapping[str, Any] | None = None,
     name: str = "stage",
 ) -> dict:
@@ -143,11 +119,11 @@ def run_stage(
         Integrator settings (:class:`~lidendrite.md.driver.MDSettings`).
     calc_factory
         ``settings -> calculator``; ``settings`` holds ``mode`` and for ConstP
-        ``phi_lower``, ``phi_upper``, ``split_z`` (e.g. a
-        :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator` with ``cn_cutoff``
-        and ``cn_metal`` bound).
-    phi_anode, phi_cathode
-        ConstP shifts (V) of the electrodes labelled ``anode`` / ``cathode``.
+        every field of :meth:`~lidendrite.qeq.bias.ElectrodeBias.qeq_settings`
+        (potentials, split plane, CN rule), e.g. a
+        :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`.
+    bias
+        The ConstP electrode bias (required in ConstP).
     info
         Constant frame info (``round``, ``series``, ``level_of_theory``, ...).
 
@@ -164,11 +140,12 @@ def run_stage(
     frame_info["mode"] = mode
     split = None
     if mode == "constp":
-        if phi_anode is None or phi_cathode is None:
-            raise InputError(f"{name}: ConstP needs phi_anode and phi_cathode")
-        settings.update(round_bias(atoms, phi_anode, phi_cathode, name))
+        if bias is None:
+            raise InputError(f"{name}: ConstP needs the electrode bias (ec.bias)")
+        settings.update(bias.qeq_settings(atoms, name))
         split = settings["split_z"]
-        frame_info.update(phi_anode=float(phi_anode), phi_cathode=float(phi_cathode), split_z=split)
+        frame_info.update(phi_anode=float(bias.phi_anode), phi_cathode=float(bias.phi_cathode),
+                          split_z=split)
     else:
         frame_info.update(phi_anode=0.0, phi_cathode=0.0)
     calc = calc_factory(settings)
@@ -217,8 +194,8 @@ def run_stage(
 def summarise_stage(traj: str | Path, split_z: float | None = None) -> dict:
     """Per-frame charge statistics of a stage trajectory: time series and start/end values.
 
-    ``split_z`` defaults to each frame's info ``split_z`` (ConstP) or the
-    electrolyte mean z (ConstQ).
+    ``split_z`` defaults to each frame's info ``split_z`` (ConstP) or the plane
+    between the electrodes of :func:`~lidendrite.qeq.bias.electrode_sides` (ConstQ).
     """
     frames = read_frames(traj)
     series: dict[str, list] = {
@@ -238,8 +215,7 @@ def summarise_stage(traj: str | Path, split_z: float | None = None) -> dict:
         if z is None:
             z = f.info.get("split_z")
         if z is None:
-            reg = _regions(f)
-            z = float(f.positions[reg == "electrolyte", 2].mean())
+            z = electrode_sides(f)[2]
         st = frame_stats(f, float(z))
         series["time_ps"].append(float(f.info["time_ps"]))
         for e in ELECTRODES:
@@ -271,13 +247,3 @@ def plateau_mean(values: Sequence[float | None], last_fraction: float) -> float 
 def bias_key(phi: float) -> str:
     """Report key of a bias value: -1 -> ``phi_minus1``, 6 -> ``phi_plus6``, -1.5 -> ``phi_minus1.5``."""
     return f"phi_{'minus' if phi < 0 else 'plus'}{abs(float(phi)):g}"
-
-
-def _regions(atoms: Atoms, name: str = "structure") -> np.ndarray:
-    if "region" not in atoms.arrays:
-        raise InputError(f"{name}: no per-atom 'region' array (anode/cathode/electrolyte)")
-    reg = np.asarray(atoms.arrays["region"]).astype(str)
-    for e in ELECTRODES:
-        if not np.any(reg == e):
-            raise InputError(f"{name}: empty electrode, no atom has region '{e}'")
-    return reg

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from lidendrite.errors import InputError
+from lidendrite.qeq.bias import ELECTRODES, bias_settings, electrode_sides
+from lidendrite.qeq.bias import electrode_regions as _regions
 
 __all__ = [
     "ELECTRODES",
@@ -23,48 +25,6 @@ __all__ = [
     "area_nm2",
     "frame_charges",
 ]
-
-ELECTRODES = ("anode", "cathode")
-
-
-def _regions(atoms, name: str = "structure") -> np.ndarray:
-    if "region" not in atoms.arrays:
-        raise InputError(f"{name}: no per-atom 'region' array (anode/cathode labels)")
-    reg = np.asarray(atoms.arrays["region"]).astype(str)
-    for e in ELECTRODES:
-        if not np.any(reg == e):
-            raise InputError(f"{name}: no atom has region '{e}'")
-    return reg
-
-
-def electrode_sides(atoms, name: str = "structure") -> tuple[str, str, float]:
-    """(lower electrode, upper electrode, split_z): the region names below/above and the
-    z (Angstrom) of the plane between them (midway between the facing surface planes).
-
-    Positions are wrapped along z first; the lower electrode is the one with the
-    lower mean z.
-    """
-    reg = _regions(atoms, name)
-    z = atoms.get_scaled_positions(wrap=True)[:, 2] * atoms.cell[2, 2]
-    means = {e: z[reg == e].mean() for e in ELECTRODES}
-    lower, upper = sorted(ELECTRODES, key=means.get)
-    top_of_lower = z[reg == lower].max()
-    bottom_of_upper = z[reg == upper].min()
-    if not top_of_lower < bottom_of_upper:
-        raise InputError(f"{name}: the {lower} and {upper} regions overlap along z")
-    return lower, upper, 0.5 * (top_of_lower + bottom_of_upper)
-
-
-def bias_settings(atoms, phi_anode: float, phi_cathode: float, name: str = "structure") -> dict:
-    """QEq settings ``phi_lower``, ``phi_upper``, ``split_z`` putting ``phi_anode`` (V) on
-    the electrode labelled ``anode`` and ``phi_cathode`` on ``cathode``, wherever they are."""
-    lower, _upper, split = electrode_sides(atoms, name)
-    phi = {"anode": float(phi_anode), "cathode": float(phi_cathode)}
-    return {
-        "phi_lower": phi[lower],
-        "phi_upper": phi["cathode" if lower == "anode" else "anode"],
-        "split_z": float(split),
-    }
 
 
 def bias_per_atom(atoms, **settings) -> np.ndarray:

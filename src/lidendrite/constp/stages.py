@@ -2,7 +2,8 @@
 (sec. 2.2.2) and the bias study (Fig. S11), from files and config blocks to files.
 
 The science is in :mod:`lidendrite.constp.cycle` and :mod:`lidendrite.md.driver`;
-this module reads the config block ``ec.constp``, builds the DP-QEq calculator,
+this module reads the config blocks ``ec.constp`` and ``ec.bias`` (the one source of
+the electrode potentials and the CN rule), builds the DP-QEq calculator,
 and writes each stage's JSON (``level_of_theory`` and ``scale`` in every one).
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import InputError
+from lidendrite.qeq.bias import ElectrodeBias
 
 __all__ = [
     "enable_jax_cache",
@@ -93,23 +95,13 @@ def _fit(every: int, n_steps: int, qeq_every: int) -> int:
     return max(qeq_every, (n_steps // qeq_every) * qeq_every) if n_steps >= qeq_every else every
 
 
-def dpqeq_factory(model: str | os.PathLike, qeq: Mapping[str, Any], rule: Mapping[str, Any]):
-    """``settings -> DPQEqCalculator`` with the CN rule bound (ConstQ or ConstP).
-
-    ``rule``: a config block with ``cn_cutoff``, ``cn_metal`` and ``cn_rule`` (a
-    ``constp.series`` entry or ``constp.bias_study``).
-    """
+def dpqeq_factory(model: str | os.PathLike, qeq: Mapping[str, Any]):
+    """``settings -> DPQEqCalculator`` (ConstQ, or ConstP with the fields of
+    :meth:`~lidendrite.qeq.bias.ElectrodeBias.qeq_settings` in ``settings``)."""
     from lidendrite.dpqeq.calculator import DPQEqCalculator
 
     def make(settings: Mapping[str, Any]):
-        return DPQEqCalculator(
-            model,
-            {**dict(qeq), "warm_start": True},
-            cn_cutoff=rule["cn_cutoff"],
-            cn_metal=rule["cn_metal"],
-            cn_rule=rule["cn_rule"],
-            **settings,
-        )
+        return DPQEqCalculator(model, {**dict(qeq), "warm_start": True}, **settings)
 
     return make
 
@@ -141,14 +133,12 @@ def _base(cfg, lot, scale, structure) -> dict:
 def _constq_stage(
     structure, model, provenance, cfg, md, stage: str, *, traj, final, workdir, scale
 ):
-    """Run a ConstQ stage (total charge 0) and return its summary dict. The calculator
-    needs a CN rule; the first series' is bound, and ConstQ does not use it."""
+    """Run a ConstQ stage (total charge 0) and return its summary dict."""
     from lidendrite.constp.cycle import run_stage
     from lidendrite.structures.extxyz import read_structure
 
     atoms = read_structure(structure)
     lot = level_of_theory(provenance)
-    rule = next(iter(cfg["series"].values()))
     res = run_stage(
         atoms,
         mode="constq",
@@ -156,7 +146,7 @@ def _constq_stage(
         traj=traj,
         final=final,
         workdir=workdir,
-        calc_factory=dpqeq_factory(model, cfg["qeq"], rule),
+        calc_factory=dpqeq_factory(model, cfg["qeq"]),
         info={"round": 0, "level_of_theory": lot, "stage": stage},
         name=stage.replace("_", " "),
     )
@@ -236,6 +226,7 @@ def run_round(
     model,
     provenance,
     cfg,
+    bias_cfg: Mapping[str, Any],
     *,
     series: str,
     round_k: int,
@@ -263,15 +254,14 @@ def run_round(
     lot = level_of_theory(provenance)
     n_steps = scfg.get("round_steps", cfg["round_steps"])
     md = md_settings(cfg, "nvt", n_steps, confine_z=True)
-    calc = dpqeq_factory(model, cfg["qeq"], scfg)
+    bias = ElectrodeBias.from_config(bias_cfg, scfg)
+    calc = dpqeq_factory(model, cfg["qeq"])
     info = {
         "round": round_k,
         "series": series,
         "level_of_theory": lot,
         "stage": "constp_round",
-        "cn_cutoff": float(scfg["cn_cutoff"]),
-        "cn_metal": int(scfg["cn_metal"]),
-        "cn_rule": scfg["cn_rule"],
+        **bias.rule(),
     }
     res = run_stage(
         atoms,
@@ -281,8 +271,7 @@ def run_round(
         final=final,
         workdir=workdir,
         calc_factory=calc,
-        phi_anode=cfg["phi_anode"],
-        phi_cathode=cfg["phi_cathode"],
+        bias=bias,
         info=info,
         name=f"{series} round {round_k}",
     )
@@ -293,11 +282,9 @@ def run_round(
     res.update(
         series=series,
         round=round_k,
-        phi_anode=cfg["phi_anode"],
-        phi_cathode=cfg["phi_cathode"],
-        cn_cutoff=scfg["cn_cutoff"],
-        cn_metal=scfg["cn_metal"],
-        cn_rule=scfg["cn_rule"],
+        phi_anode=bias.phi_anode,
+        phi_cathode=bias.phi_cathode,
+        **bias.rule(),
         anode_side="lower" if z[reg == "anode"].mean() < z[reg == "cathode"].mean() else "upper",
         duration_ps=ch["duration_ps"],
         surface_charge_density_e_per_nm2={
@@ -324,6 +311,7 @@ def run_bias(
     model,
     provenance,
     cfg,
+    bias_cfg: Mapping[str, Any],
     *,
     phi_anode: float,
     phi_cathode: float,
@@ -333,7 +321,8 @@ def run_bias(
     workdir,
     scale,
 ) -> dict:
-    """One ConstP run of the bias study (Fig. S11) from the ConstQ-equilibrated double interface."""
+    """One ConstP run of the bias study (Fig. S11) from the ConstQ-equilibrated double interface:
+    the CN rule of ``bias_cfg`` (``ec.bias``) at the pair's potentials (V)."""
     from lidendrite.constp.cycle import run_stage, summarise_stage
     from lidendrite.structures.extxyz import read_structure
 
@@ -341,7 +330,8 @@ def run_bias(
     atoms = read_structure(structure)
     lot = level_of_theory(provenance)
     md = md_settings(cfg, "nvt", bcfg["n_steps"], confine_z=True)
-    calc = dpqeq_factory(model, cfg["qeq"], bcfg)
+    bias = ElectrodeBias.from_config(bias_cfg).with_potentials(phi_anode, phi_cathode)
+    calc = dpqeq_factory(model, cfg["qeq"])
     info = {"round": 1, "series": "bias", "level_of_theory": lot, "stage": "bias_study"}
     res = run_stage(
         atoms,
@@ -351,8 +341,7 @@ def run_bias(
         final=final,
         workdir=workdir,
         calc_factory=calc,
-        phi_anode=phi_anode,
-        phi_cathode=phi_cathode,
+        bias=bias,
         info=info,
         name=f"bias {phi_anode:+g}/{phi_cathode:+g} V",
     )
@@ -360,6 +349,7 @@ def run_bias(
         _base(cfg, lot, scale, structure),
         phi_anode=phi_anode,
         phi_cathode=phi_cathode,
+        **bias.rule(),
         charges=summarise_stage(traj),
     )
     _write_json(summary, res)
@@ -367,14 +357,14 @@ def run_bias(
 
 
 def bias_study_summary(
-    run_jsons: Sequence[str | os.PathLike], cfg, *, out, png, pdf, scale
+    run_jsons: Sequence[str | os.PathLike], cfg, bias_cfg: Mapping[str, Any], *, out, png, pdf, scale
 ) -> dict:
     """Fig. S11 and ``bias_study.json``: normalised anode / cathode Li charge per bias pair.
 
     Report keys: ``anode_li_charge.phi_minus1`` from the (-1, +6) V run,
     ``anode_li_charge.phi_minus2`` and ``cathode_li_charge.phi_plus6`` from (-2, +6),
     ``cathode_li_charge.phi_plus7`` from (-2, +7): the anode value of every run at
-    the reference cathode bias (phi_cathode of the cycle) and the cathode value of
+    the reference cathode bias (``ec.bias.phi_cathode``) and the cathode value of
     every run at the reference anode bias; each the mean over the last
     ``plateau_fraction`` of the frames.
     """
@@ -401,7 +391,7 @@ def bias_study_summary(
                 "level_of_theory": r["level_of_theory"],
             }
         )
-    ref_a, ref_c = float(cfg["phi_anode"]), float(cfg["phi_cathode"])
+    ref_a, ref_c = float(bias_cfg["phi_anode"]), float(bias_cfg["phi_cathode"])
     anode = {
         bias_key(r["phi_anode"]): r["anode_plateau"]
         for r in runs

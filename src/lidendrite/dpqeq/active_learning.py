@@ -124,15 +124,17 @@ def explore(
     timestep_fs: float,
     sample_every: int,
     dpqeq: Mapping[str, Any],
-    seed: int = 0,
+    bias: Mapping[str, Any],
+    seed: int,
     max_temperature_K: float | None = None,
 ) -> tuple[list[Atoms], dict[str, Any] | None]:
     """NVT MD (Langevin, ASE) with DP-QEq; return the frames every ``sample_every`` steps.
 
-    ``dpqeq`` is the config block ``ec.dpqeq``: ``qeq`` (QEq settings),
-    ``phi_lower``, ``phi_upper``, ``cn_cutoff``, ``cn_metal`` (used when
-    ``mode == "constp"``; the split plane is the middle of the cell).
-    Frames carry the DP-QEq charges as ``charges``.
+    ``dpqeq`` is the config block ``ec.dpqeq`` (``qeq``: QEq settings) and
+    ``bias`` the block ``ec.bias`` (:class:`~lidendrite.qeq.bias.ElectrodeBias`:
+    potentials, CN rule and split plane, used when ``mode == "constp"``; the
+    structure's ``region`` and ``layer`` arrays place them). Frames carry the
+    DP-QEq charges as ``charges``.
 
     An exploration is a probe of where the model is wrong, so a run that a
     poor model drives into overlapping atoms (the QEq engine refuses them)
@@ -149,22 +151,21 @@ def explore(
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 
     from lidendrite.dpqeq.calculator import DPQEqCalculator
+    from lidendrite.qeq.bias import ElectrodeBias
 
     if n_steps <= 0 or not 0 < sample_every <= n_steps:
         raise InputError(
             f"exploration: need 0 < sample_every <= n_steps, got {sample_every}, {n_steps}"
         )
-    calc = DPQEqCalculator(
-        model,
-        dpqeq.get("qeq", {}),
-        mode=mode,
-        phi_lower=dpqeq["phi_lower"],
-        phi_upper=dpqeq["phi_upper"],
-        cn_cutoff=dpqeq["cn_cutoff"],
-        cn_metal=dpqeq["cn_metal"],
-        cn_rule=dpqeq["cn_rule"],
-    )
     a = Atoms(atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True)
+    for key in ("region", "layer"):  # the authors' CN rule biases the outermost layers
+        if key in atoms.arrays:
+            a.set_array(key, atoms.arrays[key].copy())
+    if mode == "constp":
+        settings = ElectrodeBias.from_config(bias).qeq_settings(a, "exploration")
+    else:
+        settings = {"mode": mode}
+    calc = DPQEqCalculator(model, dpqeq["qeq"], **settings)
     a.calc = calc
     rng = np.random.default_rng(seed)
     MaxwellBoltzmannDistribution(a, temperature_K=temperature_K, rng=rng)
@@ -235,6 +236,7 @@ def run_active_learning(
     training: Mapping[str, Any],
     al_cfg: Mapping[str, Any],
     dpqeq: Mapping[str, Any],
+    bias: Mapping[str, Any],
     threads: int | None = None,
 ) -> dict[str, Any]:
     """Run the loop; return the record (also written to ``workdir/record.json`` after each iteration).
@@ -253,6 +255,8 @@ def run_active_learning(
         timestep_fs, sample_every}``).
     dpqeq
         Config ``ec.dpqeq``.
+    bias
+        Config ``ec.bias`` (the ConstP explorations).
 
     Returns
     -------
@@ -323,6 +327,7 @@ def run_active_learning(
                     timestep_fs=float(ex["timestep_fs"]),
                     sample_every=int(ex["sample_every"]),
                     dpqeq=dpqeq,
+                    bias=bias,
                     seed=1000 * it + 10 * j + int(temp),
                     max_temperature_K=None if t_max is None else float(t_max),
                 )

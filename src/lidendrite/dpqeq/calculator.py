@@ -22,7 +22,7 @@ makes the next evaluation keep the previous charges (see
 Example
 -------
 >>> calc = DPQEqCalculator("results/demo/ec/potential/dp_short.pb", mode="constp",
-...                        phi_lower=-2.0, phi_upper=6.0)          # doctest: +SKIP
+...                        phi_lower=-2.0, phi_upper=6.0, split_z=20.0)  # doctest: +SKIP
 >>> atoms.calc = calc; atoms.get_forces(); atoms.get_charges()      # doctest: +SKIP
 """
 
@@ -109,16 +109,12 @@ class DPQEqCalculator(Calculator):
     mode
         ``"constq"`` (total charge fixed at ``total_charge``, default 0) or
         ``"constp"`` (electrode bias of eq. S17).
-    phi_lower, phi_upper
-        ConstP potentials (V) of metallic Li below / above ``split_z``
-        (ec paper: -2 V anode, +6 V cathode).
-    split_z
-        z (Angstrom) separating the two electrodes; None: half the cell height.
-    cn_cutoff, cn_metal, cn_rule
-        Li-Li coordination cutoff (Angstrom, 3.5), CN threshold (8) and rule of a
-        metallic Li: ``"paper"`` CN > cn_metal ("more than 8" of ec paper 2.2.2 and
-        eq. 6) or ``"authors"`` CN >= cn_metal with the outermost electrode layers
-        always biased (:class:`~lidendrite.qeq.settings.QEqSettings`).
+    phi_lower, phi_upper, split_z, cn_cutoff, cn_metal, cn_rule
+        ConstP fields of :class:`~lidendrite.qeq.settings.QEqSettings`: potentials
+        (V) of metallic Li below / above ``split_z`` (Angstrom) and the CN rule of a
+        metallic Li. The pipeline takes them from the config's ``ec.bias``
+        (:meth:`lidendrite.qeq.bias.ElectrodeBias.qeq_settings`); unset fields keep
+        the QEqSettings values.
     type_map
         Element of each DeePMD type; None: the model's own (Li, C, H, O, P, F).
     overlap
@@ -141,12 +137,12 @@ class DPQEqCalculator(Calculator):
         qeq_settings: Mapping[str, Any] | None = None,
         *,
         mode: str = "constq",
-        phi_lower: float = -2.0,
-        phi_upper: float = 6.0,
+        phi_lower: float | None = None,
+        phi_upper: float | None = None,
         split_z: float | None = None,
-        cn_cutoff: float = 3.5,
-        cn_metal: int = 8,
-        cn_rule: str = "paper",
+        cn_cutoff: float | None = None,
+        cn_metal: int | None = None,
+        cn_rule: str | None = None,
         type_map: Sequence[str] | None = None,
         overlap: bool = True,
         **kwargs: Any,
@@ -157,15 +153,11 @@ class DPQEqCalculator(Calculator):
         self.model = Path(model)
         self.type_map = list(type_map) if type_map is not None else None
         settings = {"params": "ec", **dict(qeq_settings or {})}
-        settings.update(
-            mode=mode,
-            phi_lower=float(phi_lower),
-            phi_upper=float(phi_upper),
-            split_z=None if split_z is None else float(split_z),
-            cn_cutoff=float(cn_cutoff),
-            cn_metal=int(cn_metal),
-            cn_rule=str(cn_rule),
-        )
+        settings["mode"] = mode
+        given = {"phi_lower": (phi_lower, float), "phi_upper": (phi_upper, float),
+                 "split_z": (split_z, float), "cn_cutoff": (cn_cutoff, float),
+                 "cn_metal": (cn_metal, int), "cn_rule": (cn_rule, str)}
+        settings.update({k: cast(v) for k, (v, cast) in given.items() if v is not None})
         from lidendrite.qeq.settings import QEqSettings
 
         QEqSettings(**{k: v for k, v in settings.items() if k != "warm_start"})  # validate early

@@ -22,8 +22,12 @@ HELP = "QEq charges (ConstQ or ConstP bias) of an extended-XYZ structure, JAX Ew
 _EPILOG = """\
 Units: Angstrom, e, eV; potentials in V (phi_i Q_i enters the grand energy in eV).
 ConstP (ec paper eq. S17): Li atoms with more than --cn-metal Li neighbours within
---cn-cutoff (--cn-rule authors: at least, plus the outermost electrode layers) get --phi-lower if z < --split-z, else --phi-upper; a negative phi
-favours positive charge (anode). Total charge is 0 in ConstP.
+--cn-cutoff (--cn-rule authors: at least, plus the outermost electrode layers) get
+--phi-lower if z < --split-z, else --phi-upper; a negative phi favours positive
+charge (anode). Total charge is 0 in ConstP. The ConstP defaults are the ec study's
+bias (config/schema.yaml, ec.bias: phi_anode below, phi_cathode above); without
+--split-z the plane lies midway between the facing surfaces of the atoms labelled
+region anode and cathode, as in the pipeline.
 Cells: any 3D cell, triclinic included. The slab correction (default on) applies
 only to a structure with vacuum along z (an atom-free layer at least
 --slab-min-vacuum wide); a bulk cell gets fully periodic electrostatics, so its
@@ -35,7 +39,8 @@ line and exit with status 2.
 """
 
 #: numeric options of ``lidendrite qeq``: (flag, type, metavar, help); each one's
-#: default is the QEqSettings field of the same name (flag without "--", "-" -> "_")
+#: default is the QEqSettings field of the same name (flag without "--", "-" -> "_"),
+#: except the ConstP bias, whose defaults are the config's ec.bias (_BIAS_DEFAULTS)
 _CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
     ("--total-charge", float, "Q", "total charge in ConstQ, e (default: %(default)s)"),
     (
@@ -54,7 +59,8 @@ _CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
         "--split-z",
         float,
         "Z",
-        "z of the plane between the electrodes, Angstrom (default: half the cell height)",
+        "z of the plane between the electrodes, Angstrom (default: midway between the "
+        "facing anode and cathode surfaces, from the per-atom region labels)",
     ),
     ("--cn-cutoff", float, "R", "Li-Li coordination cutoff, Angstrom (default: %(default)s)"),
     ("--cn-metal", int, "N", "CN threshold of a metallic Li (default: %(default)s)"),
@@ -76,16 +82,35 @@ _SOLVER_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
 )
 
 
+#: ConstP options whose default is the ec study's bias block of config/schema.yaml
+_BIAS_DEFAULTS = {
+    "phi_lower": "ec.bias.phi_anode",
+    "phi_upper": "ec.bias.phi_cathode",
+    "cn_cutoff": "ec.bias.cn_cutoff",
+    "cn_metal": "ec.bias.cn_metal",
+    "cn_rule": "ec.bias.cn_rule",
+}
+
+
+def _default(name: str):
+    """Default of option ``name``: the config's ec.bias for the ConstP bias, else QEqSettings."""
+    if name in _BIAS_DEFAULTS:
+        from lidendrite.config import schema_default
+
+        return schema_default(_BIAS_DEFAULTS[name])
+    from lidendrite.qeq.settings import default
+
+    return default(name)
+
+
 def _add_numeric(
     parser: argparse.ArgumentParser, flag: str, kind: type, metavar: str, help_text: str
 ) -> None:
-    """One numeric option whose default is the QEqSettings field of the same name."""
-    from lidendrite.qeq.settings import default
-
+    """One numeric option whose default is :func:`_default` of its name."""
     parser.add_argument(
         flag,
         type=kind,
-        default=default(flag[2:].replace("-", "_")),
+        default=_default(flag[2:].replace("-", "_")),
         metavar=metavar,
         help=help_text,
     )
@@ -117,7 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cn-rule",
         choices=("paper", "authors"),
-        default=default("cn_rule"),
+        default=_default("cn_rule"),
         help="metallic Li: paper = CN > --cn-metal (eq. 6); authors = CN >= --cn-metal and "
         "the outermost layer of each electrode (needs per-atom region and layer) always "
         "(default: %(default)s)",
@@ -183,7 +208,18 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         tol=args.tol,
         max_iter=args.max_iter,
-    )
+    )  # validates every number first
+    if settings.mode == "constp" and settings.split_z is None:
+        if "region" not in atoms.arrays:
+            raise InputError(
+                f"{path}: ConstP needs --split-z (the structure has no per-atom region "
+                "labels anode/cathode to place the plane between the electrodes)"
+            )
+        from dataclasses import replace
+
+        from lidendrite.qeq.bias import electrode_sides
+
+        settings = replace(settings, split_z=electrode_sides(atoms, str(path))[2])
     result = QEqEngine(settings).calculate(atoms, with_forces=False, name=str(path))
     out = atoms.copy()
     out.calc = None

@@ -265,7 +265,12 @@ class QEqEngine:
             return np.zeros(len(symbols))
         is_metal = np.asarray(symbols) == s.metal
         cn = coordination_numbers(positions, cell, pairs, s.cn_cutoff, is_metal)
-        split = 0.5 * cell[2, 2] if s.split_z is None else s.split_z
+        if s.split_z is None:
+            raise InputError(
+                "split_z: ConstP needs the z of the plane between the electrodes "
+                "(lidendrite.qeq.bias.electrode_sides places it from the region labels)"
+            )
+        split = s.split_z
         z = np.asarray(positions)[:, 2]
         low, high = min(0.0, float(z.min())), max(float(cell[2, 2]), float(z.max()))
         if not low < split < high:  # atoms are not wrapped along z: they may lie outside

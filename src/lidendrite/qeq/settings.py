@@ -32,7 +32,8 @@ class QEqSettings:
     phi_lower, phi_upper : float
         ConstP bias (V) on metallic Li below / above ``split_z`` (ec: -2 V anode, +6 V cathode).
     split_z : float or None
-        z of the plane separating the two electrodes (Angstrom); None: half the cell height.
+        z of the plane separating the two electrodes (Angstrom); required in ConstP
+        (:func:`lidendrite.qeq.bias.electrode_sides` places it between the electrodes).
     cn_cutoff : float
         Li-Li coordination cutoff (Angstrom), ec paper 3.5.
     cn_metal : int
