@@ -139,15 +139,6 @@ def run_dpmd(structure: Path, lpsc_models: dict[str, Path], steps: int, workdir:
     return out
 
 
-def bias_potentials(ec_cfg: dict) -> dict[str, float]:
-    """``phi_anode``/``phi_cathode`` (V) of the config: ``ec.bias``, or ``ec.validation`` in older configs."""
-    for block in ("bias", "validation"):
-        values = ec_cfg.get(block) or {}
-        if "phi_anode" in values and "phi_cathode" in values:
-            return {"phi_anode": values["phi_anode"], "phi_cathode": values["phi_cathode"]}
-    raise KeyError("ec.bias.phi_anode / phi_cathode not in the config")
-
-
 def run_dpqeq(structure: Path, ec_models: dict[str, Path], steps: int, scale_cfg: str) -> dict:
     from ase.io import read
     from dpqeq_step import electrode_setup, make_calc, run_steps, summarise
@@ -156,10 +147,7 @@ def run_dpqeq(structure: Path, ec_models: dict[str, Path], steps: int, scale_cfg
 
     cfg = load_config(scale_cfg)
     atoms = read(structure, index=0)
-    try:  # dpqeq_step reads the bias block of the config it is given
-        setup = electrode_setup(atoms, cfg)
-    except KeyError:  # a dpqeq_step that reads ec.validation, with a config that has ec.bias
-        setup = electrode_setup(atoms, {"ec": {"validation": bias_potentials(cfg["ec"])}})
+    setup = electrode_setup(atoms, cfg)  # the config's ec.bias
     qeq = dict(cfg["ec"]["constp"]["qeq"])  # the pipeline's ConstP QEq settings
     out = {"n_atoms": len(atoms), "structure": str(structure), "steps": steps, "constp_setup": setup,
            "qeq_settings": qeq, "models": {}}
