@@ -110,3 +110,14 @@ def test_doctor_accepts_either_tensorflow_build(monkeypatch):
     monkeypatch.setattr(doctor, "_version", lambda d: "not installed")
     with pytest.raises(RuntimeError, match="missing"):
         doctor._tensorflow_dist()
+
+
+def test_teacher_on_an_invisible_gpu_is_a_one_line_error():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible here")
+    from lidendrite.labeling.teacher import TeacherLabeller
+
+    with pytest.raises(InputError, match=r"^labeling.teacher.device 'cuda': ") as err:
+        TeacherLabeller("chgnet", device="cuda")
+    assert "\n" not in str(err.value)

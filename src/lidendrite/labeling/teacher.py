@@ -95,7 +95,8 @@ class TeacherLabeller(Labeller):
     model
         ``sevennet-0`` (default) or ``chgnet``.
     device
-        Torch device; ``cpu`` (the pipeline never assumes a GPU).
+        Torch device: ``cpu``, ``cuda`` or ``cuda:N`` (a GPU that torch cannot see is a
+        one-line error, :func:`lidendrite.devices.check_torch_device`).
     threads
         Torch intra-op threads (process-wide); None leaves torch's default.
     """
@@ -103,9 +104,11 @@ class TeacherLabeller(Labeller):
     name = "teacher"
 
     def __init__(self, model: str = "sevennet-0", device: str = "cpu", threads: int | None = None):
+        from lidendrite.devices import check_torch_device
+
         teacher_checkpoint(model)  # validates the name and that the weights are installed
         self.model = model
-        self.device = device
+        self.device = check_torch_device(device)
         self.threads = threads
         self._calc: Any = None
 
