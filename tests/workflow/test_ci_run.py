@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -135,3 +136,124 @@ def test_ec_final_models_start_from_the_active_learning(ci_run):
     assert Path(f"{ci_run.parents[1] / explorer}.index").is_file()
     for name in ("dp_short", "full_dp"):
         assert (ci_run / "ec" / "potential" / f"{name}.pb").stat().st_size > 0
+
+
+# --- faults: kill -9 of a long rule's process group, then a plain rerun ---------------------
+
+
+def _snakemake(work: Path, *extra: str) -> list[str]:
+    return ["snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(work),
+            "--configfile", str(REPO / "config" / "ci.yaml"), "--cores", "2",
+            "--rerun-incomplete", *extra]
+
+
+def _kill_when(args: list[str], cwd: Path, ready, timeout: float = 900) -> bool:
+    """Run ``args`` in its own process group and SIGKILL the whole group as soon as
+    ``ready()`` holds (polled every 10 ms). True if it was killed, False if it ended first."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               MPLBACKEND="Agg")
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.monotonic()
+    while proc.poll() is None:
+        if ready() or time.monotonic() - t0 > timeout:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert time.monotonic() - t0 <= timeout, f"{args[-1]} did not reach the kill point"
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _group_is_gone(pattern: str) -> bool:
+    """No process whose command line contains ``pattern`` is left (children die with the job)."""
+    import subprocess
+
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return out.returncode != 0
+
+
+def _rerun_after_kill(work: Path, target: str) -> None:
+    from conftest import run_cmd
+
+    unlock = run_cmd(_snakemake(work, "--unlock", target), cwd=work, timeout=300)
+    assert unlock.returncode == 0, unlock.stderr[-2000:]
+    out = run_cmd(_snakemake(work, target), cwd=work, timeout=1800)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+
+
+@pytest.mark.slow
+@pytest.mark.faults
+def test_killed_moving_restraint_resumes_without_lost_or_duplicated_frames(ci_run):
+    """kill -9 of the moving-restraint job after its first LAMMPS restart, then a plain rerun:
+    every COLVAR line and dump frame exactly once, the same steps and drive as an uninterrupted run."""
+    import shutil
+
+    from lidendrite.io.colvar import read_colvar
+    from lidendrite.io.lammps_dump import frame_steps
+
+    work = ci_run.parents[1]
+    sampling = ci_run / "lpsc" / "sampling"
+    ref = {"colvar": read_colvar(sampling / "COLVAR"), "steps": frame_steps(sampling / "traj.lammpstrj"),
+           "summary": _json(sampling / "moving_restraint.json")}
+    for name in ("COLVAR", "traj.lammpstrj", "moving_restraint.json"):
+        (sampling / name).unlink()
+    shutil.rmtree(sampling / "run")
+    state = sampling / "run" / "state.json"
+
+    def restarted() -> bool:
+        try:
+            st = json.loads(state.read_text())
+        except (OSError, ValueError):
+            return False
+        return 0 < (st.get("restart_step") or 0) < st["n_steps"]
+
+    assert _kill_when(_snakemake(work, str(sampling / "moving_restraint.json")), work, restarted)
+    assert _group_is_gone(str(sampling / "run"))  # no LAMMPS left in the work folder
+    _rerun_after_kill(work, str(sampling / "moving_restraint.json"))
+    colvar = read_colvar(sampling / "COLVAR")
+    steps = frame_steps(sampling / "traj.lammpstrj")
+    assert steps == ref["steps"] and len(set(steps)) == len(steps)
+    np.testing.assert_array_equal(colvar["time"], ref["colvar"]["time"])
+    assert len(np.unique(colvar["time"])) == len(colvar["time"])
+    # the restraint centre s0(t) is set by the drive alone: identical; the CV is MD, close
+    np.testing.assert_allclose(colvar["mr.cv_cntr"], ref["colvar"]["mr.cv_cntr"], rtol=1e-9, atol=1e-6)
+    assert np.all(np.isfinite(colvar["cv"]))
+    summary = _json(sampling / "moving_restraint.json")
+    assert summary["finished"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.faults
+def test_killed_constp_round_resumes_to_the_same_trajectory(ci_run):
+    """kill -9 of a DP-QEq ConstP round after its first restart state, then a plain rerun: the
+    same frames (time, positions, charges) as the uninterrupted round, each once."""
+    import shutil
+
+    from lidendrite.io.trajectory import read_frames
+
+    work = ci_run.parents[1]
+    rdir = ci_run / "ec" / "constp" / "main" / "round2"
+    wdir = ci_run / "ec" / "constp" / "work" / "main" / "round2"
+    ref = read_frames(rdir / "traj.extxyz")
+    for name in ("traj.extxyz", "final.extxyz", "round.json"):
+        (rdir / name).unlink()
+    shutil.rmtree(wdir)
+    assert _kill_when(_snakemake(work, str(rdir / "round.json")), work,
+                      lambda: (wdir / "state.extxyz").is_file())
+    assert _group_is_gone(str(wdir))
+    _rerun_after_kill(work, str(rdir / "round.json"))
+    frames = read_frames(rdir / "traj.extxyz")
+    times = [f.info["time_ps"] for f in frames]
+    assert times == [f.info["time_ps"] for f in ref] and len(set(times)) == len(times)
+    for a, b in zip(frames, ref, strict=True):
+        # the resumed part starts from the saved positions and velocities; only the first
+        # charge solve after the restart is cold instead of warm (solver tolerance 1e-6 V)
+        np.testing.assert_allclose(a.positions, b.positions, atol=1e-3)
+        np.testing.assert_allclose(a.arrays["charges"], b.arrays["charges"], atol=1e-3)
