@@ -1,4 +1,4 @@
-"""The DP-GEN launcher: dpdispatcher's job-status check interval, seeded draws, per-iteration settings, the npt-xy ensemble."""
+"""The DP-GEN launcher: dpdispatcher's job-status check interval, seeded draws, per-iteration settings."""
 
 from __future__ import annotations
 
@@ -152,46 +152,3 @@ def test_iteration_fp_task_max_changes_only_its_iteration(monkeypatch):
         dpgen_run.make_fp(ii, jdata, {})
     assert seen == {0: 20, 1: 20, 2: 40, 3: 20}
     assert jdata["fp_task_max"] == 20
-
-
-def test_npt_xy_exploration_moves_x_and_y_only(monkeypatch, tmp_path):
-    """``npt-xy`` is DP-GEN's own npt-aniso input with the barostat on x and y
-    (coupled) instead of x, y and z; other ensembles are untouched. Run in
-    LAMMPS (Lennard-Jones stand-in for the models, a slab with vacuum along z
-    under 5 kbar): x and y shrink together, z and the vacuum stay."""
-    import dpgen.generator.run as dpgen_run
-
-    from lidendrite.sampling.lammps_env import create_lammps
-
-    monkeypatch.setattr(dpgen_run, "make_lammps_input", dpgen_run.make_lammps_input)
-    original = dpgen_run.make_lammps_input
-    args = ("conf.lmp", ["../graph.000.pb", "../graph.001.pb"], 100, 0.002, None, 10, [6.94], 300.0)
-    kw = dict(jdata={"model_format": "pb"}, tau_t=0.1, pres=1.0, tau_p=0.5, deepmd_version="3.1")
-    def fixed(text):  # DP-GEN draws a new velocity seed per call
-        return [line for line in text.splitlines() if "velocity" not in line]
-
-    nvt = fixed(original("nvt", *args, **kw))
-    dpgen_launch.register_npt_xy()
-    assert fixed(dpgen_run.make_lammps_input("nvt", *args, **kw)) == nvt
-    text = dpgen_run.make_lammps_input(dpgen_launch.NPT_XY, *args, **kw)
-    (fix,) = [line for line in text.splitlines() if line.startswith("fix")]
-    assert "aniso" not in fix and fix.endswith(
-        "x ${PRES} ${PRES} ${TAU_P} y ${PRES} ${PRES} ${TAU_P} couple xy"
-    )
-    assert "variable        PRES            equal 1.000000" in text and "timestep        0.002000" in text
-    lmp = create_lammps(tmp_path / "log.lammps")
-    lmp.commands_list(
-        [
-            "units metal", "atom_style atomic", "boundary p p p",
-            "lattice fcc 5.3", "region slab block 0 3 0 3 0 3", "region box block 0 3 0 3 0 6",
-            "create_box 1 box", "create_atoms 1 region slab", "mass 1 39.95",
-            "pair_style lj/cut 8.0", "pair_coeff 1 1 0.0104 3.4",
-            "variable TEMP equal 50", "variable PRES equal 5000",
-            "variable TAU_T equal 0.1", "variable TAU_P equal 0.5",
-            "velocity all create 50 1", fix, "timestep 0.002", "run 200",
-        ]
-    )
-    lx, ly, lz = (lmp.get_thermo(k) for k in ("lx", "ly", "lz"))
-    lmp.close()
-    assert lz == pytest.approx(6 * 5.3, abs=1e-9)
-    assert lx == pytest.approx(ly, rel=1e-9) and lx < 3 * 5.3 - 0.01

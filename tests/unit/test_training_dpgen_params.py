@@ -335,3 +335,68 @@ def test_fp_parallel_starts_labellers_side_by_side(tmp_path):
         assert script.split("wait")[0].count("label-it") == waits_after
     with pytest.raises(InputError, match="fp_parallel"):
         P.build_machine(remote_root=tmp_path, fp_command="x", fp_parallel=0)
+
+
+def test_npt_xy_runs_through_dpgens_own_template(inputs, tmp_path, monkeypatch):
+    """An ``npt-xy`` band is a DP-GEN template job: stock dpgen's arginfo accepts
+    param.json and its ``make_model_devi`` renders the template (models, dump,
+    every ``V_*`` placeholder); the rendered barostat, run in LAMMPS on a slab
+    with vacuum along z under 5 kbar (Lennard-Jones in place of the models),
+    moves x and y together and keeps z."""
+    import json
+
+    from dpgen.generator.arginfo import run_jdata_arginfo
+    from dpgen.generator.run import make_model_devi
+
+    from lidendrite.sampling.lammps_env import create_lammps
+
+    band = {"temps": [300, 300], "groups": ["interface"], "nsteps": 100, "trj_freq": 10}
+    band.update(trust_f={"interface": [0.1, 2.0]}, model_devi_dt=0.002, ensemble="npt-xy", press=[1.0])
+    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=[STAGES[0], band], nsteps=300, trj_freq=10)
+    assert "template" not in jobs[0] and jobs[1]["template"] == {"lmp": P.NPT_XY_TEMPLATE}
+    param = P.build_param(**{**_param_kwargs(inputs), "model_devi_jobs": jobs})
+    work = tmp_path / "dpgen"
+    param = P.write_lammps_templates(param, work)
+    info = run_jdata_arginfo()
+    info.check_value(info.normalize_value(json.loads(json.dumps(param)), trim_pattern="_*"), strict=True)
+
+    # iteration 1 (the npt-xy band) as stock dpgen makes it, with four (empty) model files
+    train = work / "iter.000001" / "00.train"
+    train.mkdir(parents=True)
+    for k in range(4):
+        (train / f"graph.{k:03d}.pb").write_text("")
+    monkeypatch.chdir(work)
+    make_model_devi(1, param, {"deepmd_version": "3"})
+    tasks = sorted((work / "iter.000001" / "01.model_devi").glob("task.*"))
+    # one temperature x two velocity seeds, for each of the interface's two frames
+    assert len(tasks) == 4
+    seeds = {json.loads((t / "job.json").read_text())["V_SEED"] for t in tasks}
+    assert len(seeds) == 2
+    text = (tasks[0] / "input.lammps").read_text()
+    assert "V_" not in text
+    assert "pair_style deepmd ../graph.000.pb ../graph.001.pb ../graph.002.pb ../graph.003.pb" in " ".join(
+        text.split()
+    )
+    assert "out_freq 10" in text and "traj/*.lammpstrj" in text and "timestep        0.002" in text
+    (fix,) = [line for line in text.splitlines() if line.startswith("fix")]
+    assert "aniso" not in fix and fix.endswith("y ${PRES} ${PRES} ${TAU_P} couple xy")
+
+    lmp = create_lammps(tmp_path / "log.lammps")
+    lmp.commands_list(
+        [
+            "units metal", "atom_style atomic", "boundary p p p",
+            "lattice fcc 5.3", "region slab block 0 3 0 3 0 3", "region box block 0 3 0 3 0 6",
+            "create_box 1 box", "create_atoms 1 region slab", "mass 1 39.95",
+            "pair_style lj/cut 8.0", "pair_coeff 1 1 0.0104 3.4",
+            "variable TEMP equal 50", "variable PRES equal 5000",
+            "variable TAU_T equal 0.1", "variable TAU_P equal 0.5",
+            "velocity all create 50 1", fix, "timestep 0.002", "run 200",
+        ]
+    )
+    lx, ly, lz = (lmp.get_thermo(k) for k in ("lx", "ly", "lz"))
+    lmp.close()
+    assert lz == pytest.approx(6 * 5.3, abs=1e-9)  # z is not barostatted: exactly unchanged
+    assert lx == pytest.approx(ly, rel=1e-9) and lx < 3 * 5.3 - 0.01  # coupled, compressed
+    with pytest.raises(InputError, match="equally often") as err:
+        P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, "temps": [300, 300, 400]}], nsteps=300, trj_freq=10)
+    assert "\n" not in str(err.value)

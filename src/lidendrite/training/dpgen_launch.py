@@ -37,11 +37,12 @@ With ``--train-steps`` and ``--fp-task-max`` (JSON ``{iteration: value}``)
 single iterations train longer or label more candidates than ``param.json``
 gives every iteration (DP-GEN 0.14 has one value for all of them).
 
-The launcher also gives DP-GEN's LAMMPS explorations one more ensemble,
-``npt-xy`` (:func:`register_npt_xy`): Nose-Hoover NPT with x and y coupled
-and z fixed, the barostat of the test and production MD of a slab with vacuum
-along z. DP-GEN's own NPT ensembles (iso, aniso, tri) also move z and would
-close the vacuum gap.
+``param.json`` and ``machine.json`` run with a stock ``dpgen run`` as well
+(the x-y coupled NPT exploration is a DP-GEN input template,
+:func:`lidendrite.training.dpgen_params.npt_xy_template`); without this
+launcher the run polls every 30 s, draws unseeded, gives every iteration the
+same training length and ``fp_task_max``, and trains once more at its end
+(docs/lpsc.md lists these).
 
 Units: seconds.
 """
@@ -61,7 +62,6 @@ __all__ = [
     "stop_before_last_training",
     "set_iteration_fp_task_max",
     "set_iteration_training_steps",
-    "register_npt_xy",
     "seed_draws",
     "main",
 ]
@@ -174,42 +174,6 @@ def set_iteration_fp_task_max(frames: dict[int, int]) -> None:
     dpgen_run.make_fp = make_fp
 
 
-#: the extra exploration ensemble of :func:`register_npt_xy`
-NPT_XY = "npt-xy"
-_ANISO = "aniso ${PRES} ${PRES} ${TAU_P}"
-_XY = "x ${PRES} ${PRES} ${TAU_P} y ${PRES} ${PRES} ${TAU_P} couple xy"
-
-
-def register_npt_xy() -> None:
-    """Let ``model_devi_jobs`` use ``"ensemble": "npt-xy"`` (pressure ``press`` in bar).
-
-    Wraps ``dpgen.generator.run.make_lammps_input``: for ``npt-xy`` it asks
-    DP-GEN for its ``npt-aniso`` input and puts ``x P P Pdamp y P P Pdamp
-    couple xy`` in place of ``aniso P P Pdamp`` in the ``fix npt`` line (LAMMPS
-    ``fix npt``; Shinoda et al., Phys. Rev. B 69, 134103 (2004)), so the
-    thermostat, time step, damping times (``model_devi_taut``,
-    ``model_devi_taup``, ps) and model-deviation output stay DP-GEN's. Other
-    ensembles are passed through unchanged.
-    """
-    import dpgen.generator.run as dpgen_run
-
-    original = dpgen_run.make_lammps_input
-
-    @functools.wraps(original)
-    def make_lammps_input(ensemble, *args, **kwargs):
-        if ensemble != NPT_XY:
-            return original(ensemble, *args, **kwargs)
-        text = original("npt-aniso", *args, **kwargs)
-        if text.count(_ANISO) != 1:
-            raise ToolMissingError(
-                "DP-GEN's npt-aniso LAMMPS input has no single 'fix npt ... aniso' line to make "
-                "npt-xy from; install the pinned version: pip install dpgen==0.14.0"
-            )
-        return text.replace(_ANISO, _XY)
-
-    dpgen_run.make_lammps_input = make_lammps_input
-
-
 def seed_draws(seed: int) -> None:
     """Seed the generators DP-GEN draws its seeds and picks from (``random``, ``numpy.random``)."""
     import random
@@ -237,7 +201,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fp-task-max", default=None, metavar="JSON")
     args, rest = parser.parse_known_args(argv)
     set_check_interval(args.check_interval)
-    register_npt_xy()
     if args.train_steps:
         import json
 

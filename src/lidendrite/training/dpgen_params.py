@@ -22,6 +22,13 @@ machine's ``fp`` command there, and reads ``labeled.extxyz`` back with dpdata
 labelling layer writes). Any labeller (the teacher potential, CP2K, ...)
 plugs in through that command, e.g.
 ``lidendrite label --labeller teacher --in input.vasp --out labeled.extxyz``.
+
+Every key is one that a stock ``dpgen run`` (0.14) reads. The x-y coupled NPT
+exploration of a slab (``ensemble: npt-xy`` in a band) is not one of DP-GEN's
+ensembles; its jobs use DP-GEN's documented input template instead
+(``model_devi_jobs[i].template.lmp`` with ``rev_mat.lmp`` placeholders,
+:func:`npt_xy_template`), which :func:`write_dpgen_inputs` writes next to
+``param.json``.
 """
 
 from __future__ import annotations
@@ -42,6 +49,10 @@ __all__ = [
     "fp_label_command",
     "write_sys_configs",
     "exploration_jobs",
+    "NPT_XY",
+    "NPT_XY_TEMPLATE",
+    "npt_xy_template",
+    "write_lammps_templates",
     "band_fp_task_max",
     "band_training_steps",
     "build_param",
@@ -57,6 +68,103 @@ FP_OUTPUT = "labeled.extxyz"
 #: the other fp task folders of an iteration, seen from one of them (DP-GEN names
 #: them ``task.<system>.<index>``), for ``lidendrite label --siblings``
 FP_SIBLINGS = "../task.*"
+#: exploration ensemble run through DP-GEN's LAMMPS template: Nose-Hoover NPT
+#: with x and y coupled and z fixed (a slab with vacuum along z)
+NPT_XY = "npt-xy"
+#: file name of its template in the DP-GEN folder (``model_devi_jobs[i].template.lmp``)
+NPT_XY_TEMPLATE = "npt-xy.lammps"
+#: DP-GEN's defaults of ``model_devi_taut``/``model_devi_taup`` (ps), used by its native ensembles
+_TAU_T, _TAU_P = 0.1, 0.5
+
+
+def npt_xy_template(mass_map: Sequence[float]) -> str:
+    """LAMMPS input template of the ``npt-xy`` exploration, for DP-GEN's ``revise_template`` mode.
+
+    DP-GEN's own ``npt-aniso`` input (``dpgen.generator.lib.lammps``) with the
+    barostat on x and y, coupled, instead of x, y and z (LAMMPS ``fix npt``;
+    Shinoda et al., Phys. Rev. B 69, 134103 (2004)): DP-GEN's NPT ensembles
+    (iso, aniso, tri) all move z and would close a slab's vacuum gap. DP-GEN
+    fills the ``pair_style deepmd`` line with the iteration's models and the
+    model-deviation output every ``trj_freq`` steps, the ``dump dpgen_dump``
+    line, and the ``V_*`` placeholders from the job's ``rev_mat.lmp``: steps,
+    frame interval (steps), temperature (K), pressure (bar), damping times
+    (ps), time step (ps) and the velocity seed. ``${restart}`` is set by
+    DP-GEN's LAMMPS command line (``-v restart 0|1``).
+
+    Parameters
+    ----------
+    mass_map
+        Mass of each atom type, amu (DP-GEN's ``mass_map``).
+    """
+    masses = [f"mass            {i + 1} {float(m):.6f}" for i, m in enumerate(mass_map)]
+    lines = [
+        "variable        NSTEPS          equal V_NSTEPS",
+        "variable        THERMO_FREQ     equal V_TRJ_FREQ",
+        "variable        TEMP            equal V_TEMP",
+        "variable        PRES            equal V_PRES",
+        "variable        TAU_T           equal V_TAU_T",
+        "variable        TAU_P           equal V_TAU_P",
+        "variable        SEED            equal V_SEED",
+        "",
+        "units           metal",
+        "boundary        p p p",
+        "atom_style      atomic",
+        "",
+        "neighbor        1.0 bin",
+        "neigh_modify    delay 0",
+        "",
+        "box             tilt large",
+        'if "${restart} > 0" then "read_restart dpgen.restart.*" else "read_data conf.lmp"',
+        "change_box      all triclinic",
+        *masses,
+        "pair_style      deepmd",
+        "pair_coeff      * *",
+        "",
+        "thermo_style    custom step temp pe ke etotal press vol lx ly lz xy xz yz",
+        "thermo          ${THERMO_FREQ}",
+        "dump            dpgen_dump all custom ${THERMO_FREQ} traj/*.lammpstrj id type x y z",
+        "restart         10000 dpgen.restart",
+        "",
+        'if "${restart} == 0" then "velocity all create ${TEMP} ${SEED}"',
+        "fix             1 all npt temp ${TEMP} ${TEMP} ${TAU_T} "
+        "x ${PRES} ${PRES} ${TAU_P} y ${PRES} ${PRES} ${TAU_P} couple xy",
+        "",
+        "timestep        V_DT",
+        "run             ${NSTEPS} upto",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _npt_xy_rev_mat(
+    k: int, temps: list[float], press: list[float], nsteps: int, trj_freq: int, dt: float
+) -> dict[str, Any]:
+    """``rev_mat`` of an ``npt-xy`` job: DP-GEN runs every combination of the lists.
+
+    A temperature given ``r`` times (replicas) becomes one temperature with
+    ``r`` velocity seeds; every temperature needs the same ``r`` since DP-GEN
+    runs every temperature with every seed.
+    """
+    counts = {t: temps.count(t) for t in temps}
+    replicas = set(counts.values())
+    if len(replicas) != 1:
+        raise InputError(
+            f"stages[{k}].temps: {temps}: an npt-xy band gives every temperature equally often "
+            "(DP-GEN's template runs each temperature with each velocity seed)"
+        )
+    (n_rep,) = replicas
+    return {
+        "lmp": {
+            "V_NSTEPS": [int(nsteps)],
+            "V_TRJ_FREQ": [int(trj_freq)],
+            "V_TEMP": list(counts),
+            "V_PRES": list(press),
+            "V_TAU_T": [_TAU_T],
+            "V_TAU_P": [_TAU_P],
+            "V_DT": [float(dt)],
+            # DP-GEN's native ensembles draw a seed per run; these are fixed per job
+            "V_SEED": [1000 * (k + 1) + r for r in range(n_rep)],
+        }
+    }
 
 
 def write_sys_configs(
@@ -125,6 +233,7 @@ def exploration_jobs(
     trj_freq: int,
     n_rounds: int = 1,
     ensemble: str = "nvt",
+    model_devi_dt: float = 0.001,
 ) -> list[dict[str, Any]]:
     """DP-GEN ``model_devi_jobs``: one job (= one iteration) per temperature band.
 
@@ -139,7 +248,9 @@ def exploration_jobs(
         also name ``"groups"`` (explore only the systems of these groups) and
         its own ``"nsteps"``, ``"trj_freq"``, ``"model_devi_dt"`` (ps; DP-GEN's
         per-job ``"dt"``), ``"ensemble"`` and, for an NPT ensemble, ``"press"``
-        (bar; e.g. ``npt-xy`` of :mod:`lidendrite.training.dpgen_launch`); its
+        (bar). ``npt-xy`` (:data:`NPT_XY`) jobs run :func:`npt_xy_template`
+        through DP-GEN's ``template``/``rev_mat`` keys (file name
+        :data:`NPT_XY_TEMPLATE`, made absolute by :func:`write_lammps_templates`); its
         ``"train_numb_steps"`` is read by :func:`band_training_steps`, not here.
     nsteps
         MD steps of every exploration run (unless its band gives its own).
@@ -151,6 +262,8 @@ def exploration_jobs(
         ``n_rounds * len(stages)``).
     ensemble
         LAMMPS ensemble, ``nvt`` in the paper.
+    model_devi_dt
+        Time step (ps) of ``npt-xy`` jobs whose band gives none (param's ``model_devi_dt``).
 
     Returns
     -------
@@ -217,6 +330,11 @@ def exploration_jobs(
                 if not dt > 0:
                     raise InputError(f"stages[{k}].model_devi_dt: need a time step > 0 ps, got {dt}")
                 job["dt"] = dt
+            if job["ensemble"] == NPT_XY:
+                job["template"] = {"lmp": NPT_XY_TEMPLATE}
+                job["rev_mat"] = _npt_xy_rev_mat(
+                    len(jobs), temps, job["press"], n_md, freq, job.get("dt", model_devi_dt)
+                )
             jobs.append(job)
     return jobs
 
@@ -550,6 +668,23 @@ def build_machine(
     }
 
 
+def write_lammps_templates(param: Mapping[str, Any], workdir: str | Path) -> dict[str, Any]:
+    """Write the LAMMPS templates that ``param``'s jobs name into ``workdir``; absolute paths.
+
+    Returns a copy of ``param`` whose ``model_devi_jobs[i].template.lmp`` of
+    :data:`NPT_XY_TEMPLATE` is ``workdir/npt-xy.lammps`` (DP-GEN reads a
+    relative path from the folder it runs in).
+    """
+    param = json.loads(json.dumps(param))
+    target = Path(workdir).resolve() / NPT_XY_TEMPLATE
+    for job in param.get("model_devi_jobs", []):
+        if job.get("template", {}).get("lmp") == NPT_XY_TEMPLATE:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(npt_xy_template(param["mass_map"]))
+            job["template"]["lmp"] = str(target)
+    return param
+
+
 def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``data`` as indented JSON to ``path`` (parents created)."""
     path = Path(path)
@@ -598,7 +733,11 @@ def write_dpgen_inputs(
     # DP-ZBL (model["zbl"]): the pair table lives in the DP-GEN folder
     model = with_zbl_table(model, type_map, workdir)
     training = build_deepmd_input(type_map=type_map, training_systems=[], for_dpgen=True, **model)
-    jobs = exploration_jobs(sys_groups=sys_groups, **exploration)
+    jobs = exploration_jobs(
+        sys_groups=sys_groups,
+        model_devi_dt=float((param or {}).get("model_devi_dt", 0.001)),
+        **exploration,
+    )
     p = build_param(
         type_map=type_map,
         init_data_systems=init_data_systems,
@@ -608,5 +747,6 @@ def write_dpgen_inputs(
         numb_models=numb_models,
         **(param or {}),
     )
+    p = write_lammps_templates(p, workdir)
     m = build_machine(remote_root=workdir / "remote", fp_command=fp_command, **(machine or {}))
     return write_json(p, workdir / "param.json"), write_json(m, workdir / "machine.json")
