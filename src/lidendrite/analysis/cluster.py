@@ -14,8 +14,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix, issparse
+from scipy.sparse.csgraph import connected_components as _csgraph_components
 
-from lidendrite.analysis.geometry import height_axis, pair_distances, unwrapped_positions
+from lidendrite.analysis.geometry import (
+    contact_graph,
+    height_axis,
+    pair_distances,
+    unwrapped_positions,
+)
 
 __all__ = ["ClusterResult", "find_cluster", "connected_components", "driven_li_fate"]
 
@@ -41,24 +48,21 @@ class ClusterResult:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def connected_components(adj: np.ndarray) -> list[np.ndarray]:
-    """Connected components (sorted index arrays) of a boolean adjacency matrix ``[n, n]``."""
-    n = adj.shape[0]
-    seen = np.zeros(n, bool)
-    comps = []
-    for s in range(n):
-        if seen[s]:
-            continue
-        stack, comp = [s], []
-        seen[s] = True
-        while stack:
-            k = stack.pop()
-            comp.append(k)
-            for j in np.flatnonzero(adj[k] & ~seen):
-                seen[j] = True
-                stack.append(j)
-        comps.append(np.array(sorted(comp)))
-    return comps
+def connected_components(adj) -> list[np.ndarray]:
+    """Connected components of an undirected graph, each a sorted index array.
+
+    ``adj`` is a boolean adjacency ``[n, n]``, dense or :mod:`scipy.sparse`
+    (e.g. from :func:`~lidendrite.analysis.geometry.contact_graph`).  The
+    components come in the order of their lowest index.
+    """
+    graph = adj if issparse(adj) else csr_matrix(np.asarray(adj, bool))
+    n = graph.shape[0]
+    if n == 0:
+        return []
+    n_comp, labels = _csgraph_components(graph, directed=False)
+    members = np.argsort(labels, kind="stable")
+    comps = np.split(members, np.cumsum(np.bincount(labels, minlength=n_comp))[:-1])
+    return sorted(comps, key=lambda c: int(c[0]))
 
 
 def driven_li_fate(
@@ -153,8 +157,7 @@ def find_cluster(
 
     if li_metal.size == 0:
         return ClusterResult(step=step, size=0, driven_li=fate())
-    adj = pair_distances(atoms, pos, li_metal, li_metal) < li_li_cutoff
-    np.fill_diagonal(adj, False)
+    adj = contact_graph(atoms, pos, li_metal, li_li_cutoff)
     anode_anchor = (region == "anode") & (layer >= anchor_layer)
     anchored = anode_anchor | (region == "source")
     components = [li_metal[c] for c in connected_components(adj)]

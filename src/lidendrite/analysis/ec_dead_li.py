@@ -28,7 +28,7 @@ import numpy as np
 
 from lidendrite.analysis.cluster import connected_components
 from lidendrite.analysis.ec_frames import SIDES, CycleGeometry, li_indices
-from lidendrite.analysis.geometry import pair_distances
+from lidendrite.analysis.geometry import contact_graph, pair_distances
 from lidendrite.constp.electrodes import frame_charges
 from lidendrite.errors import InputError
 
@@ -90,8 +90,7 @@ def find_li_regions(
     nodes = np.union1d(metal_like, np.flatnonzero(body))
     pos = _positions(atoms, geom)
     z = pos[:, 2]
-    adj = pair_distances(atoms, pos, nodes, nodes) < li_li_cutoff
-    np.fill_diagonal(adj, False)
+    adj = contact_graph(atoms, pos, nodes, li_li_cutoff)
     comps = [nodes[c] for c in connected_components(adj)]
     anode = geom.anode_side(atoms)
     role = {s: ("anode" if s == anode else "cathode") for s in SIDES}
@@ -115,8 +114,7 @@ def find_li_regions(
         high = comp[(h > protrusion_min_height) & ~body[comp] & (geom.nearest_side(z[comp]) == s)]
         if high.size == 0:
             continue
-        sub = pair_distances(atoms, pos, high, high) < li_li_cutoff
-        np.fill_diagonal(sub, False)
+        sub = contact_graph(atoms, pos, high, li_li_cutoff)
         for c in connected_components(sub):
             at = high[c]
             hh = geom.height(z[at], s)
