@@ -1,10 +1,12 @@
 """The validated config is the one source of defaults: no ``.get(<config key>, <number>)``
 in the package or the rule scripts (issue #33). A config key read with a literal fallback
-would silently use a second default wherever the key is missing."""
+would silently use a second default wherever the key is missing. Physical constants are
+typed once, in ``lidendrite/constants.py``."""
 
 from __future__ import annotations
 
 import re
+import tokenize
 from pathlib import Path
 
 import yaml
@@ -35,4 +37,53 @@ def test_no_literal_fallback_for_a_config_key():
             for receiver, key in GET_WITH_NUMBER.findall(line):
                 if key in keys and receiver not in NOT_CONFIG:
                     hits.append(f"{path.relative_to(REPO)}:{n}: {line.strip()}")
-    assert not hits, "config keys with a literal fallback (use the validated config):\n" + "\n".join(hits)
+    assert not hits, (
+        "config keys with a literal fallback (use the validated config):\n" + "\n".join(hits)
+    )
+
+
+# physical constants typed as numbers: they come from lidendrite.constants (on ase.units)
+CONSTANT_LITERALS = {
+    "Coulomb constant (eV A)": r"14\.39\d*",
+    "elementary charge (C)": r"1\.602176\d*e-19",
+    "Avogadro constant (1/mol)": r"6\.022\d*e\+?23",
+    "atomic mass constant (kg or g)": r"1\.6605\d*e-2[47]",
+    "Hartree (eV)": r"27\.211\d*",
+    "Bohr radius (A)": r"0\.5291\d*",
+    "Boltzmann constant (eV/K)": r"8\.617\d*e-0?5",
+    "Boltzmann constant (J/K)": r"1\.380649e-23",
+    "vacuum permittivity (F/m)": r"8\.854\d*e-12",
+    "Faraday constant (C/mol)": r"96485\.?\d*",
+}
+
+
+def _number_tokens(path: Path):
+    """(line, text) of every number in the code of ``path`` (not in strings or comments)."""
+    with path.open("rb") as f:
+        for tok in tokenize.tokenize(f.readline):
+            if tok.type == tokenize.NUMBER:
+                yield tok.start[0], tok.string.replace("_", "").lower()
+
+
+def test_physical_constants_are_typed_only_in_the_constants_module():
+    """Numbers only (docstrings and comments may quote a value), in src/ and scripts/."""
+    patterns = {name: re.compile(rx) for name, rx in CONSTANT_LITERALS.items()}
+    home = REPO / "src" / "lidendrite" / "constants.py"
+    assert home.is_file()
+    hits = []
+    for path in sorted([*(REPO / "src").rglob("*.py"), *(REPO / "scripts").glob("*.py")]):
+        if path == home:
+            continue
+        for n, text in _number_tokens(path):
+            hits += [
+                f"{path.relative_to(REPO)}:{n}: {text} ({name})"
+                for name, rx in patterns.items()
+                if rx.fullmatch(text)
+            ]
+    assert not hits, "physical constants typed outside lidendrite/constants.py:\n" + "\n".join(hits)
+
+
+def test_the_literal_scan_sees_code_and_skips_comments(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('"""k = 14.399645"""\nK = 14.399645  # 27.211\nE = 1.602_176_634e-19\n')
+    assert list(_number_tokens(probe)) == [(2, "14.399645"), (3, "1.602176634e-19")]

@@ -9,10 +9,9 @@ plate with the same potential drop, sigma = eps0 * 8 V / d, gives 0.221 and 0.11
 
 from __future__ import annotations
 
-__all__ = ["capacitor_summary", "parallel_plate_sigma", "EPS0_E_PER_V_NM"]
+from lidendrite.constants import EPS0_E_PER_V_NM
 
-# vacuum permittivity in e / (V nm): 8.8541878e-12 F/m / 1.602176634e-19 C * 1e-9 m/nm
-EPS0_E_PER_V_NM = 8.8541878128e-12 / 1.602176634e-19 * 1e-9
+__all__ = ["capacitor_summary", "parallel_plate_sigma", "EPS0_E_PER_V_NM"]
 
 
 def parallel_plate_sigma(delta_phi: float, gap: float) -> float:

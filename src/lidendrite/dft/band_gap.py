@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lidendrite.constants import HARTREE_EV
 from lidendrite.errors import InputError
 from lidendrite.labeling.cp2k import (
     Cp2kFailed,
@@ -39,8 +40,6 @@ __all__ = [
     "gap_from_dos",
     "run_band_gap",
 ]
-
-HARTREE_EV = 27.211386245988
 
 
 @dataclass

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: Coulomb constant k_e = e^2 / (4 pi eps0) in eV Angstrom / e^2
-COULOMB_CONSTANT = 14.399645
+from lidendrite.constants import COULOMB_EV_A as COULOMB_CONSTANT
 
 
 def enable_x64() -> None:

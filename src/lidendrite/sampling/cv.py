@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lidendrite.constants import EV_PER_AMU_A2_IN_S2
 from lidendrite.errors import InputError
 from lidendrite.sampling.plumed_bridge import ANGSTROM_TO_NM, EV_TO_KJMOL
 
@@ -461,10 +462,6 @@ def cv_gradient_numpy(
             pbc=tuple(atoms.pbc),
         )
     return grad
-
-
-#: 1 eV / (amu Angstrom^2) in s^-2 (1.602176634e-19 J / (1.66053906660e-27 kg * 1e-20 m^2))
-EV_PER_AMU_A2_IN_S2 = 1.602176634e-19 / (1.66053906660e-27 * 1e-20)
 
 
 def restraint_omega(atoms: Atoms, kappa_ev: float, **cv_kwargs) -> float:

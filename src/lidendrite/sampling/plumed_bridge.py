@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from lidendrite.constants import EV_TO_KJMOL
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 
 __all__ = [
@@ -44,8 +45,6 @@ __all__ = [
     "check_plumed_coupling",
 ]
 
-#: 1 eV in kJ/mol = e * N_A / 1000 with the exact SI 2019 constants
-EV_TO_KJMOL = 1.602176634e-19 * 6.02214076e23 / 1000.0
 #: 1 Angstrom in nm
 ANGSTROM_TO_NM = 0.1
 #: LAMMPS metal time unit (ps) in PLUMED's time unit (ps)

@@ -52,6 +52,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_masses, atomic_numbers
 
+from lidendrite.constants import AVOGADRO
 from lidendrite.errors import InputError
 from lidendrite.structures.molecules import ethylene_carbonate, hexafluorophosphate, lithium_ion
 from lidendrite.structures.packing import Species, pack, packmol_version
@@ -71,7 +72,6 @@ __all__ = [
     "builder_kwargs",
 ]
 
-AVOGADRO = 6.02214076e23  # 1/mol (SI exact)
 _A3_TO_CM3 = 1e-24
 PAPER = "Hu et al. (dp-qeq-constp) sec. 2.2.2-2.2.3, SI 2.1"
 

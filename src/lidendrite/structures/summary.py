@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from lidendrite.constants import AMU_G
+
 __all__ = ["structure_summary", "cubic_lattice_constant"]
 
 
@@ -20,7 +22,7 @@ def structure_summary(atoms: Atoms, **extra: Any) -> dict[str, Any]:
 
     lengths = atoms.cell.lengths()
     volume = float(atoms.get_volume())
-    mass_g = float(np.sum(atoms.get_masses())) * 1.66053906660e-24
+    mass_g = float(np.sum(atoms.get_masses())) * AMU_G
     i, j, d = neighbor_list("ijd", atoms, 3.0)
     out: dict[str, Any] = {
         "n_atoms": len(atoms),

@@ -29,12 +29,11 @@ from typing import Any
 import numpy as np
 from ase.data import atomic_numbers
 
+from lidendrite.constants import COULOMB_EV_A
 from lidendrite.errors import InputError
 
 __all__ = ["zbl_energy", "zbl_table", "write_zbl_table", "with_zbl_table"]
 
-#: e^2 / (4 pi eps0) in eV Angstrom
-_COULOMB_EV_A = 14.399645
 #: 0.8854 Bohr radius, Angstrom (ZBL universal screening length prefactor)
 _ZBL_A0 = 0.46850
 _PHI_C = (0.18175, 0.50986, 0.28022, 0.02817)
@@ -49,7 +48,7 @@ def zbl_energy(r: np.ndarray, z1: int, z2: int) -> np.ndarray:
     a = _ZBL_A0 / (z1**0.23 + z2**0.23)
     x = r / a
     phi = sum(c * np.exp(-d * x) for c, d in zip(_PHI_C, _PHI_D, strict=True))
-    return _COULOMB_EV_A * z1 * z2 / r * phi
+    return COULOMB_EV_A * z1 * z2 / r * phi
 
 
 def _taper(r: np.ndarray, r_taper: float, r_zero: float) -> np.ndarray:
