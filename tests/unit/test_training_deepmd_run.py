@@ -234,8 +234,6 @@ def test_train_and_freeze_side_by_side(trained):
 
 
 def test_model_devi_shape_and_limits(trained):
-    from deepmd.infer.model_devi import calc_model_devi_f
-
     frames = emt_frames(5, seed=3)
     devi = deepmd_run.model_devi([trained["pb_a"], trained["pb_b"]], frames)
     assert devi.shape == (5,)
@@ -243,10 +241,25 @@ def test_model_devi_shape_and_limits(trained):
     # identical models cannot disagree
     same = deepmd_run.model_devi([trained["pb_a"], trained["pb_a"]], frames)
     assert np.allclose(same, 0.0, atol=1e-12)
-    # our deviation = deepmd-kit's own max_devi_f on the same forces
-    fs = np.random.default_rng(0).normal(size=(4, 3, 7, 3))
-    ref_max, _, _ = calc_model_devi_f(fs)
-    assert np.allclose(deepmd_run.force_model_deviation(fs), ref_max, rtol=1e-12)
+
+
+def test_force_deviation_is_deepmds_max_devi_f_and_the_dpgen_formula():
+    """deepmd-kit's calc_model_devi_f against eps_f = max_i sqrt(<|F_i - <F_i>|^2>) by hand."""
+    from deepmd.infer.model_devi import calc_model_devi_f
+
+    fs = np.random.default_rng(0).normal(scale=2.0, size=(4, 3, 7, 3))  # eV/A
+    devi = deepmd_run.force_model_deviation(fs)
+    by_hand = np.sqrt(((fs - fs.mean(axis=0)) ** 2).sum(axis=-1).mean(axis=0)).max(axis=-1)
+    # two float64 orderings of the same sums: 1e-12 relative is round-off
+    assert devi.shape == (3,) and np.allclose(devi, by_hand, rtol=1e-12, atol=0)
+    assert np.allclose(devi, calc_model_devi_f(fs)[0], rtol=1e-12, atol=0)
+    # a model that moves one atom's force by d in one frame, the others agreeing:
+    # std over 4 models = d * sqrt(3) / 4 on that atom, 0 elsewhere
+    one = np.zeros((4, 2, 5, 3))
+    one[0, 1, 2, 0] = 1.0
+    np.testing.assert_allclose(deepmd_run.force_model_deviation(one), [0.0, np.sqrt(3) / 4])
+    with pytest.raises(InputError, match="n_models>=2"):
+        deepmd_run.force_model_deviation(fs[:1])
 
 
 def test_diverged_lcurve_is_one_line_error(tmp_path):

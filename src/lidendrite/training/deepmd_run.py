@@ -636,7 +636,9 @@ def force_model_deviation(forces: np.ndarray) -> np.ndarray:
     ``eps_f = max_i sqrt(<|F_i - <F_i>|^2>)`` where ``<>`` averages over the
     models (DP-GEN, Zhang et al., Comput. Phys. Commun. 253, 107206 (2020),
     doi:10.1016/j.cpc.2020.107206; lpsc SI 2.2 "maximal standard deviation of
-    the atomic force").
+    the atomic force"), computed by deepmd-kit's
+    :func:`deepmd.infer.model_devi.calc_model_devi_f` (the ``max_devi_f``
+    column of ``dp model-devi``).
 
     Parameters
     ----------
@@ -653,9 +655,10 @@ def force_model_deviation(forces: np.ndarray) -> np.ndarray:
         raise InputError(
             f"forces: need [n_models>=2, n_frames, n_atoms, 3], got shape {forces.shape}"
         )
-    mean = forces.mean(axis=0)
-    msd = ((forces - mean) ** 2).sum(axis=-1).mean(axis=0)  # [n_frames, n_atoms]
-    return np.sqrt(msd).max(axis=-1)
+    from deepmd.infer.model_devi import calc_model_devi_f
+
+    max_devi_f, _, _ = calc_model_devi_f(forces)
+    return max_devi_f
 
 
 def model_devi(models: Sequence[str | Path], frames) -> np.ndarray:
