@@ -10,6 +10,20 @@
 
 LPSC_POT = f"{RESULTS}/lpsc/potential"
 LPSC_DATA = f"{RESULTS}/lpsc/data"
+# DP-GEN with the slurm machine profile submits its own train, exploration and
+# labelling jobs: it runs on the submitting node, and the cluster must take
+# those jobs (a partition for each; checked with sinfo where it exists) before
+# any job of this workflow is submitted.
+DPGEN_ON_SLURM = config["lpsc"]["training"]["dpgen"]["machine"]["profile"] == "slurm"
+if DPGEN_ON_SLURM and "lpsc" in config["studies"]:
+    from lidendrite.training.dpgen_params import check_slurm_partition, machine_from_resources
+
+    try:
+        _part = config["lpsc"]["training"]["dpgen"]["machine"]["partition"]
+        for _task, _p in machine_from_resources(config)["partitions"].items():
+            check_slurm_partition(_part or _p, f"lpsc.training.dpgen.machine.partition ({_task} jobs)")
+    except InputError as exc:
+        sys.exit(f"config error: {exc}")
 
 
 rule relax_interface:
@@ -65,6 +79,7 @@ rule label_init_data:
 
 rule run_dpgen:
     """DP-GEN concurrent learning (SI 2.2), resumed from record.dpgen; freeze, history JSON and plot."""
+    localrule: DPGEN_ON_SLURM
     input:
         init_data=rules.label_init_data.output.data,
         init_summary=rules.label_init_data.output.summary,

@@ -21,6 +21,7 @@ from lidendrite.training.dpgen_params import (
     band_fp_task_max,
     band_training_steps,
     fp_label_command,
+    machine_from_resources,
     write_dpgen_inputs,
 )
 from lidendrite.training.dpgen_record import write_history
@@ -115,6 +116,11 @@ def run(smk):
     for line in sel_warnings(init_systems, smk.params.type_map, smk.params.model["rcut"], smk.params.model["sel"]):
         print(f"warning: {line}", flush=True)
     fp_command = fp_label_command(sys.executable, settings, dpgen["machine"].get("profile", "local"))
+    # Slurm jobs: partition and GPUs of the train, md and dft resource families
+    machine = {**machine_from_resources(smk.config), **dpgen["machine"]}
+    if labeller.name == "cp2k":  # one labelling job: MPI ranks x OpenMP threads
+        cp2k = labeller.settings()
+        machine["fp_cpus"] = int(cp2k["mpi_ranks"]) * int(cp2k["threads"])
     param, machine = write_dpgen_inputs(
         workdir,
         type_map=smk.params.type_map,
@@ -131,7 +137,7 @@ def run(smk):
         numb_models=dpgen["numb_models"],
         param=dpgen["param"],
         # the wheel's `lmp` script spends 6-8 s per exploration task importing TensorFlow
-        machine={**dpgen["machine"], "lmp_command": str(write_lmp_launcher(workdir / "lmp"))},
+        machine={**machine, "lmp_command": str(write_lmp_launcher(workdir / "lmp"))},
     )
     print(
         f"dpgen run in {workdir} ({'resuming from record.dpgen' if resumed else 'fresh'})",

@@ -57,6 +57,9 @@ __all__ = [
     "band_training_steps",
     "build_param",
     "build_machine",
+    "slurm_partitions",
+    "check_slurm_partition",
+    "machine_from_resources",
     "write_json",
     "write_dpgen_inputs",
 ]
@@ -545,6 +548,8 @@ def _task_machine(
     time: str | None,
     group_size: int,
     para_deg: int = 1,
+    gpus: int = 0,
+    account: str | None = None,
 ) -> dict[str, Any]:
     if profile == "local":
         machine = {"batch_type": "Shell", "context_type": "LocalContext"}
@@ -556,12 +561,16 @@ def _task_machine(
         }
     elif profile == "slurm":
         machine = {"batch_type": "Slurm", "context_type": "LocalContext"}
+        flags = [f"#SBATCH --time={time}"] if time else []
+        if account:
+            flags.append(f"#SBATCH --account={account}")
         resources = {
             "number_node": 1,
             "cpu_per_node": int(cpus),
-            "gpu_per_node": 0,
+            # dpdispatcher writes "#SBATCH --gres=gpu:N" for N > 0
+            "gpu_per_node": int(gpus),
             "group_size": int(group_size),
-            "custom_flags": [f"#SBATCH --time={time}"] if time else [],
+            "custom_flags": flags,
         }
         if partition:  # none: the cluster's default partition (no #SBATCH --partition line)
             resources["queue_name"] = partition
@@ -572,6 +581,73 @@ def _task_machine(
     resources["envs"] = dict(envs)
     resources["batch_type"] = machine["batch_type"]  # lets dpdispatcher check the batch options
     return {"command": command, "machine": machine, "resources": resources}
+
+
+def slurm_partitions(sinfo: str = "sinfo", timeout: float = 30.0) -> tuple[list[str], str | None] | None:
+    """Partitions of the Slurm cluster and its default one (``sinfo -h -o %P``).
+
+    Returns ``(names, default)`` (``default`` None when no partition is marked
+    ``*``), or None where ``sinfo`` is not on PATH or does not answer (not a
+    Slurm submit host: nothing can be checked).
+    """
+    import shutil
+    import subprocess
+
+    exe = shutil.which(sinfo)
+    if not exe:
+        return None
+    try:
+        proc = subprocess.run(
+            [exe, "-h", "-o", "%P"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    names, default = [], None
+    for word in proc.stdout.split():
+        name = word.rstrip("*")
+        if word.endswith("*"):
+            default = name
+        if name not in names:
+            names.append(name)
+    return names, default
+
+
+def check_slurm_partition(partition: str | None, key: str, sinfo: str = "sinfo") -> None:
+    """One-line :class:`InputError` when the cluster cannot take jobs for ``partition``.
+
+    ``partition`` None needs a default partition (``*`` in ``sinfo``); a named one
+    must be listed. Nothing is checked where ``sinfo`` is missing.
+    """
+    found = slurm_partitions(sinfo)
+    if found is None:
+        return
+    names, default = found
+    if partition is None and default is None:
+        raise InputError(
+            f"{key}: this Slurm cluster has no default partition (sinfo lists "
+            f"{', '.join(names) or 'none'}); name one"
+        )
+    if partition is not None and partition not in names:
+        raise InputError(
+            f"{key}: Slurm partition {partition!r} not found (sinfo lists {', '.join(names) or 'none'})"
+        )
+
+
+def machine_from_resources(config: Mapping[str, Any], fp_family: str = "dft") -> dict[str, Any]:
+    """``build_machine`` keywords from the config's ``resources`` families (Slurm profile).
+
+    Training jobs take the ``train`` family's partition and GPUs, exploration
+    jobs the ``md`` family's, labelling jobs ``fp_family``'s (``dft`` for CP2K
+    labels); ``lpsc.training.dpgen.machine.partition`` overrides every one.
+    """
+    res = config.get("resources", {})
+    families = {"train": "train", "model_devi": "md", "fp": fp_family}
+    return {
+        "partitions": {t: (res.get(f, {}).get("slurm_partition") or None) for t, f in families.items()},
+        "gpus": {t: int(res.get(f, {}).get("gpus") or 0) for t, f in families.items()},
+    }
 
 
 def fp_label_command(python: str, settings: str | Path, profile: str = "local") -> str:
@@ -606,6 +682,11 @@ def build_machine(
     fp_parallel: int = 1,
     model_devi_group_size: int = 1,
     envs: Mapping[str, str] | None = None,
+    account: str | None = None,
+    partitions: Mapping[str, str | None] | None = None,
+    gpus: Mapping[str, int] | None = None,
+    fp_cpus: int | None = None,
+    check_partition: bool = True,
 ) -> dict[str, Any]:
     """DP-GEN ``machine.json`` (dpdispatcher API 1.0).
 
@@ -627,7 +708,19 @@ def build_machine(
     cpus
         Cores per job.
     partition, time
-        Slurm partition and wall time (``HH:MM:SS``), slurm profile only.
+        Slurm partition of every job and wall time (``HH:MM:SS``), slurm profile only.
+    account
+        Slurm account (``#SBATCH --account``), slurm profile only.
+    partitions, gpus
+        Per task (``train``, ``model_devi``, ``fp``): Slurm partition where
+        ``partition`` is None, and GPUs per job (``gpu_per_node``; slurm
+        profile only, see :func:`machine_from_resources`).
+    fp_cpus
+        Cores per labelling job (default ``cpus``; a CP2K label with MPI ranks
+        x OpenMP threads).
+    check_partition
+        With the slurm profile, ask ``sinfo`` that every job has a partition
+        (:func:`check_slurm_partition`).
     fp_group_size, model_devi_group_size
         Tasks packed into one job.
     fp_parallel
@@ -646,23 +739,43 @@ def build_machine(
     # run side by side (one per model), so each keeps to its ``cpus``
     env = {"DP_BACKEND": "tensorflow", **thread_variables(cpus)}
     env.update(envs or {})
+    tasks = ("train", "model_devi", "fp")
+    part = {t: partition or (partitions or {}).get(t) or None for t in tasks}
+    n_gpu = {t: int((gpus or {}).get(t, 0) or 0) for t in tasks}
+    bad = [t for t in tasks if n_gpu[t] < 0]
+    if bad:
+        raise InputError(f"gpus.{bad[0]}: need >= 0, got {n_gpu[bad[0]]}")
+    if profile == "slurm" and check_partition:
+        for t in tasks:
+            check_slurm_partition(part[t], f"lpsc.training.dpgen.machine.partition ({t} jobs)")
     common = {
         "profile": profile,
         "remote_root": str(Path(remote_root).resolve()),
-        "cpus": cpus,
         "envs": env,
-        "partition": partition,
         "time": time,
+        "account": account,
     }
     return {
         "api_version": "1.0",
         "deepmd_version": "3",
-        "train": _task_machine(dp_command, group_size=1, **common),
-        "model_devi": _task_machine(lmp_command, group_size=model_devi_group_size, **common),
+        "train": _task_machine(
+            dp_command, group_size=1, cpus=cpus, partition=part["train"], gpus=n_gpu["train"], **common
+        ),
+        "model_devi": _task_machine(
+            lmp_command,
+            group_size=model_devi_group_size,
+            cpus=cpus,
+            partition=part["model_devi"],
+            gpus=n_gpu["model_devi"],
+            **common,
+        ),
         "fp": _task_machine(
             fp_command,
             group_size=fp_group_size,
             para_deg=int(fp_parallel) if profile == "local" else 1,
+            cpus=int(fp_cpus or cpus),
+            partition=part["fp"],
+            gpus=n_gpu["fp"],
             **common,
         ),
     }
