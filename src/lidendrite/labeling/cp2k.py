@@ -18,8 +18,9 @@ stress tensor [GPa]`` block. CP2K prints the stress as a pressure tensor
 Li), so the dpdata virial is ``+stress_cp2k * volume`` and the ASE stress
 is ``-stress_cp2k``.
 
-Calculations run in ``workdir/frame_NNNNN/`` with ``OMP_NUM_THREADS=threads``
-and no MPI; a frame whose input is unchanged and whose output is complete is
+Calculations run in ``workdir/frame_NNNNN/`` with ``OMP_NUM_THREADS=threads``,
+as ``mpi_ranks`` MPI ranks through ``mpi_launcher`` when ``mpi_ranks > 1``
+(an MPI build, ``cp2k.psmp``); a frame whose input is unchanged and whose output is complete is
 not recomputed, so an interrupted labelling resumes.
 """
 
@@ -114,7 +115,13 @@ class Cp2kSettings:
     charge, multiplicity : int
         Total charge (e) and spin multiplicity; multiplicity > 1 selects UKS.
     threads : int
-        OpenMP threads of the CP2K process.
+        OpenMP threads of each CP2K process (MPI rank).
+    mpi_ranks : int
+        MPI ranks of one single point; > 1 starts CP2K as ``mpi_launcher``
+        (``{ranks}`` replaced) followed by the binary, which must be an MPI
+        build (``.psmp``/``.popt``). Cores used: ``mpi_ranks * threads``.
+    mpi_launcher : str
+        MPI launcher command line, e.g. ``mpirun -np {ranks}`` or ``srun -n {ranks}``.
     executable : str or None
         CP2K binary; None: the first of ``cp2k.psmp, cp2k.ssmp, cp2k, ...`` on PATH.
     timeout : float or None
@@ -142,6 +149,8 @@ class Cp2kSettings:
     charge: int = 0
     multiplicity: int = 1
     threads: int = 1
+    mpi_ranks: int = 1
+    mpi_launcher: str = "mpirun -np {ranks}"
     executable: str | None = None
     timeout: float | None = None
 
@@ -388,6 +397,55 @@ def find_cp2k(executable: str | None = None) -> str:
     raise ToolMissingError(CP2K_FIX if not executable else f"{executable} not found: {CP2K_FIX}")
 
 
+#: CP2K binaries built with MPI (``p``: parallel, ``smp``/``opt``: with/without OpenMP)
+CP2K_MPI_SUFFIXES = (".psmp", ".popt")
+
+
+def check_mpi_settings(settings: Cp2kSettings) -> None:
+    """One-line :class:`InputError` for MPI settings that cannot start CP2K.
+
+    Checked before any frame is labelled: ``mpi_ranks`` an integer >= 1, and
+    for more than one rank a launcher with ``{ranks}`` whose program is on PATH.
+    """
+    ranks = settings.mpi_ranks
+    if int(ranks) != ranks or ranks < 1:
+        raise InputError(f"labeling.cp2k.mpi_ranks: need an integer >= 1, got {ranks}")
+    if ranks == 1:
+        return
+    words = settings.mpi_launcher.split()
+    if not words or "{ranks}" not in settings.mpi_launcher:
+        raise InputError(
+            f"labeling.cp2k.mpi_launcher: {settings.mpi_launcher!r} must contain {{ranks}} "
+            "(e.g. 'mpirun -np {ranks}')"
+        )
+    if not shutil.which(words[0]):
+        raise ToolMissingError(
+            f"labeling.cp2k.mpi_launcher: {words[0]} not found for {ranks} MPI ranks; "
+            "install an MPI (apt-get install openmpi-bin) or set labeling.cp2k.mpi_ranks: 1"
+        )
+
+
+def cp2k_command(settings: Cp2kSettings) -> list[str]:
+    """CP2K's command line without its arguments: ``[launcher..., binary]`` or ``[binary]``.
+
+    Raises :class:`InputError` (one line) when ``mpi_ranks > 1`` and the binary
+    is not an MPI build: an OpenMP-only CP2K would run the same single point
+    ``mpi_ranks`` times side by side.
+    """
+    import shlex
+
+    check_mpi_settings(settings)
+    exe = find_cp2k(settings.executable)
+    if settings.mpi_ranks == 1:
+        return [exe]
+    if not Path(exe).resolve().name.endswith(CP2K_MPI_SUFFIXES):
+        raise InputError(
+            f"labeling.cp2k.mpi_ranks: {settings.mpi_ranks} ranks need an MPI build of CP2K "
+            f"(cp2k.psmp), found {exe}"
+        )
+    return [*shlex.split(settings.mpi_launcher.format(ranks=int(settings.mpi_ranks))), exe]
+
+
 def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> Cp2kResult:
     """Parse energy, forces and stress of a CP2K 2023 ``ENERGY_FORCE`` run.
 
@@ -473,7 +531,7 @@ def execute_cp2k(
         and "PROGRAM ENDED" in out.read_text(errors="replace")
     )
     if not reuse:
-        exe = find_cp2k(settings.executable)
+        command = cp2k_command(settings)
         inp.write_text(text)
         # CP2K appends to an existing -o file: a stale run's lines (e.g. its "SCF run NOT
         # converged") would otherwise be parsed with the new run's
@@ -481,7 +539,7 @@ def execute_cp2k(
         env = dict(os.environ, OMP_NUM_THREADS=str(int(settings.threads)))
         try:
             proc = subprocess.run(
-                [exe, "-i", inp.name, "-o", out.name],
+                [*command, "-i", inp.name, "-o", out.name],
                 cwd=workdir,
                 env=env,
                 capture_output=True,
@@ -567,6 +625,7 @@ class Cp2kLabeller(Labeller):
                     f"unknown CP2K setting {key!r}: valid are {', '.join(sorted(valid))}"
                 )
         self.cp2k = Cp2kSettings(**settings)
+        check_mpi_settings(self.cp2k)
         self.workdir = Path(workdir) if workdir else None
         self._version: str | None = None
 
