@@ -16,6 +16,7 @@ Angstrom): 14 bonds per Li.
 from __future__ import annotations
 
 import numpy as np
+from tqdm import tqdm
 
 from lidendrite.analysis.ec_frames import CycleGeometry, li_indices
 from lidendrite.analysis.geometry import pair_distances
@@ -78,7 +79,8 @@ def analyse_bonds(stages: list, geom: CycleGeometry, *, cutoff: float, depth: fl
     means = {}
     for lab, frames in ((first_lab, first), (last_lab, last)):
         t = np.array([float(a.info.get("time_ps", k)) for k, a in enumerate(frames)])
-        per_frame = [li_li_bonds_per_li(a, tracked, cutoff) for a in frames]
+        per_frame = [li_li_bonds_per_li(a, tracked, cutoff)
+                     for a in tqdm(frames, desc=f"Li-Li bonds, {lab}", unit="frame", disable=None)]
         m = np.array([p.mean() for p in per_frame])
         data["rounds"][lab] = {"time_ps": t - t[0], "mean": m, "last_counts": per_frame[-1]}
         means[lab] = float(m.mean())

@@ -39,6 +39,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from lidendrite.errors import InputError
 
@@ -110,7 +111,7 @@ def write_lammps_dump(frames, path: str | Path, type_map=TYPE_MAP) -> Path:
     path = Path(path)
     types = {el: k + 1 for k, el in enumerate(type_map)}
     with path.open("w") as fh:
-        for t, atoms in enumerate(frames):
+        for t, atoms in enumerate(tqdm(frames, desc="species dump", unit="frame", disable=None)):
             cell = np.asarray(atoms.cell.array)
             if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-6:
                 raise InputError(f"frame {t}: ReacNetGenerator dump needs an orthorhombic cell")

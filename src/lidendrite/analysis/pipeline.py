@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from lidendrite.analysis.charges import li_charge_summary, qeq_charges
 from lidendrite.analysis.cluster import find_cluster
@@ -77,7 +78,7 @@ def charges_at_times(traj, start, *, n_steps: int, timestep_fs: float, fractions
         atoms.info["time_ps"] = atoms.info["step"] * timestep_fs * 1e-3
         return atoms
 
-    for k in picks:
+    for k in tqdm(picks, desc="QEq charges", unit="frame", disable=None):
         atoms = charge(k)
         if atoms is not None:
             frames.append(atoms)
@@ -110,7 +111,8 @@ def charges_at_times(traj, start, *, n_steps: int, timestep_fs: float, fractions
 def regions_over_time(traj, start, *, timestep_fs: float, **params) -> dict:
     """SEI thickness, boundary and products for every frame of ``traj``."""
     rows = []
-    for atoms in read_frames(traj, start):
+    frames = read_frames(traj, start)
+    for atoms in tqdm(frames, desc="SEI regions", unit="frame", disable=None):
         res, _, _ = analyse_regions(atoms, **params)
         rows.append({"time_ps": round(res.step * timestep_fs * 1e-3, 4), **res.as_dict()})
     return {"frames": rows, "sei_thickness_final_angstrom": rows[-1]["sei_thickness"],
@@ -124,7 +126,7 @@ def cluster_and_rdf(charge_frames, *, region_params: dict, li_li_cutoff: float, 
     Returns the JSON dict and the RDF arrays (``r``, ``g_cluster``, ``g_anode``).
     """
     per_frame, best = [], None
-    for atoms in charge_frames:
+    for atoms in tqdm(charge_frames, desc="Li clusters", unit="frame", disable=None):
         reg, _, h = analyse_regions(atoms, **region_params)
         cl = find_cluster(atoms, atoms.arrays["charges"], h_boundary=reg.h_boundary, h_sei_top=reg.h_sei_top,
                           li_li_cutoff=li_li_cutoff, q_metal=q_metal, min_size=min_size, anchor_layer=anchor_layer)
