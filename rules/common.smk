@@ -15,7 +15,7 @@ os.environ.update(
 )
 REPO = Path(workflow.basedir)
 sys.path.insert(0, _src)
-from lidendrite.config import check_config, check_targets, labeller_settings  # noqa: E402 (light: yaml only)
+from lidendrite.config import check_config, check_targets, conda_env_file, labeller_settings  # noqa: E402 (light: yaml only)
 from lidendrite.errors import InputError  # noqa: E402
 
 # Validate before any job is planned: an unknown key, a wrong type or a
@@ -41,7 +41,12 @@ RESULTS = f"{config['results_dir']}/{SCALE}"
 # logs sit beside the results, so runs with different results_dir never share a log
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
-ENVS = "../envs"
+# conda environments: envs/gpu/ holds the CUDA builds of the families that have one
+
+
+def env_file(name):
+    """Conda environment file of rule family ``name`` (config key conda_envs)."""
+    return conda_env_file(name, config["conda_envs"], Path(workflow.basedir))
 
 
 wildcard_constraints:

@@ -41,7 +41,7 @@ rule ec_charge_z:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_charge_z.py"
 
@@ -73,7 +73,7 @@ rule ec_dead_li:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_dead_li.py"
 
@@ -104,7 +104,7 @@ rule ec_species:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_species.py"
 
@@ -130,7 +130,7 @@ rule ec_li_bonds:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_li_bonds.py"
 
@@ -172,7 +172,7 @@ rule run_compare_md:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_compare_md.py"
 
@@ -205,7 +205,7 @@ rule ec_fig2bc:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_fig2bc.py"
 

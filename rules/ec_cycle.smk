@@ -56,7 +56,7 @@ rule run_constq_npt:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_constp_md.py"
 
@@ -78,7 +78,7 @@ rule cut_constp_double_interface:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/structures.yaml"
+        env_file("structures")
     script:
         "../scripts/ec_constp_cut.py"
 
@@ -104,7 +104,7 @@ rule run_constq_nvt:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_constp_md.py"
 
@@ -136,7 +136,7 @@ rule run_constp_round:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_constp_md.py"
 
@@ -165,7 +165,7 @@ rule ec_constp_cycle:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_constp_cycle.py"
 
@@ -194,7 +194,7 @@ rule run_constp_bias:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_constp_md.py"
 
@@ -219,7 +219,7 @@ rule ec_bias_study:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_bias_study.py"
 
@@ -261,7 +261,7 @@ rule plot_ec_temperatures:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_temperatures.py"
 

@@ -32,7 +32,7 @@ rule ec_init_data:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_init_data.py"
 
@@ -56,7 +56,7 @@ rule ec_short_range_labels:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_short_range.py"
 
@@ -81,7 +81,7 @@ rule ec_test_data:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_test_data.py"
 
@@ -113,7 +113,7 @@ rule ec_active_learning:
     resources:
         **res("train"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_active_learning.py"
 
@@ -140,7 +140,7 @@ rule ec_train_final:
     resources:
         **res("train"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_train_final.py"
 
@@ -168,7 +168,7 @@ rule ec_test_potential:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/dpqeq.yaml"
+        env_file("dpqeq")
     script:
         "../scripts/ec_test_potential.py"
 

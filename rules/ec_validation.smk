@@ -26,7 +26,7 @@ rule ec_toy_capacitor_qeq:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_toy_capacitor_qeq.py"
 
@@ -51,7 +51,7 @@ rule ec_toy_capacitor:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_toy_capacitor.py"
 
@@ -75,7 +75,7 @@ rule ec_dft_model:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/structures.yaml"
+        env_file("structures")
     script:
         "../scripts/ec_dft_model.py"
 
@@ -100,7 +100,7 @@ rule ec_dft_charges:
     resources:
         **res("dft"),
     conda:
-        f"{ENVS}/dft.yaml"
+        env_file("dft")
     script:
         "../scripts/ec_dft_charges.py"
 
@@ -131,7 +131,7 @@ rule ec_qeq_vs_dft:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/ec_qeq_vs_dft.py"
 

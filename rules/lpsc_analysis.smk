@@ -29,7 +29,7 @@ rule qeq_charges:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/qeq.yaml"
+        env_file("qeq")
     script:
         "../scripts/lpsc_qeq_charges.py"
 
@@ -53,7 +53,7 @@ rule analyse_regions:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_analyse_regions.py"
 
@@ -82,7 +82,7 @@ rule find_cluster:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_find_cluster.py"
 
@@ -112,7 +112,7 @@ rule extract_sei_slab:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/md.yaml"
+        env_file("md")
     script:
         "../scripts/lpsc_extract_sei_slab.py"
 
@@ -144,7 +144,7 @@ rule band_gap:
     resources:
         **res("dft"),
     conda:
-        f"{ENVS}/dft.yaml"
+        env_file("dft")
     script:
         "../scripts/lpsc_band_gap.py"
 

@@ -24,7 +24,7 @@ rule plot_cv:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_cv.py"
 
@@ -50,7 +50,7 @@ rule plot_sandwich:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_sandwich.py"
 
@@ -79,7 +79,7 @@ rule plot_charges:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_charges.py"
 
@@ -101,7 +101,7 @@ rule plot_rdf:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_rdf.py"
 
@@ -125,7 +125,7 @@ rule plot_dos:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_dos.py"
 
@@ -146,7 +146,7 @@ rule plot_sei_thickness:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/analysis.yaml"
+        env_file("analysis")
     script:
         "../scripts/lpsc_plot_sei_thickness.py"
 

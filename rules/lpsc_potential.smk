@@ -46,7 +46,7 @@ rule relax_interface:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/labeling.yaml"
+        env_file("labeling")
     script:
         "../scripts/relax_interface.py"
 
@@ -72,7 +72,7 @@ rule label_init_data:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/potential.yaml"
+        env_file("potential")
     script:
         "../scripts/lpsc_init_data.py"
 
@@ -107,7 +107,7 @@ rule run_dpgen:
     resources:
         **res("train"),
     conda:
-        f"{ENVS}/potential.yaml"
+        env_file("potential")
     script:
         "../scripts/lpsc_run_dpgen.py"
 
@@ -139,7 +139,7 @@ rule train_final_model:
     resources:
         **res("train"),
     conda:
-        f"{ENVS}/potential.yaml"
+        env_file("potential")
     script:
         "../scripts/lpsc_train_final.py"
 
@@ -165,7 +165,7 @@ rule label_test_frames:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/potential.yaml"
+        env_file("potential")
     script:
         "../scripts/lpsc_label_test_frames.py"
 
@@ -196,7 +196,7 @@ rule test_potential:
     resources:
         **res("train"),
     conda:
-        f"{ENVS}/potential.yaml"
+        env_file("potential")
     script:
         "../scripts/lpsc_test_potential.py"
 

@@ -28,7 +28,7 @@ rule run_moving_restraint:
     resources:
         **res("md"),
     conda:
-        f"{ENVS}/md.yaml"
+        env_file("md")
     script:
         "../scripts/lpsc_run_moving_restraint.py"
 

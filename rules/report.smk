@@ -20,6 +20,6 @@ rule make_report:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/report.yaml"
+        env_file("report")
     script:
         "../scripts/make_report.py"

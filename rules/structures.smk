@@ -22,7 +22,7 @@ rule build_structure:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/structures.yaml"
+        env_file("structures")
     script:
         "../scripts/build_structure.py"
 
@@ -44,7 +44,7 @@ rule build_toy_capacitor:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/structures.yaml"
+        env_file("structures")
     script:
         "../scripts/build_structure.py"
 
@@ -72,7 +72,7 @@ rule relax_bulk:
     resources:
         **res("light"),
     conda:
-        f"{ENVS}/labeling.yaml"
+        env_file("labeling")
     script:
         "../scripts/relax_bulk.py"
 

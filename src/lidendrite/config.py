@@ -20,6 +20,7 @@ __all__ = [
     "SCALE_FILES",
     "check_config",
     "check_targets",
+    "conda_env_file",
     "config_path",
     "deep_update",
     "labeller_settings",
@@ -176,6 +177,18 @@ def load_config(
     p = Path(path) if path else config_path(scale or "demo")
     cfg = deep_update(base, _read_yaml(p))
     return validate_config(cfg, workdir=workdir)
+
+
+def conda_env_file(family: str, conda_envs: str, repo: Path = REPO_ROOT) -> str:
+    """Conda environment of rule family ``family``, relative to ``rules/``: ``../envs/gpu/<family>.yaml``
+    when ``conda_envs`` is ``gpu`` and that family has a CUDA build, else ``../envs/<family>.yaml``."""
+    if conda_envs not in ("cpu", "gpu"):
+        raise InputError(f"conda_envs: {conda_envs!r} is not cpu or gpu")
+    if not (repo / "envs" / f"{family}.yaml").is_file():
+        raise InputError(f"envs/{family}.yaml: no such conda environment")
+    if conda_envs == "gpu" and (repo / "envs" / "gpu" / f"{family}.yaml").is_file():
+        return f"../envs/gpu/{family}.yaml"
+    return f"../envs/{family}.yaml"
 
 
 def schema_default(dotted: str) -> Any:

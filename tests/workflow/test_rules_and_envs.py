@@ -42,9 +42,21 @@ def test_rule_has_every_directive(name):
 @pytest.mark.parametrize("name", sorted(rule_blocks()))
 def test_conda_env_file_exists(name):
     body = rule_blocks()[name]
-    m = re.search(r'^\s+conda:\s*\n?\s*f?"(?:\{ENVS\}/|\.\./envs/)([\w-]+\.yaml)"', body, flags=re.M)
-    assert m, f"{name}: conda: must name a file in envs/"
-    assert (REPO / "envs" / m.group(1)).is_file(), m.group(1)
+    m = re.search(r'^\s+conda:\s*\n?\s*env_file\("([\w-]+)"\)', body, flags=re.M)
+    assert m, f"{name}: conda: must be env_file(<family>) (rules/common.smk)"
+    assert (REPO / "envs" / f"{m.group(1)}.yaml").is_file(), m.group(1)
+
+
+def test_gpu_envs_are_chosen_by_the_config():
+    """conda_envs: gpu puts the rules of a family with a CUDA build on envs/gpu/, the others on envs/."""
+    from lidendrite.config import conda_env_file
+    from lidendrite.errors import InputError
+
+    assert conda_env_file("md", "gpu") == "../envs/gpu/md.yaml"
+    assert conda_env_file("md", "cpu") == "../envs/md.yaml"
+    assert conda_env_file("structures", "gpu") == "../envs/structures.yaml"
+    with pytest.raises(InputError, match="envs/nope.yaml"):
+        conda_env_file("nope", "cpu")
 
 
 def _lock() -> dict[str, str]:
