@@ -53,3 +53,19 @@ def test_an_upward_import_breaks_the_layers(tmp_path):
     res = lint_imports(src, tmp_path, "layers")
     assert res.returncode != 0, res.stdout
     assert "lidendrite.errors -> lidendrite.plotting.style" in res.stdout, res.stdout
+
+
+def test_long_modules_say_why_they_are_one():
+    """A module of the package over about 400 lines gives the reason in its docstring (STYLE:
+    short modules with one job each)."""
+    import ast
+
+    src = Path(__file__).resolve().parents[2] / "src" / "lidendrite"
+    unexplained = []
+    for path in sorted(src.rglob("*.py")):
+        text = path.read_text()
+        if text.count("\n") > 420:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if "Why one module" not in doc:
+                unexplained.append(f"{path.relative_to(src)} ({text.count(chr(10))} lines)")
+    assert not unexplained, "long modules without a reason in their docstring: " + ", ".join(unexplained)

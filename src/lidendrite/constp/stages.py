@@ -5,6 +5,8 @@ The science is in :mod:`lidendrite.constp.cycle` and :mod:`lidendrite.md.driver`
 this module reads the config blocks ``ec.constp`` and ``ec.bias`` (the one source of
 the electrode potentials and the CN rule), builds the DP-QEq calculator,
 and writes each stage's JSON (``level_of_theory`` and ``scale`` in every one).
+
+Why one module of about 600 lines: one function per rule of rules/ec_cycle.smk, with the JSON writers they share.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ One iteration:
 The loop is converged when every explored frame has ``eps_f < lo``; it stops
 then or after ``n_iterations``. The record (one entry per iteration) is what
 the history plot draws. Units: eV, Angstrom, K, fs.
+
+Why one module of about 400 lines: the loop's four steps (train, explore, deviate, label) share its record and resume state.
 """
 
 from __future__ import annotations

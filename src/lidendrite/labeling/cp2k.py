@@ -22,6 +22,8 @@ Calculations run in ``workdir/frame_NNNNN/`` with ``OMP_NUM_THREADS=threads``,
 as ``mpi_ranks`` MPI ranks through ``mpi_launcher`` when ``mpi_ranks > 1``
 (an MPI build, ``cp2k.psmp``); a frame whose input is unchanged and whose output is complete is
 not recomputed, so an interrupted labelling resumes.
+
+Why one module of about 700 lines: the CP2K input writer and the output reader of one single point share the settings and the unit conversions.
 """
 
 from __future__ import annotations

@@ -53,6 +53,8 @@ Example
 11
 
 Units: fs (input), ps (``time_ps``), K, bar, GPa, eV, Angstrom, e.
+
+Why one module of about 700 lines: run_md, its settings and its restart state belong together: a resumed run must read exactly what it wrote.
 """
 
 from __future__ import annotations

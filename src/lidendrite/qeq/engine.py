@@ -5,6 +5,8 @@ Glues :mod:`~lidendrite.qeq.params`, :mod:`~lidendrite.qeq.geometry`,
 the force/stress evaluation run in one JIT-compiled JAX function; array shapes
 are kept fixed between calls (padded neighbour lists) so that MD steps do not
 recompile.
+
+Why one module of about 400 lines: one class: neighbour lists, the CN bias and the solver calls share the engine's cached state (Verlet list, compiled functions, warm-start charges).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ copied next to it under ``figures/<study>/`` and referenced by relative path,
 so the folder can be zipped, mailed or opened from disk. A few lines of inline
 JavaScript record, after load, how many images loaded (``data-images-loaded``
 on ``<html>``), which the browser test reads.
+
+Why one module of about 400 lines: the HTML and the Markdown report are written from the same rows by the same helpers; split, each half would repeat the row formatting.
 """
 
 from __future__ import annotations

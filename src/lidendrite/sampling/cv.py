@@ -37,6 +37,8 @@ a pair of two electrolyte Li (i, j) is counted twice, as (i, j) and (j, i),
 which is the paper's double sum and exactly what PLUMED's COORDINATION with
 GROUPA/GROUPB computes (it skips identical atoms only).  The numpy reference
 and the PLUMED input therefore agree term by term.
+
+Why one module of about 700 lines: the CN switching function, its PLUMED input and its independent NumPy check must agree term by term, so they sit side by side.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ starts afresh, as the lpsc DP-GEN folder does (scripts/lpsc_run_dpgen.py), so a
 changed model never silently continues an old trajectory.  Lost
 atoms, non-finite positions, energies or bias and PLUMED failures stop the
 run with :class:`SimulationFailed` (one line naming the cause).
+
+Why one module of about 800 lines: the LAMMPS setup, the restart/resume bookkeeping and the per-chunk run loop of one moving-restraint run share its work-folder state.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ LAMMPS units while the PLUMED input is in PLUMED's (kJ/mol, nm, ps).
 Virial sign: PLUMED accumulates ``-sum_i r_i (x) f_i`` of the bias, LAMMPS
 expects ``+sum_i r_i (x) f_i``; :func:`plumed_virial_to_lammps` flips it
 (checked against ``-dU/d(strain)`` in the tests).
+
+Why one module of about 500 lines: one class whose callbacks pass LAMMPS arrays to PLUMED and back; the halves cannot run apart.
 """
 
 from __future__ import annotations

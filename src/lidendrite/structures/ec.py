@@ -42,6 +42,8 @@ The 1400 metal Li of the superlattice are 28 layers of 10 x 5 cubic cells
 (34.30 x 17.15 A); after the paper's NPT (1 bar in x, y; 100 bar in z) the
 cell became 33.00 x 16.07 A laterally and 90.00 A along z, consistent with
 our unrelaxed 78 A stack stretched by the 10 % area loss.
+
+Why one module of about 700 lines: each ec builder (electrolyte, interfaces, superlattice, toy capacitor, cut) stacks on the same slab and packing helpers.
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ Cell length of the paper sandwich. With 16 + 9 Li layers (23 spacings of
 of our cut, the paper's 150.42 A leaves a fixed amount for the two gaps;
 :func:`lpsc_sandwich` accepts either ``interface_gap`` or ``cell_z`` and derives
 the other (``info["interface_gap"]``, ``info["cell_z"]``).
+
+Why one module of about 500 lines: each lpsc builder (BCC Li, Li6PS5Cl, interface, sandwich) stacks on the one before it and shares its lattice helpers.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ is never used.
 Units: energies eV, forces eV/Angstrom inside; the RMSEs returned by
 :func:`test` are in meV/atom and meV/Angstrom, the quantities of Fig. 1d-e of
 the lpsc paper (5.45 meV/atom, 93.9 meV/Angstrom) and Fig. 2a of the ec paper.
+
+Why one module of about 700 lines: train, freeze, compress, test and model deviation share the dp command runner and the input-script builder.
 """
 
 from __future__ import annotations

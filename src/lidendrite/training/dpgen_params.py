@@ -29,6 +29,8 @@ ensembles; its jobs use DP-GEN's documented input template instead
 (``model_devi_jobs[i].template.lmp`` with ``rev_mat.lmp`` placeholders,
 :func:`npt_xy_template`), which :func:`write_dpgen_inputs` writes next to
 ``param.json``.
+
+Why one module of about 900 lines: param.json and machine.json are built from one config block and checked together against dpgen's arginfo.
 """
 
 from __future__ import annotations
