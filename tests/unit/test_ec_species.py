@@ -98,11 +98,12 @@ def test_ec_plus_two_li_gives_li2co3_and_ethylene():
 
 
 def test_built_double_interface_has_ec_and_pf6_intact():
-    from lidendrite.structures.ec import ec_double_interface
+    from lidendrite.config import load_config
+    from lidendrite.structures.ec import builder_kwargs, ec_double_interface
 
+    s = load_config("ci")["ec"]["structures"]
     try:  # ci-scale double interface, as config/ci.yaml builds it
-        atoms = ec_double_interface(n_cells=(3, 3), n_layers=4, lattice_constant=3.43, n_atoms_target=140,
-                                    interface_gap=2.0, vacuum=8.0)
+        atoms = ec_double_interface(**builder_kwargs(s, "double_interface", ec_double_interface))
     except ToolMissingError:
         pytest.skip("packmol not installed")
     n_ec, n_pf6 = int(atoms.info["n_ec"]), int(atoms.info["n_lipf6"])

@@ -16,6 +16,7 @@ from ase.neighborlist import neighbor_list
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from lidendrite.config import load_config
 from lidendrite.errors import InputError, ToolMissingError
 from lidendrite.structures import ec as ecmod
 from lidendrite.structures.ec import (
@@ -41,6 +42,16 @@ N_A = 6.02214076e23
 
 # ci-scale sizes (the same as config/fragments/structures_ec.yaml, scale ci)
 CI = dict(n_cells=(3, 3), n_layers=4, lattice_constant=A)
+# the builders have no defaults: the config is the one source of their settings
+CI_S = load_config("ci")["ec"]["structures"]
+PAPER_S = load_config("paper")["ec"]["structures"]
+
+
+def ci_kwargs(block, fn, **over):
+    """Keywords of ``fn`` from the ci config block ``block``, ``over`` on top."""
+    return {**builder_kwargs(CI_S, block, fn), **over}
+
+
 BUILDER_BLOCKS = [
     ("electrolyte", ec_electrolyte),
     ("single_interface", ec_single_interface),
@@ -166,7 +177,9 @@ def test_counts_impossible_atom_number():
 # ------------------------------------------------------------------ bulk
 def test_bulk_electrolyte_integrity_density_tolerance(tmp_path):
     L = 11.0
-    atoms = ec_electrolyte(box_length=L, tolerance=TOL, seed=3)
+    atoms = ec_electrolyte(
+        **ci_kwargs("electrolyte", ec_electrolyte, box_length=L, tolerance=TOL, seed=3)
+    )
     vol_cm3 = L**3 * 1e-24
     ec_exact = 1.3 * vol_cm3 * N_A / ecmod.M_EC
     li_exact = 2.5e-3 * vol_cm3 * N_A
@@ -193,7 +206,10 @@ def test_bulk_electrolyte_integrity_density_tolerance(tmp_path):
 
 # ------------------------------------------------------------------ interfaces
 def test_ci_single_interface_regions_layers_molecules():
-    atoms = ec_single_interface(**CI, n_atoms_target=104, interface_gap=TOL, vacuum=8.0)
+    atoms = ec_single_interface(
+        **ci_kwargs("single_interface", ec_single_interface,
+                    **CI, n_atoms_target=104, interface_gap=TOL, vacuum=8.0, n_fixed_layers=2)
+    )  # fmt: skip
     assert len(atoms) == 104
     assert Counter(atoms.get_chemical_symbols()) == {
         "Li": 36 + 1,
@@ -226,7 +242,10 @@ def test_ci_single_interface_regions_layers_molecules():
 
 
 def test_ci_double_interface_two_electrodes():
-    atoms = ec_double_interface(**CI, n_atoms_target=140, interface_gap=TOL, vacuum=8.0)
+    atoms = ec_double_interface(
+        **ci_kwargs("double_interface", ec_double_interface,
+                    **CI, n_atoms_target=140, interface_gap=TOL, vacuum=8.0, n_fixed_layers=2)
+    )  # fmt: skip
     assert len(atoms) == 140
     assert check_molecules(atoms) == {"EC": 6, "PF6": 1, "Li+": 1}
     check_metal_labels(atoms, "cathode", contact_is_top=True)  # lower electrode
@@ -244,14 +263,19 @@ def test_ci_double_interface_two_electrodes():
 
 
 def test_ci_superlattice_and_cut():
-    sl = ec_superlattice(n_cells=(3, 3), n_layers=8, lattice_constant=A, n_atoms_target=140)
+    sl = ec_superlattice(
+        **ci_kwargs("superlattice", ec_superlattice,
+                    n_cells=(3, 3), n_layers=8, lattice_constant=A, n_atoms_target=140)
+    )  # fmt: skip
     assert len(sl) == 140 and check_molecules(sl) == {"EC": 6, "PF6": 1, "Li+": 1}
     # periodic along z: both slab faces see electrolyte within the gap
     _, d_met = min_cross_distance(sl)
     assert d_met >= TOL - MARGIN
     m = sl.arrays["region"] == "electrode"
     assert np.array_equal(np.bincount(sl.arrays["layer"][m]), [0, 18, 18, 18, 18])
-    cut = cut_double_interface(sl, cell_z=None, vacuum=10.0, n_fixed_layers=2)
+    cut = cut_double_interface(
+        sl, cell_z=None, vacuum=10.0, n_fixed_layers=2, upper_electrode="anode"
+    )
     assert cut.get_chemical_formula() == sl.get_chemical_formula()
     assert cut.cell[2, 2] == pytest.approx(sl.cell[2, 2] + 10.0)
     assert check_molecules(cut) == {"EC": 6, "PF6": 1, "Li+": 1}
@@ -275,7 +299,7 @@ def test_ci_superlattice_and_cut():
 # ------------------------------------------------------------------ toy capacitor
 @pytest.mark.parametrize("gap", [20.0, 40.0])
 def test_toy_capacitor_gap(gap):
-    atoms = ec_toy_capacitor(gap=gap, n_cells=(3, 3), n_layers=4, lattice_constant=A)
+    atoms = ec_toy_capacitor(**ci_kwargs("toy_capacitor", ec_toy_capacitor, gap=gap, **CI))
     z = atoms.positions[:, 2]
     reg = atoms.arrays["region"]
     assert (reg == "anode").sum() == (reg == "cathode").sum() == 36
@@ -287,29 +311,37 @@ def test_toy_capacitor_gap(gap):
 
 # ------------------------------------------------------------------ paper scale
 @pytest.mark.parametrize(
-    "builder, kwargs, counts",
+    "builder, block, n_atoms, counts",
     [
-        (ec_single_interface, dict(n_atoms_target=534), dict(Li=158, C=96, H=128, O=96, P=8, F=48)),
         (
             ec_single_interface,
-            dict(n_atoms_target=548),
+            "single_interface",
+            534,
+            dict(Li=158, C=96, H=128, O=96, P=8, F=48),
+        ),
+        (
+            ec_single_interface,
+            "single_interface_explore",
+            548,
             dict(Li=156, C=105, H=140, O=105, P=6, F=36),
         ),
         (
             ec_double_interface,
-            dict(n_atoms_target=834),
+            "double_interface",
+            834,
             dict(Li=308, C=141, H=188, O=141, P=8, F=48),
         ),
         (
             ec_superlattice,
-            dict(n_atoms_target=3070),
+            "superlattice",
+            3070,
             dict(Li=1425, C=441, H=588, O=441, P=25, F=150),
         ),
     ],
 )
-def test_paper_scale_compositions(builder, kwargs, counts):
-    atoms = builder(**kwargs)
-    assert len(atoms) == kwargs["n_atoms_target"]
+def test_paper_scale_compositions(builder, block, n_atoms, counts):
+    atoms = builder(**builder_kwargs(PAPER_S, block, builder))  # config/paper.yaml's settings
+    assert len(atoms) == n_atoms
     assert Counter(atoms.get_chemical_symbols()) == counts
     kinds = check_molecules(atoms)
     assert kinds["EC"] == counts["C"] // 3 and kinds["PF6"] == kinds["Li+"] == counts["P"]
@@ -318,7 +350,7 @@ def test_paper_scale_compositions(builder, kwargs, counts):
     if builder is ec_single_interface or builder is ec_double_interface:
         assert np.allclose(atoms.cell.lengths()[:2], 17.15)  # paper: 17.15 x 17.15 A
     if builder is ec_superlattice:
-        cut = cut_double_interface(atoms, cell_z=90.0, n_fixed_layers=4)
+        cut = cut_double_interface(atoms, **PAPER_S["cut"])  # cell_z 90 A, four fixed layers
         assert cut.cell[2, 2] == pytest.approx(90.0)
         for r in ("anode", "cathode"):
             mr = cut.arrays["region"] == r
@@ -330,7 +362,9 @@ def test_paper_scale_compositions(builder, kwargs, counts):
 # ------------------------------------------------------------------ bad input
 def test_too_many_molecules_fail_density_check():
     with pytest.raises(InputError) as exc:
-        ec_electrolyte(box_length=10.0, n_ec=40, n_lipf6=2)
+        ec_electrolyte(
+            **ci_kwargs("electrolyte", ec_electrolyte, box_length=10.0, n_ec=40, n_lipf6=2)
+        )
     msg = str(exc.value)
     assert "\n" not in msg and "40 EC" in msg and "cannot fit" in msg
 
@@ -338,20 +372,27 @@ def test_too_many_molecules_fail_density_check():
 def test_packmol_failure_is_one_line_input_error():
     # past the density check (max_density raised) but impossible at 2 A
     with pytest.raises(InputError) as exc:
-        ec_electrolyte(box_length=9.0, n_ec=12, n_lipf6=3, max_density=10.0, nloop=3)
+        ec_electrolyte(
+            **ci_kwargs("electrolyte", ec_electrolyte,
+                        box_length=9.0, n_ec=12, n_lipf6=3, tolerance=TOL, max_density=10.0, nloop=3)
+        )  # fmt: skip
     msg = str(exc.value)
     assert "\n" not in msg and msg.startswith("packmol could not place 12 EC")
 
 
 def test_missing_packmol_binary(tmp_path):
     with pytest.raises(ToolMissingError):
-        ec_electrolyte(box_length=11.0, packmol_bin=str(tmp_path / "nope"))
+        ec_electrolyte(
+            **ci_kwargs("electrolyte", ec_electrolyte, packmol_bin=str(tmp_path / "nope"))
+        )
 
 
 def test_cut_needs_electrolyte():
-    toy = ec_toy_capacitor(gap=20.0, n_cells=(2, 2), n_layers=4, lattice_constant=A)
+    toy = ec_toy_capacitor(
+        **ci_kwargs("toy_capacitor", ec_toy_capacitor, gap=20.0, n_cells=(2, 2), n_layers=4)
+    )
     with pytest.raises(InputError):
-        cut_double_interface(toy, cell_z=90.0)
+        cut_double_interface(toy, **PAPER_S["cut"])
 
 
 # ------------------------------------------------------------------ pipeline config

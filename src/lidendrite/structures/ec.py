@@ -128,10 +128,10 @@ def li100_slab(
     n_cells: Sequence[int],
     n_layers: int,
     lattice_constant: float,
-    z0: float = 0.0,
-    contact: str = "top",
-    region: str = "anode",
-    n_fixed_layers: int = 0,
+    z0: float,
+    contact: str,
+    region: str,
+    n_fixed_layers: int,
 ) -> Atoms:
     """BCC Li(100) slab, ``n_cells[0] x n_cells[1]`` cubic cells per layer.
 
@@ -185,16 +185,16 @@ def li100_slab(
 def ec_electrolyte(
     *,
     box_length: float,
-    ec_density: float = 1.3,
-    lipf6_molarity: float = 2.5,
+    ec_density: float,
+    lipf6_molarity: float,
     n_ec: int | None = None,
     n_lipf6: int | None = None,
-    tolerance: float = 2.0,
-    max_density: float = 2.0,
-    r_pf: float = 1.61,
-    seed: int = 1,
-    nloop: int = 200,
-    timeout_s: float = 600.0,
+    tolerance: float,
+    max_density: float,
+    r_pf: float,
+    seed: int,
+    nloop: int,
+    timeout_s: float,
     packmol_bin: str | None = None,
 ) -> Atoms:
     """Bulk EC + LiPF6 in a periodic cube of edge ``box_length`` (Angstrom).
@@ -246,23 +246,23 @@ def ec_electrolyte(
 
 def ec_single_interface(
     *,
-    n_cells: Sequence[int] = (5, 5),
-    n_layers: int = 6,
-    lattice_constant: float = 3.43,
-    n_atoms_target: int | None = 534,
+    n_cells: Sequence[int],
+    n_layers: int,
+    lattice_constant: float,
+    n_atoms_target: int | None,
     n_ec: int | None = None,
     n_lipf6: int | None = None,
-    ec_density: float = 1.3,
-    lipf6_molarity: float = 2.5,
-    interface_gap: float = 2.0,
-    vacuum: float = 10.0,
-    n_fixed_layers: int = 2,
-    tolerance: float = 2.0,
-    max_density: float = 2.0,
-    r_pf: float = 1.61,
-    seed: int = 1,
-    nloop: int = 200,
-    timeout_s: float = 600.0,
+    ec_density: float,
+    lipf6_molarity: float,
+    interface_gap: float,
+    vacuum: float,
+    n_fixed_layers: int,
+    tolerance: float,
+    max_density: float,
+    r_pf: float,
+    seed: int,
+    nloop: int,
+    timeout_s: float,
     packmol_bin: str | None = None,
 ) -> Atoms:
     """Li(100) slab with EC + LiPF6 packed on top, vacuum above (Fig. 1c, upper).
@@ -279,6 +279,7 @@ def ec_single_interface(
         n_cells=n_cells,
         n_layers=n_layers,
         lattice_constant=lattice_constant,
+        z0=0.0,
         contact="top",
         region="anode",
         n_fixed_layers=n_fixed_layers,
@@ -296,24 +297,24 @@ def ec_single_interface(
 
 def ec_double_interface(
     *,
-    n_cells: Sequence[int] = (5, 5),
-    n_layers: int = 6,
-    lattice_constant: float = 3.43,
-    n_atoms_target: int | None = 834,
+    n_cells: Sequence[int],
+    n_layers: int,
+    lattice_constant: float,
+    n_atoms_target: int | None,
     n_ec: int | None = None,
     n_lipf6: int | None = None,
-    ec_density: float = 1.3,
-    lipf6_molarity: float = 2.5,
-    interface_gap: float = 2.0,
-    vacuum: float = 10.0,
-    n_fixed_layers: int = 2,
-    upper_electrode: str = "anode",
-    tolerance: float = 2.0,
-    max_density: float = 2.0,
-    r_pf: float = 1.61,
-    seed: int = 1,
-    nloop: int = 200,
-    timeout_s: float = 600.0,
+    ec_density: float,
+    lipf6_molarity: float,
+    interface_gap: float,
+    vacuum: float,
+    n_fixed_layers: int,
+    upper_electrode: str,
+    tolerance: float,
+    max_density: float,
+    r_pf: float,
+    seed: int,
+    nloop: int,
+    timeout_s: float,
     packmol_bin: str | None = None,
 ) -> Atoms:
     """Two Li(100) electrodes with EC + LiPF6 between (Fig. 1c lower, 834 atoms).
@@ -332,6 +333,7 @@ def ec_double_interface(
         n_cells=n_cells,
         n_layers=n_layers,
         lattice_constant=lattice_constant,
+        z0=0.0,
         contact="top",
         region=lower_region,
         n_fixed_layers=n_fixed_layers,
@@ -361,21 +363,21 @@ def ec_double_interface(
 
 def ec_superlattice(
     *,
-    n_cells: Sequence[int] = (10, 5),
-    n_layers: int = 28,
-    lattice_constant: float = 3.43,
-    n_atoms_target: int | None = 3070,
+    n_cells: Sequence[int],
+    n_layers: int,
+    lattice_constant: float,
+    n_atoms_target: int | None,
     n_ec: int | None = None,
     n_lipf6: int | None = None,
-    ec_density: float = 1.3,
-    lipf6_molarity: float = 2.5,
-    interface_gap: float = 2.0,
-    tolerance: float = 2.0,
-    max_density: float = 2.0,
-    r_pf: float = 1.61,
-    seed: int = 1,
-    nloop: int = 200,
-    timeout_s: float = 600.0,
+    ec_density: float,
+    lipf6_molarity: float,
+    interface_gap: float,
+    tolerance: float,
+    max_density: float,
+    r_pf: float,
+    seed: int,
+    nloop: int,
+    timeout_s: float,
     packmol_bin: str | None = None,
 ) -> Atoms:
     """Thick Li(100) slab and EC + LiPF6 alternating along z (Fig. S1a, 3070 atoms).
@@ -396,8 +398,10 @@ def ec_superlattice(
         n_cells=n_cells,
         n_layers=n_layers,
         lattice_constant=lattice_constant,
+        z0=0.0,
         contact="both",
         region="electrode",
+        n_fixed_layers=0,  # fixed layers are chosen at the cut (cut_double_interface)
     )
     n_ec, n_lipf6 = _counts(n_atoms_target, len(slab), n_ec, n_lipf6, ec_density, lipf6_molarity)
     zlo, zhi = _electrolyte_window(slab, n_ec, ec_density, interface_gap)
@@ -413,10 +417,10 @@ def ec_superlattice(
 def cut_double_interface(
     atoms: Atoms,
     *,
-    cell_z: float | None = 90.0,
-    vacuum: float | None = None,
-    n_fixed_layers: int = 4,
-    upper_electrode: str = "anode",
+    cell_z: float | None,
+    vacuum: float | None,
+    n_fixed_layers: int,
+    upper_electrode: str,
     layer_tolerance: float = 0.5,
 ) -> Atoms:
     """Cut a superlattice in the middle of its metal slab (Fig. S1b -> S1c/d).
@@ -434,7 +438,12 @@ def cut_double_interface(
 
     Layers are found by sorting each electrode's z and starting a new layer
     wherever consecutive values differ by more than ``layer_tolerance`` A
-    (BCC(100) spacing a/2 = 1.7 A, thermal spread ~0.1-0.2 A at 300 K).
+    (BCC(100) spacing a/2 = 1.7 A, thermal spread ~0.1-0.2 A at 300 K);
+    ``layer_tolerance`` is a numerical threshold of this layer search, not a
+    physical setting, and has no config key (any value between the thermal
+    spread and the spacing gives the same layers). The other keywords come
+    from the config's ``ec.structures.cut`` block, the one source of their
+    values.
     ``layer`` counts from the electrolyte side (1 = contact layer);
     ``fixed`` marks the ``n_fixed_layers`` layers nearest the cut
     (SI 2.1: the outer four layers of each electrode).
@@ -521,10 +530,10 @@ def cut_double_interface(
 def ec_toy_capacitor(
     *,
     gap: float,
-    n_cells: Sequence[int] = (5, 5),
-    n_layers: int = 6,
-    lattice_constant: float = 3.43,
-    outer_vacuum: float = 20.0,
+    n_cells: Sequence[int],
+    n_layers: int,
+    lattice_constant: float,
+    outer_vacuum: float,
     upper_electrode: str = "anode",
 ) -> Atoms:
     """Two BCC Li(100) slabs ``gap`` A apart, vacuum between (Fig. 3a).
@@ -544,8 +553,10 @@ def ec_toy_capacitor(
         n_cells=n_cells,
         n_layers=n_layers,
         lattice_constant=lattice_constant,
+        z0=0.0,
         contact="top",
         region=lower_region,
+        n_fixed_layers=0,  # bare metal in vacuum: no MD, nothing to fix
     )
     z_top = lower.positions[:, 2].max()
     upper = li100_slab(
@@ -555,6 +566,7 @@ def ec_toy_capacitor(
         z0=z_top + gap,
         contact="bottom",
         region=upper_region,
+        n_fixed_layers=0,
     )
     lx, ly = lower.cell.lengths()[:2]
     cz = upper.positions[:, 2].max() + outer_vacuum
