@@ -10,10 +10,21 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-__all__ = ["toy_interface", "TOY_SPECIES"]
+from lidendrite.config import schema_default
+
+__all__ = ["toy_interface", "TOY_SPECIES", "SWITCH", "N_ANODE_LAYERS", "CV"]
 
 #: LAMMPS type order used by the tests
 TOY_SPECIES = ("Li", "P", "S", "Cl")
+#: the CV's switching functions (Table S1) and anode depth, from the config: the CV
+#: functions have no defaults, so the tests take the pipeline's values from its one source
+SWITCH = {
+    k: schema_default(f"lpsc.sampling.{k}")
+    for k in ("r0_li_li", "r0_li_s", "r0_li_p", "r0_li_cl", "n", "m")
+}
+N_ANODE_LAYERS = schema_default("lpsc.sampling.n_anode_layers")
+#: keywords of cv_coordination_numpy / cv_gradient_numpy without pre-selected groups
+CV = {**SWITCH, "n_anode_layers": N_ANODE_LAYERS}
 
 
 def toy_interface(

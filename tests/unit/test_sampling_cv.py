@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _sampling_toy import toy_interface
+from _sampling_toy import CV, N_ANODE_LAYERS, SWITCH, toy_interface
 
 from lidendrite.errors import InputError
 from lidendrite.io.colvar import read_colvar
@@ -45,7 +45,7 @@ def _plumed_frame(
     atoms, tmp_path, *, s_start, s_end=None, kappa_ev=5.0, step=0, num_threads=1, cut=None
 ):
     """Run PLUMED (no MD engine) on one frame; return COLVAR, forces, bias."""
-    groups = cv_groups(atoms)
+    groups = cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS)
     colvar = tmp_path / "COLVAR"
     text = moving_restraint_plumed_input(
         groups,
@@ -55,6 +55,7 @@ def _plumed_frame(
         kappa_ev=kappa_ev,
         colvar_file=str(colvar),
         print_stride=1,
+        **SWITCH,
         **(cut or {}),
     )
     bridge = PlumedBridge(
@@ -72,7 +73,7 @@ def _plumed_frame(
 @pytest.mark.parametrize("cut", list(CUTOFFS.values()), ids=list(CUTOFFS))
 def test_numpy_cv_equals_plumed_cv(tmp_path, cut):
     atoms = toy_interface()
-    ref = cv_coordination_numpy(atoms, **_numpy_kw(cut))
+    ref = cv_coordination_numpy(atoms, **CV, **_numpy_kw(cut))
     kappa, lag = 5.0, 0.3
     col, forces, _ = _plumed_frame(atoms, tmp_path, s_start=ref["cv"] - lag, cut=cut)
     # PLUMED prints with %.10f; both sum the same terms in double precision,
@@ -86,14 +87,14 @@ def test_numpy_cv_equals_plumed_cv(tmp_path, cut):
     )
     # and the bias forces are -kappa lag grad s of the same (cut) function; the
     # tolerance is that of test_plumed_bias_forces_equal_minus_kappa_lag_gradient
-    expected = -kappa * lag * cv_gradient_numpy(atoms, **_numpy_kw(cut))
+    expected = -kappa * lag * cv_gradient_numpy(atoms, **CV, **_numpy_kw(cut))
     np.testing.assert_allclose(forces, expected, rtol=1e-8, atol=1e-10)
 
 
 def test_cutoff_changes_the_cv():
     """d_max = 6 A really drops pairs of the toy, so the comparisons above test the cut-off."""
-    full = cv_coordination_numpy(toy_interface())["cv"]
-    cut = cv_coordination_numpy(toy_interface(), d_max=6.0)["cv"]
+    full = cv_coordination_numpy(toy_interface(), **CV)["cv"]
+    cut = cv_coordination_numpy(toy_interface(), **CV, d_max=6.0)["cv"]
     assert abs(full - cut) > 1.0
 
 
@@ -108,13 +109,14 @@ def test_neighbour_list_follows_a_moving_structure(tmp_path):
     cut = CUTOFFS["d_max_nlist"]
     colvar = tmp_path / "COLVAR"
     text = moving_restraint_plumed_input(
-        cv_groups(atoms),
+        cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS),
         s_start=0.0,
         s_end=0.0,
         n_steps=100,
         kappa_ev=1.0,
         colvar_file=str(colvar),
         print_stride=1,
+        **SWITCH,
         **cut,
     )
     bridge = PlumedBridge(
@@ -126,7 +128,7 @@ def test_neighbour_list_follows_a_moving_structure(tmp_path):
         for step in range(10):
             atoms.positions += rng.normal(0.0, 0.02, atoms.positions.shape)
             bridge.compute(step, atoms.cell[:], atoms.positions)
-            ref.append(cv_coordination_numpy(atoms, **_numpy_kw(cut))["cv"])
+            ref.append(cv_coordination_numpy(atoms, **CV, **_numpy_kw(cut))["cv"])
     finally:
         bridge.finalize()
     assert "update every 5 steps" in (tmp_path / "plumed.log").read_text()
@@ -137,7 +139,7 @@ def test_stretched_cutoff_is_continuous_and_its_derivative_exact():
     r0, d_max = 4.0, 8.0
     s_dmax = 1.0 / (1.0 + 2.0**6)  # unstretched s(d_max) for n = 6, m = 12
     r = np.linspace(0.5, 9.0, 200)
-    s = rational_switch(r, r0, d_max=d_max)
+    s = rational_switch(r, r0, 6, 12, d_max=d_max)
     np.testing.assert_allclose(
         s,
         np.where(r > d_max, 0.0, (1.0 / (1.0 + (r / r0) ** 6) - s_dmax) / (1 - s_dmax)),
@@ -145,11 +147,11 @@ def test_stretched_cutoff_is_continuous_and_its_derivative_exact():
         atol=1e-15,
     )
     # continuous at d_max (PLUMED's STRETCH): s -> 0 from below, 0 beyond
-    assert rational_switch(np.array(d_max * (1 - 1e-9)), r0, d_max=d_max) == pytest.approx(
+    assert rational_switch(np.array(d_max * (1 - 1e-9)), r0, 6, 12, d_max=d_max) == pytest.approx(
         0.0, abs=1e-9
     )
     # without STRETCH the function jumps by s(d_max) there
-    assert rational_switch(np.array(d_max), r0, d_max=d_max, stretch=False) == pytest.approx(
+    assert rational_switch(np.array(d_max), r0, 6, 12, d_max=d_max, stretch=False) == pytest.approx(
         s_dmax, rel=1e-12
     )
     # derivative vs central differences away from d_max (error ~h^2 |third derivative| << 1e-8)
@@ -157,23 +159,27 @@ def test_stretched_cutoff_is_continuous_and_its_derivative_exact():
     inner = r[r < d_max - 0.01]
     for stretch in (True, False):
         fd = (
-            rational_switch(inner + h, r0, d_max=d_max, stretch=stretch)
-            - rational_switch(inner - h, r0, d_max=d_max, stretch=stretch)
+            rational_switch(inner + h, r0, 6, 12, d_max=d_max, stretch=stretch)
+            - rational_switch(inner - h, r0, 6, 12, d_max=d_max, stretch=stretch)
         ) / (2 * h)
         np.testing.assert_allclose(
-            rational_switch_derivative(inner, r0, d_max=d_max, stretch=stretch), fd, atol=1e-8
+            rational_switch_derivative(inner, r0, 6, 12, d_max=d_max, stretch=stretch),
+            fd,
+            atol=1e-8,
         )
-    assert np.all(rational_switch_derivative(r[r > d_max], r0, d_max=d_max) == 0.0)
+    assert np.all(rational_switch_derivative(r[r > d_max], r0, 6, 12, d_max=d_max) == 0.0)
 
 
 def test_neighbour_list_settings_are_checked_with_one_line():
-    groups = cv_groups(toy_interface())
-    text = cv_plumed_input(groups, d_max=8.0, nl_cutoff=9.0, nl_stride=10)
+    groups = cv_groups(toy_interface(), n_anode_layers=N_ANODE_LAYERS)
+    text = cv_plumed_input(groups, **SWITCH, d_max=8.0, nl_cutoff=9.0, nl_stride=10)
     assert "D_MAX=0.8 STRETCH}" in text and "NLIST NL_CUTOFF=0.9 NL_STRIDE=10" in text
-    assert "NOSTRETCH" in cv_plumed_input(groups, d_max=8.0, stretch=False)
-    assert "D_MAX" not in cv_plumed_input(groups) and "NLIST" not in cv_plumed_input(groups)
+    assert "NOSTRETCH" in cv_plumed_input(groups, **SWITCH, d_max=8.0, stretch=False)
+    assert "D_MAX" not in cv_plumed_input(groups, **SWITCH) and "NLIST" not in cv_plumed_input(
+        groups, **SWITCH
+    )
     # no list without nl_cutoff, whatever nl_stride says (a config that nulls nl_cutoff only)
-    assert "NLIST" not in cv_plumed_input(groups, d_max=8.0, nl_stride=20)
+    assert "NLIST" not in cv_plumed_input(groups, **SWITCH, d_max=8.0, nl_stride=20)
     for bad, words in (
         (dict(nl_cutoff=9.0, nl_stride=10), "needs lpsc.sampling.d_max"),
         (dict(d_max=8.0, nl_cutoff=8.0, nl_stride=10), "must exceed lpsc.sampling.d_max"),
@@ -182,14 +188,14 @@ def test_neighbour_list_settings_are_checked_with_one_line():
         (dict(d_max=-1.0), "d_max must be > 0"),
     ):
         with pytest.raises(InputError) as err:
-            cv_plumed_input(groups, **bad)
+            cv_plumed_input(groups, **SWITCH, **bad)
         assert "\n" not in str(err.value) and words in str(err.value)
 
 
 def test_plumed_threads_give_the_same_cv_and_forces(tmp_path):
     """OpenMP threads split PLUMED's pair loop; the sums agree to round-off."""
     atoms = toy_interface()
-    s = cv_coordination_numpy(atoms)["cv"]
+    s = cv_coordination_numpy(atoms, **CV)["cv"]
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     col1, f1, b1 = _plumed_frame(atoms, tmp_path / "one", s_start=s - 0.3)
@@ -205,11 +211,11 @@ def test_plumed_threads_give_the_same_cv_and_forces(tmp_path):
 def test_plumed_bias_and_forces_match_restraint(tmp_path):
     """Bias = 1/2 kappa (s - s0)^2 and F = -kappa (s - s0) ds/dx (finite differences)."""
     atoms = toy_interface()
-    s = cv_coordination_numpy(atoms)["cv"]
+    s = cv_coordination_numpy(atoms, **CV)["cv"]
     kappa, lag = 5.0, 0.3
     _, forces, bias = _plumed_frame(atoms, tmp_path, s_start=s - lag, kappa_ev=kappa)
     assert bias == pytest.approx(0.5 * kappa * lag**2, rel=1e-9)  # AT0 printed with 10 decimals
-    groups = cv_groups(atoms)
+    groups = cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS)
     probe = [int(groups.li_a[0]), int(groups.li_a[5]), int(groups.s[0]), int(groups.cl[0]), 0, 89]
     h = 1e-5  # Angstrom; central-difference error ~h^2 s''' and round-off ~1e-16 s / h, both < 1e-8
     for i in probe:
@@ -217,7 +223,9 @@ def test_plumed_bias_and_forces_match_restraint(tmp_path):
             plus, minus = atoms.copy(), atoms.copy()
             plus.positions[i, k] += h
             minus.positions[i, k] -= h
-            ds = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (2 * h)
+            ds = (
+                cv_coordination_numpy(plus, **CV)["cv"] - cv_coordination_numpy(minus, **CV)["cv"]
+            ) / (2 * h)
             assert forces[i, k] == pytest.approx(-kappa * lag * ds, abs=1e-6)
     # atom 89 is in anode layer 10 (not in any group): exactly no bias force
     assert np.all(forces[89] == 0.0)
@@ -231,15 +239,15 @@ def test_rational_switch_limits():
     assert rational_switch(np.array(r0), r0, 6, 12) == pytest.approx(0.5, abs=1e-12)
     # continuous through the removable singularity at r = r0
     eps = 1e-7
-    assert rational_switch(np.array(r0 * (1 + eps)), r0) == pytest.approx(0.5, abs=1e-6)
-    assert rational_switch(np.array(0.0), r0) == pytest.approx(1.0)
+    assert rational_switch(np.array(r0 * (1 + eps)), r0, 6, 12) == pytest.approx(0.5, abs=1e-6)
+    assert rational_switch(np.array(0.0), r0, 6, 12) == pytest.approx(1.0)
 
 
 def test_self_pairs_excluded_and_shared_pairs_counted_twice():
     """Li-Li: A subset of B; (i, i) never counted, (i, j) with both in A counted twice."""
     pos = np.array([[0.0, 0.0, 0.0], [2.5, 0.0, 0.0], [0.0, 2.7, 0.0]])
     cell = np.eye(3) * 50.0
-    cn = coordination_numpy(pos, cell, np.array([0, 1]), np.array([0, 1, 2]), r0=3.2)
+    cn = coordination_numpy(pos, cell, np.array([0, 1]), np.array([0, 1, 2]), r0=3.2, n=6, m=12)
 
     def s(d):
         return 1.0 / (1.0 + (d / 3.2) ** 6)
@@ -251,7 +259,7 @@ def test_self_pairs_excluded_and_shared_pairs_counted_twice():
 def test_minimum_image_used():
     pos = np.array([[0.5, 0.0, 0.0], [9.5, 0.0, 0.0]])
     cell = np.eye(3) * 10.0
-    cn = coordination_numpy(pos, cell, np.array([0]), np.array([1]), r0=3.0)
+    cn = coordination_numpy(pos, cell, np.array([0]), np.array([1]), r0=3.0, n=6, m=12)
     assert cn == pytest.approx(1.0 / (1.0 + (1.0 / 3.0) ** 6), rel=1e-12)
 
 
@@ -270,7 +278,7 @@ def test_empty_group_is_one_line_input_error():
     atoms = toy_interface()
     del atoms[[a.index for a in atoms if a.symbol == "Cl"]]
     with pytest.raises(InputError) as err:
-        cv_groups(atoms, name="toy.extxyz")
+        cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS, name="toy.extxyz")
     msg = str(err.value)
     assert "\n" not in msg and "toy.extxyz" in msg and "'cl'" in msg
 
@@ -279,7 +287,7 @@ def test_missing_layer_array_is_input_error():
     atoms = toy_interface()
     del atoms.arrays["layer"]
     with pytest.raises(InputError, match="layer"):
-        cv_groups(atoms)
+        cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS)
 
 
 def test_plumed_atom_list_ranges():
@@ -290,18 +298,32 @@ def test_plumed_atom_list_ranges():
 def test_moving_restraint_input_units():
     atoms = toy_interface()
     text = moving_restraint_plumed_input(
-        cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=1000, kappa_ev=500.0
+        cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS),
+        s_start=1.0,
+        s_end=2.0,
+        n_steps=1000,
+        kappa_ev=500.0,
+        print_stride=10,
+        **SWITCH,
     )
     # kappa 500 eV -> kJ/mol (1 eV = 96.485 kJ/mol); R0 3.2 A -> 0.32 nm
     assert "KAPPA0=48242.66" in text and "R_0=0.32 " in text and "STEP1=1000" in text
     with pytest.raises(InputError):
-        moving_restraint_plumed_input(cv_groups(atoms), s_start=1.0, s_end=2.0, n_steps=0)
+        moving_restraint_plumed_input(
+            cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS),
+            s_start=1.0,
+            s_end=2.0,
+            n_steps=0,
+            kappa_ev=500.0,
+            print_stride=10,
+            **SWITCH,
+        )
 
 
 @pytest.mark.parametrize("d_max", [None, 6.0])
 def test_cv_gradient_matches_central_differences(d_max):
     atoms = toy_interface()
-    grad = cv_gradient_numpy(atoms, d_max=d_max)
+    grad = cv_gradient_numpy(atoms, **CV, d_max=d_max)
     h = 1e-5  # Angstrom
     fd = np.zeros_like(grad)
     for i in range(len(atoms)):
@@ -310,8 +332,8 @@ def test_cv_gradient_matches_central_differences(d_max):
             plus.positions[i, k] += h
             minus.positions[i, k] -= h
             fd[i, k] = (
-                cv_coordination_numpy(plus, d_max=d_max)["cv"]
-                - cv_coordination_numpy(minus, d_max=d_max)["cv"]
+                cv_coordination_numpy(plus, **CV, d_max=d_max)["cv"]
+                - cv_coordination_numpy(minus, **CV, d_max=d_max)["cv"]
             ) / (2 * h)
     # truncation h^2/6 |s'''| summed over ~100 pairs (|s'''| < 1 A^-3) < 2e-9 and
     # round-off 1e-16 |CN terms| / h ~ 1e-9: 1e-7 1/A leaves a wide margin,
@@ -330,7 +352,7 @@ def test_cv_gradient_matches_central_differences(d_max):
 def test_rational_switch_derivative_through_r0():
     r0 = 3.2
     r = np.array([r0 * (1 - 1e-9), r0, r0 * (1 + 1e-9), r0 * 1.001])
-    d = rational_switch_derivative(r, r0)
+    d = rational_switch_derivative(r, r0, 6, 12)
     # n = 6, m = 12: s = 1/(1 + x^6), s' = -6 x^5 / (r0 (1 + x^6)^2) = -0.75/r0 at x = 1
     x = r / r0
     np.testing.assert_allclose(d, -6 * x**5 / (r0 * (1 + x**6) ** 2), rtol=1e-6)
@@ -338,10 +360,10 @@ def test_rational_switch_derivative_through_r0():
 
 def test_plumed_bias_forces_equal_minus_kappa_lag_gradient(tmp_path):
     atoms = toy_interface()
-    s = cv_coordination_numpy(atoms)["cv"]
+    s = cv_coordination_numpy(atoms, **CV)["cv"]
     kappa, lag = 5.0, 0.3
     _, forces, _ = _plumed_frame(atoms, tmp_path, s_start=s - lag, kappa_ev=kappa)
-    expected = -kappa * lag * cv_gradient_numpy(atoms)
+    expected = -kappa * lag * cv_gradient_numpy(atoms, **CV)
     # AT0 is written with 10 decimals (lag error 1e-10, relative 3e-10) and
     # KAPPA with 10 significant digits; everything else is double precision
     np.testing.assert_allclose(forces, expected, rtol=1e-8, atol=1e-10)
@@ -349,30 +371,34 @@ def test_plumed_bias_forces_equal_minus_kappa_lag_gradient(tmp_path):
 
 def test_restraint_period_units_and_scaling():
     atoms = toy_interface()
-    g = cv_gradient_numpy(atoms)
+    g = cv_gradient_numpy(atoms, **CV)
     s_sum = np.sum(np.sum(g**2, axis=1) / atoms.get_masses())
     # 1 eV/(amu A^2) = 9.6485e27 s^-2
     omega = np.sqrt(5.0 * s_sum * 9.6485e27)
-    assert restraint_period_fs(atoms, 5.0) == pytest.approx(2 * np.pi / omega * 1e15, rel=1e-4)
-    # omega ~ sqrt(kappa): 100 x kappa -> period / 10
-    assert restraint_period_fs(atoms, 500.0) == pytest.approx(
-        restraint_period_fs(atoms, 5.0) / 10, rel=1e-12
+    assert restraint_period_fs(atoms, 5.0, **CV) == pytest.approx(
+        2 * np.pi / omega * 1e15, rel=1e-4
     )
-    k_max = max_stable_kappa_ev(atoms, 1.0, 0.5)
-    assert restraint_period_fs(atoms, k_max) == pytest.approx(2 * np.pi / 0.5, rel=1e-9)
+    # omega ~ sqrt(kappa): 100 x kappa -> period / 10
+    assert restraint_period_fs(atoms, 500.0, **CV) == pytest.approx(
+        restraint_period_fs(atoms, 5.0, **CV) / 10, rel=1e-12
+    )
+    k_max = max_stable_kappa_ev(atoms, 1.0, 0.5, **CV)
+    assert restraint_period_fs(atoms, k_max, **CV) == pytest.approx(2 * np.pi / 0.5, rel=1e-9)
 
 
 def test_guard_rejects_stiff_kappa_with_one_line():
     atoms = toy_interface()
     with pytest.raises(InputError) as err:
-        check_restraint_stability(atoms, kappa_ev=500.0, timestep_fs=1.0, max_omega_dt=0.5)
+        check_restraint_stability(atoms, kappa_ev=500.0, timestep_fs=1.0, max_omega_dt=0.5, **CV)
     msg = str(err.value)
     assert "\n" not in msg and "lpsc.sampling.kappa_ev = 500 eV" in msg
     assert "use kappa_ev <= " in msg and "1 fs" in msg
     k_max = float(msg.split("use kappa_ev <= ")[1].split()[0])
     # the advertised kappa passes, and it is the largest one (3 significant digits)
-    info = check_restraint_stability(atoms, kappa_ev=k_max, timestep_fs=1.0, max_omega_dt=0.5)
+    info = check_restraint_stability(atoms, kappa_ev=k_max, timestep_fs=1.0, max_omega_dt=0.5, **CV)
     assert 0.49 < info["omega_dt"] <= 0.5
     # a smaller time step makes the same kappa acceptable: omega dt ~ dt
-    info = check_restraint_stability(atoms, kappa_ev=500.0, timestep_fs=0.05, max_omega_dt=0.5)
+    info = check_restraint_stability(
+        atoms, kappa_ev=500.0, timestep_fs=0.05, max_omega_dt=0.5, **CV
+    )
     assert info["omega_dt"] == pytest.approx(2 * np.pi / info["restraint_period_fs"] * 0.05)

@@ -8,8 +8,9 @@ import subprocess
 
 import numpy as np
 import pytest
-from _sampling_toy import TOY_SPECIES, toy_interface
+from _sampling_toy import CV, N_ANODE_LAYERS, SWITCH, TOY_SPECIES, toy_interface
 
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.io.colvar import read_colvar
 from lidendrite.sampling.cv import (
@@ -26,8 +27,28 @@ pytestmark = pytest.mark.lammps
 
 #: LAMMPS metal-unit pressure conversion (force->nktv2p), eV/A^3 -> bar
 NKTV2P_METAL = 1.6021765e6
-#: the toy MD used by the run tests (weak LJ keeps the toy stable; not physics)
+#: the toy MD used by the run tests (weak LJ keeps the toy stable; not physics).
+#: run_moving_restraint has no defaults: thermostat, barostat, seed and guard come from
+#: the config's lpsc.sampling (its one source), the CV is the paper's all-pairs form
 TOY_MD = dict(
+    **{
+        k: schema_default(f"lpsc.sampling.{k}")
+        for k in (
+            "timestep_fs",
+            "temperature_k",
+            "pressure_bar",
+            "thermostat_damping_fs",
+            "barostat_damping_fs",
+            "stretch",
+            "seed",
+            "max_omega_dt",
+            "plumed_threads",
+        )
+    },
+    **CV,
+    d_max=None,
+    nl_cutoff=None,
+    nl_stride=None,
     pair_style="lj/cut 5.0",
     pair_coeff="* * 0.01 2.0",
     type_map=TOY_SPECIES,
@@ -47,15 +68,16 @@ def _biased_lammps(atoms, tmp_path, *, lag, kappa_ev, print_stride=10):
     data = tmp_path / "data.lmp"
     with open(data, "w") as fd:
         write_lammps_data(fd, atoms, specorder=list(TOY_SPECIES), masses=True, units="metal")
-    s = cv_coordination_numpy(atoms)["cv"]
+    s = cv_coordination_numpy(atoms, **CV)["cv"]
     text = moving_restraint_plumed_input(
-        cv_groups(atoms),
+        cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS),
         s_start=s - lag,
         s_end=s - lag,
         n_steps=10,
         kappa_ev=kappa_ev,
         colvar_file=str(tmp_path / "COLVAR"),
         print_stride=print_stride,
+        **SWITCH,
     )
     lmp = create_lammps(tmp_path / "log.lammps")
     lmp.commands_list(
@@ -95,16 +117,17 @@ def test_fix_external_forces_and_energy_equal_restraint(tmp_path):
         f = _forces_by_id(lmp)
         # pair_style zero: the potential energy is the bias alone
         assert lmp.get_thermo("pe") == pytest.approx(0.5 * kappa * lag**2, rel=1e-8)
-        groups = cv_groups(atoms)
+        groups = cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS)
         h = 1e-5  # central differences: error << 1e-6 eV/A (see test_sampling_cv)
         for i in (int(groups.li_a[2]), int(groups.p[0]), 3):
             for k in range(3):
                 plus, minus = atoms.copy(), atoms.copy()
                 plus.positions[i, k] += h
                 minus.positions[i, k] -= h
-                ds = (cv_coordination_numpy(plus)["cv"] - cv_coordination_numpy(minus)["cv"]) / (
-                    2 * h
-                )
+                ds = (
+                    cv_coordination_numpy(plus, **CV)["cv"]
+                    - cv_coordination_numpy(minus, **CV)["cv"]
+                ) / (2 * h)
                 assert f[i, k] == pytest.approx(-kappa * lag * ds, abs=1e-6)
         # Newton's third law for a distance-based bias: total force zero
         assert np.abs(f.sum(axis=0)).max() < 1e-9
@@ -128,7 +151,7 @@ def test_bias_virial_gives_the_right_pressure(tmp_path):
     eps = 1e-5  # strain; central-difference error ~eps^2, far below the 1e-6 tolerance
 
     def bias(strained):
-        return 0.5 * kappa * (cv_coordination_numpy(strained)["cv"] - s0) ** 2
+        return 0.5 * kappa * (cv_coordination_numpy(strained, **CV)["cv"] - s0) ** 2
 
     for axis, c in enumerate("xyz"):
         u = []
@@ -155,7 +178,7 @@ def test_moving_restraint_target_is_linear_in_lammps_step(tmp_path):
     col = read_colvar(res.colvar)
     step = np.rint(col["time"] / 1e-3).astype(int)
     assert list(step) == list(range(21))
-    n_li = cv_groups(atoms).li_a.size
+    n_li = cv_groups(atoms, n_anode_layers=N_ANODE_LAYERS).li_a.size
     # s0_end = s0_start + rate * N_Li(A) * t_total
     assert res.s0_end == pytest.approx(res.s0_start + 0.5 * n_li * 20 * 1e-3, rel=1e-12)
     expected = res.s0_start + (res.s0_end - res.s0_start) * step / 20
@@ -172,7 +195,7 @@ def test_moving_restraint_target_is_linear_in_lammps_step(tmp_path):
     assert summary["finished"] and summary["final_step"] == 20
     # the stability numbers of the restraint mode are recorded
     assert summary["restraint_period_fs"] == pytest.approx(
-        restraint_period_fs(atoms, TOY_MD["kappa_ev"]), rel=1e-9
+        restraint_period_fs(atoms, TOY_MD["kappa_ev"], **CV), rel=1e-9
     )
     assert summary["omega_dt"] == pytest.approx(
         2 * np.pi / summary["restraint_period_fs"], rel=1e-9
@@ -290,7 +313,7 @@ def test_restraint_mode_period_and_energy_conservation(tmp_path):
     """
     atoms = toy_interface()
     kappa = 5.0
-    period = restraint_period_fs(atoms, kappa)  # 9.1 fs
+    period = restraint_period_fs(atoms, kappa, **CV)  # 9.1 fs
     lag = 0.01  # small: the CV is nearly linear over the oscillation
     for dt_fs, n_run in ((period / 200, 600), (period * 0.5 / (2 * np.pi), 60)):
         sub = tmp_path / f"dt{dt_fs:.4f}"

@@ -111,7 +111,7 @@ class CVGroups:
 def cv_groups(
     atoms: Atoms,
     *,
-    n_anode_layers: int = 8,
+    n_anode_layers: int,
     electrolyte_region: str = "electrolyte",
     anode_region: str = "anode",
     name: str = "structure",
@@ -197,8 +197,8 @@ def _cutoff_scale(
 def rational_switch(
     r: np.ndarray,
     r0: float,
-    n: int = 6,
-    m: int = 12,
+    n: int,
+    m: int,
     *,
     d_max: float | None = None,
     stretch: bool = True,
@@ -251,8 +251,8 @@ def coordination_numpy(
     group_b: np.ndarray,
     *,
     r0: float,
-    n: int = 6,
-    m: int = 12,
+    n: int,
+    m: int,
     d_max: float | None = None,
     stretch: bool = True,
     pbc: tuple[bool, bool, bool] = (True, True, True),
@@ -273,7 +273,9 @@ def coordination_numpy(
     pbc
         Periodic directions (minimum image along them).
     chunk
-        Rows of A handled at once (memory bound).
+        Rows of A handled at once: a memory bound of the numpy loop, not a
+        physical setting (the result does not depend on it), so it has no
+        config key.
     """
     pos = np.asarray(positions, dtype=float)
     cell = np.asarray(cell, dtype=float)
@@ -291,19 +293,28 @@ def coordination_numpy(
     return total
 
 
+def _groups_or_select(atoms: Atoms, groups: CVGroups | None, n_anode_layers: int | None):
+    """``groups``, or those of ``atoms`` with ``n_anode_layers`` (no default: the config's)."""
+    if groups is not None:
+        return groups
+    if n_anode_layers is None:
+        raise InputError("CV: give groups or n_anode_layers (config lpsc.sampling.n_anode_layers)")
+    return cv_groups(atoms, n_anode_layers=n_anode_layers)
+
+
 def cv_coordination_numpy(
     atoms: Atoms,
     *,
     groups: CVGroups | None = None,
-    r0_li_li: float = 3.2,
-    r0_li_s: float = 3.0,
-    r0_li_p: float = 4.0,
-    r0_li_cl: float = 4.0,
-    n: int = 6,
-    m: int = 12,
+    r0_li_li: float,
+    r0_li_s: float,
+    r0_li_p: float,
+    r0_li_cl: float,
+    n: int,
+    m: int,
     d_max: float | None = None,
     stretch: bool = True,
-    n_anode_layers: int = 8,
+    n_anode_layers: int | None = None,
 ) -> dict[str, float]:
     """Reference (numpy) value of the CV of eq. (2) and its four CNs.
 
@@ -321,15 +332,15 @@ def cv_coordination_numpy(
         Cut-off of all four switching functions, Angstrom, and its form
         (:func:`rational_switch`); ``d_max=None``: no cut-off.
     n_anode_layers
-        Anode layers in group B of CN(Li-Li) (paper: 8).
+        Anode layers in group B of CN(Li-Li) (config ``lpsc.sampling.n_anode_layers``,
+        paper: 8); needed only when ``groups`` is None.
 
     Returns
     -------
     dict
         ``li_li``, ``li_s``, ``li_p``, ``li_cl`` and ``cv`` (dimensionless).
     """
-    if groups is None:
-        groups = cv_groups(atoms, n_anode_layers=n_anode_layers)
+    groups = _groups_or_select(atoms, groups, n_anode_layers)
     r0 = {"li_li": r0_li_li, "li_s": r0_li_s, "li_p": r0_li_p, "li_cl": r0_li_cl}
     pos = atoms.get_positions()
     cell = np.asarray(atoms.cell[:], dtype=float)
@@ -356,8 +367,8 @@ def cv_coordination_numpy(
 def rational_switch_derivative(
     r: np.ndarray,
     r0: float,
-    n: int = 6,
-    m: int = 12,
+    n: int,
+    m: int,
     *,
     d_max: float | None = None,
     stretch: bool = True,
@@ -389,8 +400,8 @@ def coordination_gradient_numpy(
     group_b: np.ndarray,
     *,
     r0: float,
-    n: int = 6,
-    m: int = 12,
+    n: int,
+    m: int,
     d_max: float | None = None,
     stretch: bool = True,
     pbc: tuple[bool, bool, bool] = (True, True, True),
@@ -428,15 +439,15 @@ def cv_gradient_numpy(
     atoms: Atoms,
     *,
     groups: CVGroups | None = None,
-    r0_li_li: float = 3.2,
-    r0_li_s: float = 3.0,
-    r0_li_p: float = 4.0,
-    r0_li_cl: float = 4.0,
-    n: int = 6,
-    m: int = 12,
+    r0_li_li: float,
+    r0_li_s: float,
+    r0_li_p: float,
+    r0_li_cl: float,
+    n: int,
+    m: int,
     d_max: float | None = None,
     stretch: bool = True,
-    n_anode_layers: int = 8,
+    n_anode_layers: int | None = None,
 ) -> np.ndarray:
     """Analytic gradient ds/dr of the CV of eq. (2), ``[n_atoms, 3]`` in 1/Angstrom.
 
@@ -444,8 +455,7 @@ def cv_gradient_numpy(
     outside every group get exactly zero.  The bias force of the restraint
     is ``-kappa (s - s0) * cv_gradient_numpy(...)``.
     """
-    if groups is None:
-        groups = cv_groups(atoms, n_anode_layers=n_anode_layers)
+    groups = _groups_or_select(atoms, groups, n_anode_layers)
     r0 = {"li_li": r0_li_li, "li_s": r0_li_s, "li_p": r0_li_p, "li_cl": r0_li_cl}
     pos = atoms.get_positions()
     cell = np.asarray(atoms.cell[:], dtype=float)
@@ -526,12 +536,12 @@ def plumed_atom_list(indices: np.ndarray) -> str:
 def cv_plumed_input(
     groups: CVGroups,
     *,
-    r0_li_li: float = 3.2,
-    r0_li_s: float = 3.0,
-    r0_li_p: float = 4.0,
-    r0_li_cl: float = 4.0,
-    n: int = 6,
-    m: int = 12,
+    r0_li_li: float,
+    r0_li_s: float,
+    r0_li_p: float,
+    r0_li_cl: float,
+    n: int,
+    m: int,
     d_max: float | None = None,
     stretch: bool = True,
     nl_cutoff: float | None = None,
@@ -621,10 +631,10 @@ def moving_restraint_plumed_input(
     s_start: float,
     s_end: float,
     n_steps: int,
-    kappa_ev: float = 500.0,
+    kappa_ev: float,
     step_start: int = 0,
     colvar_file: str = "COLVAR",
-    print_stride: int = 10,
+    print_stride: int,
     energy_units: float = EV_TO_KJMOL,
     **cv_kwargs: float | bool | None,
 ) -> str:
@@ -643,15 +653,18 @@ def moving_restraint_plumed_input(
     n_steps
         MD steps over which s0 moves (> 0).
     kappa_ev
-        Force constant kappa in eV per CV unit squared (paper: 500 eV);
+        Force constant kappa in eV per CV unit squared (config
+        ``lpsc.sampling.kappa_ev``; paper: 500 eV);
         written as KAPPA in kJ/mol (times ``energy_units``).
     step_start
-        MD step at which s0 = s_start.
+        MD step at which s0 = s_start: the origin of the step count, not a
+        physical setting (0 for a fresh run), so it has no config key.
     colvar_file
         COLVAR path (columns: time, cv, the four CNs, mr.cv_cntr = s0,
         mr.bias in kJ/mol, mr.work).
     print_stride
-        Steps between COLVAR lines (and file flushes).
+        Steps between COLVAR lines (and file flushes); config
+        ``lpsc.sampling.colvar_every``.
     energy_units
         kJ/mol per eV.
     **cv_kwargs

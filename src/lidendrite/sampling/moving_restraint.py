@@ -175,7 +175,11 @@ def _plumed_log_version(path: Path) -> str:
 
 
 def _floor_sig(x: float, digits: int = 3) -> float:
-    """``x`` rounded down to ``digits`` significant digits (a safe upper bound stays safe)."""
+    """``x`` rounded down to ``digits`` significant digits (a safe upper bound stays safe).
+
+    ``digits`` is a formatting choice of the advice printed in errors, not a
+    physical setting, so it has no config key.
+    """
     if x <= 0 or not math.isfinite(x):
         return x
     scale = 10.0 ** (digits - 1 - math.floor(math.log10(x)))
@@ -300,38 +304,43 @@ def run_moving_restraint(
     pair_coeff: str,
     type_map: list[str] | tuple[str, ...],
     n_steps: int,
-    timestep_fs: float = 1.0,
-    temperature_k: float = 300.0,
-    pressure_bar: float = 1.0,
-    ensemble: str = "npt",
-    thermostat_damping_fs: float = 100.0,
-    barostat_damping_fs: float = 1000.0,
-    kappa_ev: float = 500.0,
+    timestep_fs: float,
+    temperature_k: float,
+    pressure_bar: float,
+    ensemble: str,
+    thermostat_damping_fs: float,
+    barostat_damping_fs: float,
+    kappa_ev: float,
     s0_rate: float | None = None,
     s0_end: float | None = None,
-    r0_li_li: float = 3.2,
-    r0_li_s: float = 3.0,
-    r0_li_p: float = 4.0,
-    r0_li_cl: float = 4.0,
-    n: int = 6,
-    m: int = 12,
-    d_max: float | None = None,
-    stretch: bool = True,
-    nl_cutoff: float | None = None,
-    nl_stride: int | None = None,
-    n_anode_layers: int = 8,
-    restart_every: int = 1000,
-    thermo_every: int = 100,
-    dump_every: int = 1000,
-    colvar_every: int = 10,
-    seed: int = 12345,
-    max_omega_dt: float = 0.5,
+    r0_li_li: float,
+    r0_li_s: float,
+    r0_li_p: float,
+    r0_li_cl: float,
+    n: int,
+    m: int,
+    d_max: float | None,
+    stretch: bool,
+    nl_cutoff: float | None,
+    nl_stride: int | None,
+    n_anode_layers: int,
+    restart_every: int,
+    thermo_every: int,
+    dump_every: int,
+    colvar_every: int,
+    seed: int,
+    max_omega_dt: float,
     deepmd: bool = False,
     stop_at_step: int | None = None,
     model: str | os.PathLike | None = None,
-    plumed_threads: int = 1,
+    plumed_threads: int,
 ) -> MovingRestraintResult:
     """Run (or resume) the moving-restraint MD of the lpsc study.
+
+    Every physical and output setting is required and comes from the config
+    block ``lpsc.sampling`` (the rule passes it whole); ``s0_rate`` or
+    ``s0_end`` sets the target, and ``deepmd``/``stop_at_step``/``model``
+    are switches of the caller, not physical settings.
 
     Parameters
     ----------
