@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
+from lidendrite.config import load_config, schema_default
 from lidendrite.errors import InputError
 from lidendrite.training import dpgen_params as P
 from lidendrite.training.deepmd_input import build_deepmd_input
@@ -21,6 +22,43 @@ STAGES = [
     },
 ]
 GROUPS = ["bulk", "bulk", "interface"]
+# the builders have no defaults: their settings come from lpsc.training.dpgen, the one source
+_DPGEN = "lpsc.training.dpgen"
+#: build_param's settings (config lpsc.training.dpgen.param)
+PARAM = {
+    k: schema_default(f"{_DPGEN}.param.{k}")
+    for k in (
+        "model_devi_dt",
+        "model_devi_skip",
+        "fp_task_max",
+        "fp_task_min",
+        "fp_accurate_threshold",
+        "fp_accurate_soft_threshold",
+    )
+}
+#: the paper's four models per iteration (SI 2.2; config/paper.yaml)
+NUMB_MODELS = load_config("paper")["lpsc"]["training"]["dpgen"]["numb_models"]
+#: exploration_jobs' round count, default ensemble and time step
+EXPLORE = {
+    "n_rounds": schema_default(f"{_DPGEN}.exploration.n_rounds"),
+    "ensemble": schema_default(f"{_DPGEN}.exploration.ensemble"),
+    "model_devi_dt": PARAM["model_devi_dt"],
+}
+#: build_machine's settings (config lpsc.training.dpgen.machine)
+MACHINE = {
+    k: schema_default(f"{_DPGEN}.machine.{k}")
+    for k in ("profile", "cpus", "fp_group_size", "fp_parallel")
+}
+
+
+def _machine(**kw):
+    """build_machine with the config's machine settings, ``kw`` on top."""
+    return P.build_machine(**{**MACHINE, **kw})
+
+
+def _jobs(**kw):
+    """exploration_jobs with the config's round count, ensemble and time step."""
+    return P.exploration_jobs(**{**EXPLORE, **kw})
 
 
 def _init_system(tmp_path):
@@ -52,7 +90,7 @@ def inputs(tmp_path):
         sel=[90, 20, 60, 20],
         numb_steps=1000,
     )
-    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=STAGES, nsteps=20000, trj_freq=100)
+    jobs = _jobs(sys_groups=GROUPS, stages=STAGES, nsteps=20000, trj_freq=100)
     return dict(confs=confs, tp=tp, jobs=jobs, init=_init_system(tmp_path), mixed=mixed)
 
 
@@ -64,6 +102,8 @@ def _param_kwargs(inputs):
         sys_configs=inputs["confs"],
         training_param=inputs["tp"],
         model_devi_jobs=inputs["jobs"],
+        numb_models=NUMB_MODELS,
+        **PARAM,
     )
 
 
@@ -81,13 +121,7 @@ def test_trust_levels_follow_si_2_2(inputs):
 def test_param_accepted_by_dpgen(inputs, tmp_path):
     from dpgen.generator.arginfo import run_jdata_arginfo
 
-    param = P.build_param(
-        type_map=TYPE_MAP,
-        init_data_systems=[inputs["init"]],
-        sys_configs=inputs["confs"],
-        training_param=inputs["tp"],
-        model_devi_jobs=inputs["jobs"],
-    )
+    param = P.build_param(**_param_kwargs(inputs))
     info = run_jdata_arginfo()
     norm = info.normalize_value(param, trim_pattern="_*")
     info.check_value(norm, strict=True)  # raises on any unknown or mistyped key
@@ -123,7 +157,7 @@ def test_machine_accepted_by_dpgen(tmp_path):
 
     info = run_mdata_arginfo()
     for profile, extra in (("local", {}), ("slurm", {"partition": "cpu", "time": "02:00:00"})):
-        m = P.build_machine(
+        m = _machine(
             remote_root=tmp_path / "remote",
             fp_command="lidendrite label --in input.vasp --out labeled.extxyz",
             profile=profile,
@@ -173,7 +207,7 @@ def test_poscar_round_trip_keeps_the_structure(inputs):
 )
 def test_bad_exploration_one_line_error(kwargs, needle):
     with pytest.raises(InputError) as err:
-        P.exploration_jobs(**kwargs)
+        _jobs(**kwargs)
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
@@ -192,11 +226,11 @@ def test_bad_param_one_line_errors(inputs, tmp_path):
     with pytest.raises(InputError, match="Cu"):
         P.write_sys_configs({"x": bulk("Cu")}, tmp_path / "c", TYPE_MAP)
     with pytest.raises(InputError, match="profile"):
-        P.build_machine(remote_root=tmp_path, fp_command="x", profile="pbs")
+        _machine(remote_root=tmp_path, fp_command="x", profile="pbs")
     # no partition: the cluster's default one (paper.yaml leaves it to the site)
-    default = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+    default = _machine(remote_root=tmp_path, fp_command="x", profile="slurm")
     assert all("queue_name" not in t["resources"] for t in (default["fp"], default["train"], default["model_devi"]))
-    named = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="gpu")
+    named = _machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="gpu")
     assert named["fp"]["resources"]["queue_name"] == "gpu"
 
 
@@ -267,7 +301,7 @@ def test_band_may_explore_some_groups_for_longer():
     band = {"temps": [300], "groups": ["interface"], "nsteps": 2000, "trj_freq": 20}
     band["trust_f"] = {"interface": [0.1, 0.8]}
     band["model_devi_dt"] = 0.002
-    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=[*STAGES, band], nsteps=300, trj_freq=10)
+    jobs = _jobs(sys_groups=GROUPS, stages=[*STAGES, band], nsteps=300, trj_freq=10)
     assert [j["sys_idx"] for j in jobs] == [[0, 1, 2], [0, 1, 2], [2]]
     assert [(j["nsteps"], j["trj_freq"]) for j in jobs] == [(300, 10), (300, 10), (2000, 20)]
     assert jobs[2]["model_devi_f_trust_lo"] == {"2": 0.1}
@@ -275,7 +309,7 @@ def test_band_may_explore_some_groups_for_longer():
     # DP-GEN's own reading of the LAMMPS time step: the band's, else param's model_devi_dt
     assert [_get_lammps_job_settings(j, {"model_devi_dt": 0.001})[0] for j in jobs] == [0.001, 0.001, 0.002]
     assert [j["ensemble"] for j in jobs] == ["nvt"] * 3 and all("press" not in j for j in jobs)
-    npt = P.exploration_jobs(
+    npt = _jobs(
         sys_groups=GROUPS, stages=[{**band, "ensemble": "npt-xy", "press": [1]}], nsteps=300, trj_freq=10
     )
     assert npt[0]["ensemble"] == "npt-xy" and npt[0]["press"] == [1.0]
@@ -288,7 +322,7 @@ def test_band_may_explore_some_groups_for_longer():
     )
     for bad, needle in bad_bands:
         with pytest.raises(InputError, match=needle) as err:
-            P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, **bad}], nsteps=300, trj_freq=10)
+            _jobs(sys_groups=GROUPS, stages=[{**band, **bad}], nsteps=300, trj_freq=10)
         assert "\n" not in str(err.value)
 
 
@@ -296,20 +330,20 @@ def test_band_training_steps_map_bands_to_iterations():
     from lidendrite.training.dpgen_params import band_training_steps
 
     stages = [{"temps": [300]}, {"temps": [600]}, {"temps": [300], "train_numb_steps": 4000}]
-    assert band_training_steps(stages) == {2: 4000}
+    assert band_training_steps(stages, n_rounds=1) == {2: 4000}
     assert band_training_steps(stages, n_rounds=2) == {2: 4000, 5: 4000}
     with pytest.raises(InputError, match=r"stages\[0\].train_numb_steps"):
-        band_training_steps([{"temps": [300], "train_numb_steps": 0}])
+        band_training_steps([{"temps": [300], "train_numb_steps": 0}], n_rounds=1)
 
 
 def test_band_fp_task_max_map_bands_to_iterations():
     from lidendrite.training.dpgen_params import band_fp_task_max
 
     stages = [{"temps": [300]}, {"temps": [600], "fp_task_max": 40}]
-    assert band_fp_task_max(stages) == {1: 40}
+    assert band_fp_task_max(stages, n_rounds=1) == {1: 40}
     assert band_fp_task_max(stages, n_rounds=2) == {1: 40, 3: 40}
     with pytest.raises(InputError, match=r"stages\[0\]\.fp_task_max"):
-        band_fp_task_max([{"temps": [300], "fp_task_max": -1}])
+        band_fp_task_max([{"temps": [300], "fp_task_max": -1}], n_rounds=1)
 
 
 def test_fp_parallel_starts_labellers_side_by_side(tmp_path):
@@ -318,7 +352,7 @@ def test_fp_parallel_starts_labellers_side_by_side(tmp_path):
     from dpdispatcher import Machine, Resources, Submission, Task
 
     for profile, extra, waits_after in (("local", {}, 2), ("slurm", {"partition": "cpu"}, 1)):
-        m = P.build_machine(
+        m = _machine(
             remote_root=tmp_path / "remote", fp_command="label-it", profile=profile,
             fp_group_size=100, fp_parallel=2, **extra,
         )
@@ -334,7 +368,7 @@ def test_fp_parallel_starts_labellers_side_by_side(tmp_path):
         assert script.count("label-it") == 4
         assert script.split("wait")[0].count("label-it") == waits_after
     with pytest.raises(InputError, match="fp_parallel"):
-        P.build_machine(remote_root=tmp_path, fp_command="x", fp_parallel=0)
+        _machine(remote_root=tmp_path, fp_command="x", fp_parallel=0)
 
 
 def test_npt_xy_runs_through_dpgens_own_template(inputs, tmp_path, monkeypatch):
@@ -352,7 +386,7 @@ def test_npt_xy_runs_through_dpgens_own_template(inputs, tmp_path, monkeypatch):
 
     band = {"temps": [300, 300], "groups": ["interface"], "nsteps": 100, "trj_freq": 10}
     band.update(trust_f={"interface": [0.1, 2.0]}, model_devi_dt=0.002, ensemble="npt-xy", press=[1.0])
-    jobs = P.exploration_jobs(sys_groups=GROUPS, stages=[STAGES[0], band], nsteps=300, trj_freq=10)
+    jobs = _jobs(sys_groups=GROUPS, stages=[STAGES[0], band], nsteps=300, trj_freq=10)
     assert "template" not in jobs[0] and jobs[1]["template"] == {"lmp": P.NPT_XY_TEMPLATE}
     param = P.build_param(**{**_param_kwargs(inputs), "model_devi_jobs": jobs})
     work = tmp_path / "dpgen"
@@ -398,5 +432,5 @@ def test_npt_xy_runs_through_dpgens_own_template(inputs, tmp_path, monkeypatch):
     assert lz == pytest.approx(6 * 5.3, abs=1e-9)  # z is not barostatted: exactly unchanged
     assert lx == pytest.approx(ly, rel=1e-9) and lx < 3 * 5.3 - 0.01  # coupled, compressed
     with pytest.raises(InputError, match="equally often") as err:
-        P.exploration_jobs(sys_groups=GROUPS, stages=[{**band, "temps": [300, 300, 400]}], nsteps=300, trj_freq=10)
+        _jobs(sys_groups=GROUPS, stages=[{**band, "temps": [300, 300, 400]}], nsteps=300, trj_freq=10)
     assert "\n" not in str(err.value)

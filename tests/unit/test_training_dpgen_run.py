@@ -17,12 +17,26 @@ import textwrap
 import numpy as np
 import pytest
 
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.io.deepmd import read_model_devi_out
 from lidendrite.training import deepmd_run, dpgen_params
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.dpgen_record import iteration_history
 from lidendrite.training.dpgen_run import DpgenFailedError, final_models, finalize_dpgen, run_dpgen
+
+#: build_param's settings that the config's lpsc.training.dpgen.param supplies
+PARAM_KEYS = (
+    "model_devi_dt",
+    "model_devi_skip",
+    "fp_task_max",
+    "fp_task_min",
+    "fp_accurate_threshold",
+    "fp_accurate_soft_threshold",
+)
+#: the simplest dpdispatcher setup for a test run: one core, one labelling task per job
+#: (the ci config packs 100 tasks, two side by side; test_training_dpgen_params checks that)
+ONE_TASK_PER_JOB = dict(profile="local", cpus=1, fp_group_size=1, fp_parallel=1)
 
 FP_SCRIPT = textwrap.dedent(
     """\
@@ -91,6 +105,8 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     # trust [0.001, 10]: every frame after the perfect start is a candidate for
     # these barely trained models, so that labelling surely runs
     jobs = dpgen_params.exploration_jobs(
+        **{k: schema_default(f"lpsc.training.dpgen.exploration.{k}") for k in ("n_rounds", "ensemble")},
+        model_devi_dt=schema_default("lpsc.training.dpgen.param.model_devi_dt"),
         sys_groups=["bulk"],
         stages=[{"temps": [300], "trust_f": {"bulk": [0.001, 10.0]}}],
         nsteps=100,
@@ -102,13 +118,18 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
         sys_configs=confs,
         training_param=tp,
         model_devi_jobs=jobs,
-        numb_models=2,
-        fp_task_max=2,
+        **{
+            **{k: schema_default(f"lpsc.training.dpgen.param.{k}") for k in PARAM_KEYS},
+            "numb_models": 2,
+            "fp_task_max": 2,
+        },
         model_devi_clean_traj=False,
     )
     (tmp_path / "fp_emt.py").write_text(FP_SCRIPT)
     machine = dpgen_params.build_machine(
-        remote_root=work / "remote", fp_command=f"{sys.executable} {tmp_path / 'fp_emt.py'}"
+        remote_root=work / "remote",
+        fp_command=f"{sys.executable} {tmp_path / 'fp_emt.py'}",
+        **ONE_TASK_PER_JOB,
     )
     run_dpgen(
         dpgen_params.write_json(param, tmp_path / "param.json"),
@@ -169,7 +190,9 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
 def test_failed_dpgen_is_one_line_error(tmp_path):
     """DP-GEN rejects an incomplete param.json at once; the error names the key."""
     (tmp_path / "param.json").write_text('{"type_map": ["Cu"]}')
-    machine = dpgen_params.build_machine(remote_root=tmp_path / "remote", fp_command="true")
+    machine = dpgen_params.build_machine(
+        remote_root=tmp_path / "remote", fp_command="true", **ONE_TASK_PER_JOB
+    )
     dpgen_params.write_json(machine, tmp_path / "machine.json")
     with pytest.raises(DpgenFailedError) as err:
         run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", tmp_path / "work")

@@ -137,18 +137,21 @@ def test_slurm_partition_errors_before_any_job(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     _fake_tool(bin_dir, "sinfo", "short\\nlong\\nlong\\n")
+    # build_machine has no defaults: cores and fp packing from the paper config
+    machine = load_config("paper")["lpsc"]["training"]["dpgen"]["machine"]
+    kw = {k: machine[k] for k in ("cpus", "fp_group_size", "fp_parallel")}
     with pytest.raises(InputError, match="no default partition") as err:
-        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", **kw)
     assert "\n" not in str(err.value) and "short, long" in str(err.value)
     with pytest.raises(InputError, match="'gpu' not found") as err:
-        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="gpu")
+        P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="gpu", **kw)
     assert "\n" not in str(err.value)
-    named = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="long")
+    named = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", partition="long", **kw)
     assert named["train"]["resources"]["queue_name"] == "long"
     # the local profile submits nothing: no check
-    P.build_machine(remote_root=tmp_path, fp_command="x", profile="local")
+    P.build_machine(remote_root=tmp_path, fp_command="x", profile="local", **kw)
     _fake_tool(bin_dir, "sinfo", "short*\\nlong\\n")
-    default = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm")
+    default = P.build_machine(remote_root=tmp_path, fp_command="x", profile="slurm", **kw)
     assert "queue_name" not in default["train"]["resources"]
     (bin_dir / "sinfo").unlink()  # not a Slurm host: nothing to ask
     assert P.slurm_partitions() is None or shutil.which("sinfo")

@@ -236,9 +236,9 @@ def exploration_jobs(
     stages: Sequence[Mapping[str, Any]],
     nsteps: int,
     trj_freq: int,
-    n_rounds: int = 1,
-    ensemble: str = "nvt",
-    model_devi_dt: float = 0.001,
+    n_rounds: int,
+    ensemble: str,
+    model_devi_dt: float,
 ) -> list[dict[str, Any]]:
     """DP-GEN ``model_devi_jobs``: one job (= one iteration) per temperature band.
 
@@ -360,7 +360,7 @@ def _band_iteration_values(
     return out
 
 
-def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) -> dict[int, int]:
+def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int) -> dict[int, int]:
     """Training steps per DP-GEN iteration, for the bands that give ``train_numb_steps``.
 
     A band's ``train_numb_steps`` sets the length of the training that
@@ -373,7 +373,7 @@ def band_training_steps(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) 
     return _band_iteration_values(stages, "train_numb_steps", n_rounds, minimum=1)
 
 
-def band_fp_task_max(stages: Sequence[Mapping[str, Any]], n_rounds: int = 1) -> dict[int, int]:
+def band_fp_task_max(stages: Sequence[Mapping[str, Any]], n_rounds: int) -> dict[int, int]:
     """Most labelled candidates per system for the iterations whose band gives ``fp_task_max``.
 
     Iteration ``i`` explores band ``i`` and labels at most that many of its
@@ -392,14 +392,14 @@ def build_param(
     training_param: Mapping[str, Any],
     model_devi_jobs: Sequence[Mapping[str, Any]],
     mass_map: Sequence[float] | None = None,
-    numb_models: int = 4,
-    model_devi_dt: float = 0.001,
-    model_devi_skip: int = 0,
+    numb_models: int,
+    model_devi_dt: float,
+    model_devi_skip: int,
     model_devi_clean_traj: bool = True,
-    fp_task_max: int = 20,
-    fp_task_min: int = 1,
-    fp_accurate_threshold: float = 0.99,
-    fp_accurate_soft_threshold: float = 0.99,
+    fp_task_max: int,
+    fp_task_min: int,
+    fp_accurate_threshold: float,
+    fp_accurate_soft_threshold: float,
     training_reuse_iter: int | None = None,
     training_reuse_numb_steps: int | None = None,
     training_reuse_start_lr: float | None = None,
@@ -549,8 +549,8 @@ def _task_machine(
     partition: str | None,
     time: str | None,
     group_size: int,
-    para_deg: int = 1,
-    gpus: int = 0,
+    para_deg: int,
+    gpus: int,
     account: str | None = None,
 ) -> dict[str, Any]:
     if profile == "local":
@@ -587,6 +587,9 @@ def _task_machine(
 
 def slurm_partitions(sinfo: str = "sinfo", timeout: float = 30.0) -> tuple[list[str], str | None] | None:
     """Partitions of the Slurm cluster and its default one (``sinfo -h -o %P``).
+
+    ``timeout`` (s) bounds the wait for ``sinfo``: a guard against a hung
+    scheduler, not a physical setting, so it has no config key.
 
     Returns ``(names, default)`` (``default`` None when no partition is marked
     ``*``), or None where ``sinfo`` is not on PATH or does not answer (not a
@@ -676,12 +679,12 @@ def build_machine(
     fp_command: str,
     dp_command: str = "dp --tf",
     lmp_command: str = "lmp",
-    profile: str = "local",
-    cpus: int = 1,
+    profile: str,
+    cpus: int,
     partition: str | None = None,
     time: str | None = None,
-    fp_group_size: int = 1,
-    fp_parallel: int = 1,
+    fp_group_size: int,
+    fp_parallel: int,
     model_devi_group_size: int = 1,
     envs: Mapping[str, str] | None = None,
     account: str | None = None,
@@ -724,7 +727,10 @@ def build_machine(
         With the slurm profile, ask ``sinfo`` that every job has a partition
         (:func:`check_slurm_partition`).
     fp_group_size, model_devi_group_size
-        Tasks packed into one job.
+        Tasks packed into one job (``fp_group_size``: config
+        ``<study>.training.dpgen.machine.fp_group_size``;
+        ``model_devi_group_size`` is a batching knob of dpdispatcher, not a
+        physical setting, with no config key: one exploration task per job).
     fp_parallel
         Labelling commands of one fp job started side by side (dpdispatcher's
         ``para_deg``; local profile only, each with ``cpus`` cores): with
@@ -761,11 +767,18 @@ def build_machine(
         "api_version": "1.0",
         "deepmd_version": "3",
         "train": _task_machine(
-            dp_command, group_size=1, cpus=cpus, partition=part["train"], gpus=n_gpu["train"], **common
+            dp_command,
+            group_size=1,
+            para_deg=1,
+            cpus=cpus,
+            partition=part["train"],
+            gpus=n_gpu["train"],
+            **common,
         ),
         "model_devi": _task_machine(
             lmp_command,
             group_size=model_devi_group_size,
+            para_deg=1,
             cpus=cpus,
             partition=part["model_devi"],
             gpus=n_gpu["model_devi"],
@@ -818,8 +831,8 @@ def write_dpgen_inputs(
     fp_command: str,
     model: Mapping[str, Any],
     exploration: Mapping[str, Any],
-    numb_models: int = 4,
-    param: Mapping[str, Any] | None = None,
+    numb_models: int,
+    param: Mapping[str, Any],
     machine: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``workdir/confs/``, ``workdir/param.json`` and ``workdir/machine.json``.
@@ -850,7 +863,7 @@ def write_dpgen_inputs(
     training = build_deepmd_input(type_map=type_map, training_systems=[], for_dpgen=True, **model)
     jobs = exploration_jobs(
         sys_groups=sys_groups,
-        model_devi_dt=float((param or {}).get("model_devi_dt", 0.001)),
+        model_devi_dt=float(param["model_devi_dt"]),
         **exploration,
     )
     p = build_param(
@@ -860,7 +873,7 @@ def write_dpgen_inputs(
         training_param=training,
         model_devi_jobs=jobs,
         numb_models=numb_models,
-        **(param or {}),
+        **param,
     )
     p = write_lammps_templates(p, workdir)
     m = build_machine(remote_root=workdir / "remote", fp_command=fp_command, **(machine or {}))
