@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from _deepmd_settings import NO_VIRIAL, paper_settings
 from ase import Atoms
 from ase.build import bcc100
 
@@ -82,17 +83,20 @@ def train_tiny_dp(workdir: Path, seed: int = 1, steps: int = 20) -> Path:
         type_map=TYPE_MAP,
         training_systems=[str(s) for s in systems],
         sel=[30, 10, 10, 10, 10, 10],
-        rcut=4.0,
-        rcut_smth=1.0,
-        embedding_neuron=(4, 8),
-        axis_neuron=4,
-        fitting_neuron=(8, 8),
         numb_steps=steps,
-        decay_steps=10,
-        stop_lr=1e-4,
-        disp_freq=10,
-        save_freq=steps,
         seed=seed,
+        **paper_settings(
+            rcut=4.0,
+            rcut_smth=1.0,
+            embedding_neuron=(4, 8),
+            axis_neuron=4,
+            fitting_neuron=(8, 8),
+            decay_steps=10,
+            stop_lr=1e-4,
+            disp_freq=10,
+            save_freq=steps,
+            **NO_VIRIAL,
+        ),
     )
     train_dir = workdir / f"train{seed}"
     deepmd_run.train(jdata, train_dir, threads=1, progress=False, poll_s=0.5)

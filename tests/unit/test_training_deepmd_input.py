@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from _deepmd_settings import paper_settings
 
 from lidendrite.errors import InputError
 from lidendrite.training.deepmd_input import build_deepmd_input, check_with_deepmd
 
-LPSC = dict(type_map=["Li", "P", "S", "Cl"], sel=[90, 20, 60, 20], numb_steps=400_000)
+# the paper's lpsc networks and loss from config/paper.yaml (the builder has no defaults)
+LPSC = dict(
+    type_map=["Li", "P", "S", "Cl"], **paper_settings(sel=[90, 20, 60, 20], numb_steps=400_000)
+)
 
 
 def test_paper_networks_pass_deepmd_argcheck():
@@ -54,9 +58,9 @@ def test_fast_cpu_options_reach_both_nets():
         (dict(training_systems=[], **LPSC), "training_systems"),
         (dict(training_systems=["a"], **{**LPSC, "sel": [90, 20, 60]}), "sel"),
         (dict(training_systems=["a"], **{**LPSC, "type_map": []}), "type_map"),
-        (dict(training_systems=["a"], rcut=0.4, rcut_smth=0.5, **LPSC), "rcut"),
-        (dict(training_systems=["a"], stop_lr=1e-2, **LPSC), "stop_lr"),
-        (dict(training_systems=["a"], fitting_neuron=(), **LPSC), "fitting_neuron"),
+        (dict(training_systems=["a"], **{**LPSC, "rcut": 0.4, "rcut_smth": 0.5}), "rcut"),
+        (dict(training_systems=["a"], **{**LPSC, "stop_lr": 1e-2}), "stop_lr"),
+        (dict(training_systems=["a"], **{**LPSC, "fitting_neuron": ()}), "fitting_neuron"),
         (dict(training_systems=["a"], precision="float16", **LPSC), "precision"),
     ],
 )

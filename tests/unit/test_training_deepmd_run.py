@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _deepmd_settings import NO_VIRIAL, paper_settings
 
 from lidendrite.errors import InputError, ToolMissingError
 from lidendrite.io.deepmd import read_lcurve, read_model_devi_out
@@ -66,17 +67,20 @@ def tiny_input(train_dir, valid_dir, seed, numb_steps=STEPS):
         training_systems=[str(train_dir)],
         validation_systems=[str(valid_dir)],
         sel=[40],  # 8-atom cell: at most 21 neighbours within 4 A (measured by dp)
-        rcut=4.0,
-        rcut_smth=1.0,
-        embedding_neuron=(4, 8),
-        axis_neuron=4,
-        fitting_neuron=(8, 8),
         numb_steps=numb_steps,
-        decay_steps=20,
-        stop_lr=STOP_LR,
-        disp_freq=10,
-        save_freq=20,
         seed=seed,
+        **paper_settings(
+            rcut=4.0,
+            rcut_smth=1.0,
+            embedding_neuron=(4, 8),
+            axis_neuron=4,
+            fitting_neuron=(8, 8),
+            decay_steps=20,
+            stop_lr=STOP_LR,
+            disp_freq=10,
+            save_freq=20,
+            **NO_VIRIAL,
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _deepmd_settings import paper_settings
 from ase.build import bulk
 
 from lidendrite.config import load_config, schema_default
@@ -87,8 +88,7 @@ def inputs(tmp_path):
         type_map=TYPE_MAP,
         training_systems=[],
         for_dpgen=True,
-        sel=[90, 20, 60, 20],
-        numb_steps=1000,
+        **paper_settings(sel=[90, 20, 60, 20], numb_steps=1000),
     )
     jobs = _jobs(sys_groups=GROUPS, stages=STAGES, nsteps=20000, trj_freq=100)
     return dict(confs=confs, tp=tp, jobs=jobs, init=_init_system(tmp_path), mixed=mixed)

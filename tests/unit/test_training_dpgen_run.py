@@ -16,6 +16,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from _deepmd_settings import NO_VIRIAL, paper_settings
 
 from lidendrite.config import schema_default
 from lidendrite.errors import InputError
@@ -91,16 +92,19 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
         training_systems=[],
         for_dpgen=True,
         sel=[40],
-        rcut=4.0,
-        rcut_smth=1.0,
-        embedding_neuron=(4, 8),
-        axis_neuron=4,
-        fitting_neuron=(8, 8),
         numb_steps=100,
-        decay_steps=20,
-        stop_lr=1e-5,
-        disp_freq=20,
-        save_freq=100,
+        **paper_settings(
+            rcut=4.0,
+            rcut_smth=1.0,
+            embedding_neuron=(4, 8),
+            axis_neuron=4,
+            fitting_neuron=(8, 8),
+            decay_steps=20,
+            stop_lr=1e-5,
+            disp_freq=20,
+            save_freq=100,
+            **NO_VIRIAL,
+        ),
     )
     # trust [0.001, 10]: every frame after the perfect start is a candidate for
     # these barely trained models, so that labelling surely runs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _deepmd_settings import paper_settings
 
 from lidendrite.errors import InputError
 from lidendrite.training.deepmd_input import build_deepmd_input
@@ -49,18 +50,20 @@ def test_bad_table_and_switch_inputs():
     with pytest.raises(InputError, match="sw_rmin"):
         build_deepmd_input(type_map=["Li"], training_systems=["s"], sel=[10], numb_steps=10,
                            zbl={"enabled": True, "table": "t.txt", "smin_alpha": 0.1,
-                                "sw_rmin": 0.8, "sw_rmax": 0.5})
+                                "sw_rmin": 0.8, "sw_rmax": 0.5}, **paper_settings())
     with pytest.raises(InputError, match="table"):
         build_deepmd_input(type_map=["Li"], training_systems=["s"], sel=[10], numb_steps=10,
-                           zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 0.5, "sw_rmax": 0.7})
+                           zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 0.5, "sw_rmax": 0.7},
+                           **paper_settings())
 
 
 def test_ec_training_job_writes_the_table_and_deepmd_accepts_it(tmp_path):
     from lidendrite.dpqeq.active_learning import training_job
     from lidendrite.training.deepmd_input import check_with_deepmd
 
-    cfg = dict(rcut=4.5, sel=[30, 24, 32, 30, 6, 16], numb_steps=100, embedding_neuron=[4, 8],
-               fitting_neuron=[8, 8], zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 0.5, "sw_rmax": 0.7})
+    cfg = paper_settings(rcut=4.5, sel=[30, 24, 32, 30, 6, 16], numb_steps=100, embedding_neuron=[4, 8],
+                         fitting_neuron=[8, 8],
+                         zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 0.5, "sw_rmax": 0.7})
     tm = ["Li", "C", "H", "O", "P", "F"]
     jdata, _, _ = training_job(["sys"], tmp_path, type_map=tm, model_cfg=cfg)
     table = np.loadtxt(jdata["model"]["use_srtab"])
@@ -76,8 +79,8 @@ def test_with_zbl_table_writes_the_table_only_when_enabled(tmp_path):
     enabled -> a table out past rcut whose path the deepmd input names; off -> no file."""
     from lidendrite.training.zbl import with_zbl_table
 
-    base = {"rcut": 6.0, "sel": [4, 4, 4, 4], "numb_steps": 10,
-            "zbl": {"enabled": True, "smin_alpha": 0.1, "sw_rmin": 1.0, "sw_rmax": 1.6}}
+    base = paper_settings(rcut=6.0, sel=[4, 4, 4, 4], numb_steps=10,
+                          zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 1.0, "sw_rmax": 1.6})
     cfg = with_zbl_table(base, ["Li", "P", "S", "Cl"], tmp_path / "on")
     table = np.loadtxt(cfg["zbl"]["table"])
     assert table[-1, 0] == pytest.approx(7.0) and table.shape[1] == 1 + 4 * 5 // 2

@@ -29,31 +29,35 @@ def build_deepmd_input(
     sel: Sequence[int],
     numb_steps: int,
     validation_systems: Sequence[str] | None = None,
-    rcut: float = 6.0,
-    rcut_smth: float = 0.5,
-    embedding_neuron: Sequence[int] = (25, 50, 100),
-    axis_neuron: int = 16,
-    fitting_neuron: Sequence[int] = (240, 240, 240),
+    rcut: float,
+    rcut_smth: float,
+    embedding_neuron: Sequence[int],
+    axis_neuron: int,
+    fitting_neuron: Sequence[int],
     resnet_dt: bool = True,
     precision: str = "float64",
     type_one_side: bool = False,
     zbl: Mapping[str, Any] | None = None,
-    start_lr: float = 1.0e-3,
-    stop_lr: float = 5.0e-8,
-    decay_steps: int = 5000,
-    start_pref_e: float = 0.02,
-    limit_pref_e: float = 1.0,
-    start_pref_f: float = 1000.0,
-    limit_pref_f: float = 1.0,
-    start_pref_v: float = 0.0,
-    limit_pref_v: float = 0.0,
+    start_lr: float,
+    stop_lr: float,
+    decay_steps: int,
+    start_pref_e: float,
+    limit_pref_e: float,
+    start_pref_f: float,
+    limit_pref_f: float,
+    start_pref_v: float,
+    limit_pref_v: float,
     seed: int = 1,
-    disp_freq: int = 100,
-    save_freq: int = 1000,
+    disp_freq: int,
+    save_freq: int,
     batch_size: int | str = "auto",
     for_dpgen: bool = False,
 ) -> dict[str, Any]:
     """Return a deepmd-kit (v2/v3, TensorFlow backend) training input as a dict.
+
+    The network, learning-rate, loss and output settings have no defaults:
+    they come from the config block ``<study>.training.model`` (its one
+    source), which the callers pass whole.
 
     Parameters
     ----------
@@ -99,7 +103,8 @@ def build_deepmd_input(
         its start to its limit value in proportion to the learning rate.
     seed
         Seed of the descriptor, the fitting net and the batch order (DP-GEN
-        overwrites these with one seed per model).
+        overwrites these with one seed per model): not a physical setting and
+        no key of the model block, so it keeps a default here.
     disp_freq, save_freq
         Steps between lines of ``lcurve.out`` and between checkpoints.
     batch_size
