@@ -87,3 +87,63 @@ def test_the_literal_scan_sees_code_and_skips_comments(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text('"""k = 14.399645"""\nK = 14.399645  # 27.211\nE = 1.602_176_634e-19\n')
     assert list(_number_tokens(probe)) == [(2, "14.399645"), (3, "1.602176634e-19")]
+
+
+# ---------------------------------------------------------------- numeric keyword defaults
+#: numeric keyword defaults left in src/lidendrite (issue 33 item 1: stage functions take
+#: their physical settings from the config, with no literal default). This number may
+#: only go down: lower it when you remove defaults, never raise it. A new function takes
+#: its settings as required keyword arguments filled from the config; a non-physical
+#: knob with no config key (a chunk size, a numerical threshold) says so in its docstring.
+MAX_NUMERIC_DEFAULTS = 113
+
+
+def _numeric_defaults(root: Path) -> list[str]:
+    """``path:line function(arg=value)`` for each int/float default (bools excluded, and
+    ``-x`` counted too) of a function argument, positional or keyword-only, under ``root``."""
+    import ast
+
+    def number(node) -> bool:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            node = node.operand
+        return (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        )
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            a = fn.args
+            pos = [*a.posonlyargs, *a.args]
+            pairs = [
+                *zip(pos[len(pos) - len(a.defaults) :], a.defaults, strict=True),
+                *zip(a.kwonlyargs, a.kw_defaults, strict=True),
+            ]
+            found += [
+                f"{path.relative_to(root)}:{fn.lineno} {fn.name}({arg.arg}={ast.unparse(d)})"
+                for arg, d in pairs
+                if d is not None and number(d)
+            ]
+    return found
+
+
+def test_numeric_keyword_defaults_only_go_down():
+    found = _numeric_defaults(REPO / "src" / "lidendrite")
+    assert len(found) <= MAX_NUMERIC_DEFAULTS, (
+        f"{len(found)} numeric keyword defaults in src/lidendrite, more than the "
+        f"{MAX_NUMERIC_DEFAULTS} allowed: take the value from the config instead (issue 33):\n"
+        + "\n".join(found)
+    )
+
+
+def test_the_default_scan_counts_keyword_only_and_negative_defaults(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "def f(a, b=1.0, *, c=-2, d=True, e=None, g):\n    pass\n\n\n"
+        "def h(x=0, /, y=3):\n    pass\n"
+    )
+    found = [s.split(" ", 1)[1] for s in _numeric_defaults(tmp_path)]
+    assert found == ["f(b=1.0)", "f(c=-2)", "h(x=0)", "h(y=3)"]
