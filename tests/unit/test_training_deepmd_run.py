@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from _deepmd_settings import NO_VIRIAL, paper_settings
 
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError, ToolMissingError
 from lidendrite.io.deepmd import read_lcurve, read_model_devi_out
 from lidendrite.training import deepmd_run
@@ -414,7 +415,15 @@ def test_test_frames_labelled_during_the_md_are_the_drawn_dumped_frames(trained,
     from lidendrite.training.test_frames import label_test_frames
 
     atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 1, 1))
-    md = dict(n_steps=40, dump_every=5, thermo_every=10, temperature_K=300.0, seed=5, threads=1)
+    # the thermostat, barostat and time step of the config's lpsc.potential_test (npt_dpmd has
+    # no defaults), a short run with its own seed here
+    md = {
+        **{
+            k: schema_default(f"lpsc.potential_test.{k}")
+            for k in ("timestep_fs", "pressure_bar", "thermostat_damping_fs", "barostat_damping_fs")
+        },
+        **dict(n_steps=40, dump_every=5, thermo_every=10, temperature_K=300.0, seed=5, threads=1),
+    }
     for label_threads in (1, 0):
         lab = _EmtLabeller()
         wd = tmp_path / f"lt{label_threads}"

@@ -9,6 +9,7 @@ import sys
 import pytest
 from ase.build import bulk
 
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.training.potential_test import collect_systems, npt_dpmd, pick_frames
 
@@ -18,9 +19,10 @@ def test_pick_frames_distinct_reproducible():
     a, ia = pick_frames(frames, 10, seed=3)
     b, ib = pick_frames(frames, 10, seed=3)
     assert ia == ib and len(set(ia)) == 10 and ia == sorted(ia) and a == ia
-    assert pick_frames(frames[:4], 10)[1] == [0, 1, 2, 3]  # fewer frames than asked: all
+    seed = schema_default("lpsc.potential_test.seed")
+    assert pick_frames(frames[:4], 10, seed)[1] == [0, 1, 2, 3]  # fewer frames than asked: all
     with pytest.raises(InputError, match="no frames"):
-        pick_frames([], 3)
+        pick_frames([], 3, seed)
 
 
 def test_collect_systems(tmp_path):
@@ -36,12 +38,24 @@ def test_collect_systems(tmp_path):
         collect_systems(tmp_path / "nothing")
 
 
+#: npt_dpmd's MD settings that the config's lpsc.potential_test supplies (no defaults)
+MD_KEYS = (
+    "timestep_fs",
+    "temperature_K",
+    "pressure_bar",
+    "thermostat_damping_fs",
+    "barostat_damping_fs",
+    "seed",
+)
+
+
 def test_npt_dpmd_bad_input(tmp_path):
     a = bulk("Li", "bcc", a=3.44, cubic=True)
+    md = {k: schema_default(f"lpsc.potential_test.{k}") for k in MD_KEYS}
     with pytest.raises(InputError, match="frozen model not found"):
-        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=5)
+        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=5, **md)
     with pytest.raises(InputError, match="dump_every"):
-        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=50)
+        npt_dpmd(a, tmp_path / "none.pb", tmp_path, ["Li"], n_steps=10, dump_every=50, **md)
 
 
 def test_thread_environment_sets_and_restores(monkeypatch):

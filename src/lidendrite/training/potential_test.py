@@ -77,14 +77,14 @@ def npt_dpmd(
     type_map: Sequence[str],
     *,
     n_steps: int,
-    timestep_fs: float = 1.0,
-    temperature_K: float = 300.0,
-    pressure_bar: float = 1.0,
-    thermostat_damping_fs: float = 100.0,
-    barostat_damping_fs: float = 1000.0,
-    dump_every: int = 100,
+    timestep_fs: float,
+    temperature_K: float,
+    pressure_bar: float,
+    thermostat_damping_fs: float,
+    barostat_damping_fs: float,
+    dump_every: int,
     thermo_every: int = 100,
-    seed: int = 12345,
+    seed: int,
     threads: int | None = None,
     on_chunk: Callable[[int, Path], None] | None = None,
 ) -> tuple[list[Any], dict[str, Any]]:
@@ -107,7 +107,10 @@ def npt_dpmd(
     thermostat_damping_fs, barostat_damping_fs
         Damping times, fs.
     dump_every, thermo_every
-        Steps between saved frames and thermo lines.
+        Steps between saved frames and thermo lines. The MD settings have no
+        defaults: they come from the config block ``lpsc.potential_test``;
+        ``thermo_every`` is a log interval (and the ``on_chunk`` period), not
+        a physical setting, with no config key.
     seed
         Seed of the initial Maxwell-Boltzmann velocities.
     threads
@@ -238,8 +241,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def draw_indices(n_total: int, n: int, seed: int = 0) -> list[int]:
-    """``n`` distinct indices of ``range(n_total)`` drawn at random (all when fewer), sorted."""
+def draw_indices(n_total: int, n: int, seed: int) -> list[int]:
+    """``n`` distinct indices of ``range(n_total)`` drawn at random (all when fewer), sorted.
+
+    ``seed``: config ``lpsc.potential_test.seed`` (the MD's velocity seed).
+    """
     if n <= 0:
         raise InputError(f"n_frames: must be > 0, got {n}")
     if n_total <= 0:
@@ -248,7 +254,7 @@ def draw_indices(n_total: int, n: int, seed: int = 0) -> list[int]:
     return sorted(int(i) for i in rng.choice(n_total, size=min(n, n_total), replace=False))
 
 
-def pick_frames(frames: Sequence[Any], n: int, seed: int = 0) -> tuple[list[Any], list[int]]:
+def pick_frames(frames: Sequence[Any], n: int, seed: int) -> tuple[list[Any], list[int]]:
     """Draw ``n`` distinct frames at random (all when fewer); return them and their indices (sorted)."""
     idx = draw_indices(len(frames), n, seed)
     return [frames[i] for i in idx], idx
