@@ -23,6 +23,7 @@ def li_ec_cell(seed: int = 0) -> Atoms:
 
     Cell 6.88 x 6.88 x 28 Angstrom, periodic, no overlaps (min distance > 1 A).
     """
+    from lidendrite.config import schema_default
     from lidendrite.structures.molecules import ethylene_carbonate, hexafluorophosphate
 
     a = 3.44
@@ -32,7 +33,7 @@ def li_ec_cell(seed: int = 0) -> Atoms:
     upper.positions[:, 2] += 18.0
     ec = ethylene_carbonate()
     ec.positions += np.array([1.7, 1.7, 9.0]) - ec.get_center_of_mass()
-    pf6 = hexafluorophosphate()
+    pf6 = hexafluorophosphate(r_pf=schema_default("ec.structures.common.r_pf"))
     pf6.positions += np.array([5.0, 5.0, 14.0]) - pf6.get_center_of_mass()
     li = Atoms("Li", positions=[[5.0, 1.7, 12.0]])
     atoms = lower + upper + ec + pf6 + li

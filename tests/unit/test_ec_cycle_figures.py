@@ -21,6 +21,7 @@ from lidendrite.analysis.ec_bonds import analyse_bonds
 from lidendrite.analysis.ec_charge_z import analyse_charge_z
 from lidendrite.analysis.ec_dead_li import analyse_series
 from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, read_trajectory, write_json
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.plotting.ec_fig4a import plot_fig4a
 from lidendrite.plotting.ec_fig5 import plot_charge_states
@@ -33,7 +34,7 @@ PARAMS = dict(q_metal=0.2, li_li_cutoff=3.5, anchor_layer=2, min_dead_size=3, pr
 def _with_molecules():
     atoms = double_slab()
     z_cat = atoms.positions[atoms.arrays["region"] == "cathode", 2].max()
-    for k, mol in enumerate((ethylene_carbonate(), hexafluorophosphate())):
+    for k, mol in enumerate((ethylene_carbonate(), hexafluorophosphate(r_pf=schema_default("ec.structures.common.r_pf")))):
         m = mol.copy()
         m.positions += np.array([3.0 + 6.0 * k, 11.0, z_cat + 10.0]) - m.positions.mean(axis=0)
         n0 = len(atoms)

@@ -23,6 +23,7 @@ from lidendrite.analysis.ec_species import (  # noqa: E402
     run_reacnetgenerator,
     species_counts,
 )
+from lidendrite.config import schema_default  # noqa: E402
 from lidendrite.errors import InputError, ToolMissingError  # noqa: E402
 from lidendrite.structures.molecules import ethylene_carbonate, hexafluorophosphate  # noqa: E402
 
@@ -56,7 +57,7 @@ def _li2co3():
 
 def _zoo() -> Atoms:
     """One molecule of each paper species plus a Li dimer, 10 A apart in a 30 A box."""
-    mols = [ethylene_carbonate(), hexafluorophosphate(), _li2co3(),
+    mols = [ethylene_carbonate(), hexafluorophosphate(r_pf=schema_default("ec.structures.common.r_pf")), _li2co3(),
             Atoms("LiOLi", positions=[[-1.75, 0, 0], [0, 0, 0], [1.75, 0, 0]]),
             Atoms("LiF", positions=[[0, 0, 0], [1.56, 0, 0]]), molecule("C2H4"), molecule("CO2"),
             molecule("CO"), Atoms("Li2", positions=[[0, 0, 0], [3.0, 0, 0]])]

@@ -82,14 +82,18 @@ def new_li_anion_bonds(atoms, pos, *, bond_cutoff) -> np.ndarray:
 def analyse_regions(
     atoms,
     *,
-    li_li_cutoff: float = 3.2,
-    bond_cutoff: float = 3.0,
-    n_metal_neighbours: int = 6,
-    crystal_displacement: float = 1.0,
-    ps_bond: float = 2.5,
-    bin_width: float = 1.0,
+    li_li_cutoff: float,
+    bond_cutoff: float,
+    n_metal_neighbours: int,
+    crystal_displacement: float,
+    ps_bond: float,
+    bin_width: float,
 ) -> tuple[RegionResult, np.ndarray, np.ndarray]:
     """Regions of one frame.
+
+    The cut-offs, neighbour count, displacement and bin width have no
+    defaults: they come from the config block ``lpsc.analysis`` (keys of the
+    same names), their one source.
 
     Returns
     -------

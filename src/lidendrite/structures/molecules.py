@@ -91,8 +91,11 @@ def ethylene_carbonate(
     return ec
 
 
-def hexafluorophosphate(*, r_pf: float = 1.61) -> Atoms:
-    """Octahedral PF6- with P-F = ``r_pf`` Angstrom (P first, then 6 F)."""
+def hexafluorophosphate(*, r_pf: float) -> Atoms:
+    """Octahedral PF6- with P-F = ``r_pf`` Angstrom (P first, then 6 F).
+
+    ``r_pf``: config ``ec.structures.common.r_pf`` (1.61 A), its one source.
+    """
     axes = np.vstack([np.eye(3), -np.eye(3)])
     return Atoms("PF6", positions=np.vstack([np.zeros(3), r_pf * axes]))
 
