@@ -21,6 +21,7 @@ from lidendrite.analysis.geometry import (
     pair_distances,
     unwrapped_positions,
 )
+from lidendrite.config import schema_default
 
 
 def _rounding_distances(cell: np.ndarray, pos: np.ndarray, i, j) -> np.ndarray:
@@ -127,7 +128,16 @@ def test_sheared_cell_cluster_across_the_boundary_is_found():
     dense = _rounding_distances(SHEARED, pos, li, li) < 3.2
     np.fill_diagonal(dense, False)
     assert max(len(c) for c in _dfs_components(dense)) < 4
-    res = find_cluster(atoms, q, h_boundary=3.0, h_sei_top=20.0, li_li_cutoff=3.2, min_size=4)
+    res = find_cluster(
+        atoms,
+        q,
+        h_boundary=3.0,
+        h_sei_top=20.0,
+        li_li_cutoff=3.2,
+        min_size=4,
+        q_metal=schema_default("lpsc.analysis.q_metal"),
+        anchor_layer=schema_default("lpsc.analysis.anchor_layer"),
+    )
     assert res.size == 4 and res.atoms == [int(k) for k in li]
     assert res.location == "sei" and res.origin["electrolyte"] == 4
 

@@ -10,10 +10,20 @@ from ase.build import bulk
 from lidendrite.analysis.cluster import find_cluster
 from lidendrite.analysis.geometry import unwrapped_positions
 from lidendrite.analysis.rdf import first_peak, li_li_rdf, mean_nearest_neighbour
+from lidendrite.config import schema_default
 from lidendrite.dft.band_gap import gap_from_dos
 from lidendrite.errors import InputError
 
 A_LI = 3.44  # BCC Li lattice constant used by the synthetic anodes (Angstrom)
+
+
+#: find_cluster's settings from the config's lpsc.analysis (the function has no defaults)
+CLUSTER = {
+    "li_li_cutoff": schema_default("lpsc.analysis.li_li_cutoff"),
+    "q_metal": schema_default("lpsc.analysis.q_metal"),
+    "min_size": schema_default("lpsc.analysis.min_cluster_size"),
+    "anchor_layer": schema_default("lpsc.analysis.anchor_layer"),
+}
 
 
 def _sandwich(cluster: bool):
@@ -55,7 +65,7 @@ def test_cluster_found_above_anode_with_distance_and_origin():
     atoms = _sandwich(True)
     sym = np.asarray(atoms.get_chemical_symbols())
     q = np.where(sym == "Li", 0.05, -1.0)  # metal-like Li everywhere, anions negative
-    res = find_cluster(atoms, q, h_boundary=0.0, h_sei_top=15.0, min_size=4)
+    res = find_cluster(atoms, q, h_boundary=0.0, h_sei_top=15.0, **CLUSTER)
     assert res.size == 4
     # fragment atoms at heights 10, 11.72, 10, 8.28 above the anode top: centroid 10.0 A
     assert abs(res.distance_from_boundary - 10.0) < 1e-6
@@ -69,15 +79,15 @@ def test_cluster_found_above_anode_with_distance_and_origin():
     touching = atoms.copy()
     frag = np.flatnonzero(touching.arrays["region"] == "electrolyte")[-4:]
     touching.positions[frag, 2] -= 8.28 - A_LI / 2  # lowest fragment atom half a layer above the top
-    on_anode = find_cluster(touching, q, h_boundary=0.0, h_sei_top=15.0, min_size=4)
+    on_anode = find_cluster(touching, q, h_boundary=0.0, h_sei_top=15.0, **CLUSTER)
     assert on_anode.size == 0 and on_anode.driven_li["metal_like_joined_anode"] == 4
     # charged Li are not metal-like: no cluster, and the fate counts say so
     q2 = q.copy()
     q2[res.atoms] = 0.9
-    none = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=15.0)
+    none = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=15.0, **CLUSTER)
     assert none.size == 0 and none.driven_li["metal_like"] == 0 and none.driven_li["sei"] == 4
     # a lower SEI top puts the two upper ones in the electrolyte
-    up = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=9.0).driven_li
+    up = find_cluster(atoms, q2, h_boundary=0.0, h_sei_top=9.0, **CLUSTER).driven_li
     assert (up["sei"], up["electrolyte"]) == (1, 3)
 
 

@@ -112,10 +112,10 @@ def find_cluster(
     *,
     h_boundary: float,
     h_sei_top: float,
-    li_li_cutoff: float = 3.2,
-    q_metal: float = 0.4,
-    min_size: int = 4,
-    anchor_layer: int = 2,
+    li_li_cutoff: float,
+    q_metal: float,
+    min_size: int,
+    anchor_layer: int,
 ) -> ClusterResult:
     """Find the largest metal-like Li cluster not connected to an electrode.
 
@@ -128,7 +128,8 @@ def find_cluster(
     h_boundary, h_sei_top
         Li/SEI boundary and SEI top (Angstrom, from :func:`~lidendrite.analysis.regions.analyse_regions`).
     li_li_cutoff, q_metal, min_size, anchor_layer
-        See the module docstring.
+        See the module docstring; config ``lpsc.analysis`` (``li_li_cutoff``,
+        ``q_metal``, ``min_cluster_size``, ``anchor_layer``), their one source.
     """
     pos = unwrapped_positions(atoms)
     sign, offset = height_axis(atoms)

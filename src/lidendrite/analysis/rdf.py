@@ -38,16 +38,18 @@ def _shell_rdf(frames, centres, partners, positions, *, rho: float, r_max: float
     return r, hist / (n_c * shell * rho)
 
 
-def li_li_rdf(frames, centres: list[np.ndarray], *, rho: float, r_max: float = 6.0, dr: float = 0.05):
+def li_li_rdf(frames, centres: list[np.ndarray], *, rho: float, r_max: float, dr: float):
     """g(r) of Li around ``centres[k]`` (indices in ``frames[k]``), averaged over frames.
 
-    Returns ``(r, g)`` with ``r`` the bin centres (Angstrom).
+    Returns ``(r, g)`` with ``r`` the bin centres (Angstrom). ``r_max`` and the
+    bin width ``dr`` (Angstrom) come from the config (``lpsc.analysis.rdf_r_max``,
+    ``rdf_dr``).
     """
     li = [np.flatnonzero(np.asarray(a.get_chemical_symbols()) == "Li") for a in frames]
     return _shell_rdf(frames, centres, li, unwrapped_positions, rho=rho, r_max=r_max, dr=dr)
 
 
-def pair_rdf(frames, a: str, b: str, *, r_max: float = 6.0, dr: float = 0.05):
+def pair_rdf(frames, a: str, b: str, *, r_max: float, dr: float):
     """g_ab(r): element ``b`` around element ``a`` (ec Fig. 2b: Li-O, Li-F, C-O), averaged over
     frames, minimum-image distances of the positions as they are.
 

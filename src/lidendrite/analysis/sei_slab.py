@@ -19,7 +19,7 @@ from lidendrite.errors import InputError
 __all__ = ["cut_periodic_slab", "dp_calculator", "extract_sei_slab", "sei_bounds"]
 
 
-def cut_periodic_slab(atoms, h_center: float, *, width: float = 10.0, min_distance: float = 1.6):
+def cut_periodic_slab(atoms, h_center: float, *, width: float, min_distance: float):
     """Cut ``[h_center - width/2, h_center + width/2)`` (Angstrom, heights) into a periodic cell.
 
     Returns an ASE Atoms (orthogonal a, b of the frame; c = width) that keeps
