@@ -122,11 +122,22 @@ def _check_cp2k(workdir: Path) -> str:
 
 
 def _check_packmol(workdir: Path) -> str:
+    from lidendrite.config import schema_default
     from lidendrite.structures.molecules import ethylene_carbonate
     from lidendrite.structures.packing import Species, pack, packmol_version
 
     box = (0.0, 0.0, 0.0, 12.0, 12.0, 12.0)
-    atoms = pack([Species("EC", ethylene_carbonate(), 4, box)], box[3:], workdir=workdir / "packmol")
+    # packmol's settings as the ec builders use them (config ec.structures.common)
+    settings = {
+        k: schema_default(f"ec.structures.common.{k}")
+        for k in ("tolerance", "seed", "nloop", "timeout_s")
+    }
+    atoms = pack(
+        [Species("EC", ethylene_carbonate(), 4, box)],
+        box[3:],
+        workdir=workdir / "packmol",
+        **settings,
+    )
     if len(atoms) != 40:
         raise RuntimeError(f"packmol placed {len(atoms)} atoms, expected 40")
     return f"packmol {packmol_version()} (4 EC packed in a periodic 12 A box)"

@@ -76,15 +76,18 @@ def pack(
     species: Sequence[Species],
     cell: Sequence[float],
     *,
-    tolerance: float = 2.0,
-    seed: int = 1,
-    nloop: int = 200,
+    tolerance: float,
+    seed: int,
+    nloop: int,
     precision: float = 0.01,
-    timeout_s: float = 600.0,
+    timeout_s: float,
     packmol_bin: str | None = None,
     workdir: str | Path | None = None,
 ) -> Atoms:
     """Pack ``species`` into the orthorhombic periodic ``cell`` with packmol.
+
+    ``tolerance``, ``seed``, ``nloop`` and ``timeout_s`` have no defaults: they
+    come from the config's ``ec.structures.common``, their one source.
 
     Parameters
     ----------
@@ -101,7 +104,8 @@ def pack(
         Packmol's convergence threshold on the largest distance and
         constraint violation (squared-Angstrom penalty units): an atom may
         end up to about ``sqrt(precision)`` A inside ``tolerance`` or outside
-        its box.
+        its box. A numerical setting of packmol (its own default), not a
+        physical one, with no config key.
     timeout_s
         Wall-clock limit for the packmol run, s.
     workdir
