@@ -16,6 +16,7 @@ import pytest
 from ase import Atoms
 
 from lidendrite.analysis.cm5 import cm5_charges, cm5_correction, cm5_parameters
+from lidendrite.config import schema_default
 from lidendrite.dft.hirshfeld import hirshfeld_input, parse_hirshfeld, run_hirshfeld
 from lidendrite.errors import InputError
 from lidendrite.labeling.cp2k import Cp2kFailed, Cp2kSettings
@@ -23,6 +24,10 @@ from lidendrite.labeling.cp2k import Cp2kFailed, Cp2kSettings
 DATA = Path(__file__).resolve().parents[1] / "data"
 HAS_CP2K = any(shutil.which(b) for b in ("cp2k.psmp", "cp2k.ssmp", "cp2k", "cp2k.popt"))
 HAS_DATA = (Cp2kSettings().resolved_data_dir() / "BASIS_MOLOPT").is_file()
+
+
+#: the CM5 pair cut-off of the config (ec.validation.dft.cm5_cutoff, 8 A)
+CM5_CUTOFF = schema_default("ec.validation.dft.cm5_cutoff")
 
 
 def lif(dx: float = 1.6) -> Atoms:
@@ -86,14 +91,14 @@ def test_cm5_hand_checked_two_atom_values():
     ch = Atoms("HC", positions=[[0, 0, 0], [1.09, 0, 0]])
     b = math.exp(-2.474 * (1.09 - 0.32 - 0.75))
     assert b == pytest.approx(0.951724, abs=1e-6)
-    corr = cm5_correction(ch)
+    corr = cm5_correction(ch, CM5_CUTOFF)
     assert corr[0] == pytest.approx(0.0502 * b, abs=1e-12)
     assert corr[1] == pytest.approx(-0.0502 * b, abs=1e-12)
     # Li-F at 1.60 A: no pair value, D_LiF = D_Li - D_F = 0 - (-0.0629)
     assert p.d("Li", "F") == pytest.approx(0.0629)
     molecule = lif()
     molecule.pbc = False  # the 7-8 A box would add periodic Li-F images within the cutoff
-    q = cm5_charges(molecule, [0.581, -0.581])
+    q = cm5_charges(molecule, [0.581, -0.581], CM5_CUTOFF)
     b = math.exp(-2.474 * (1.60 - 1.30 - 0.60))
     assert q[0] == pytest.approx(0.581 + 0.0629 * b, abs=1e-9)  # B = e^0.7422 = 2.10055
     assert q[0] == pytest.approx(0.713125, abs=1e-6)
@@ -104,32 +109,32 @@ def test_cm5_conserves_the_total_charge():
     atoms = Atoms("LiCHOPF" * 3, positions=rng.uniform(0, 6, (18, 3)), cell=[6, 6, 6], pbc=True)
     q = rng.normal(0, 0.3, len(atoms))
     q -= q.mean() + 1.0 / len(atoms)  # total -1 e
-    q5 = cm5_charges(atoms, q)
+    q5 = cm5_charges(atoms, q, CM5_CUTOFF)
     assert q5.sum() == pytest.approx(-1.0, abs=1e-12)
     assert np.abs(q5 - q).max() > 1e-3  # the correction did something
 
 
 def test_cm5_zero_for_far_atoms_and_same_elements():
     far = Atoms("LiF", positions=[[0, 0, 0], [30, 0, 0]])
-    assert np.abs(cm5_correction(far)).max() == 0.0  # beyond the cutoff
+    assert np.abs(cm5_correction(far, CM5_CUTOFF)).max() == 0.0  # beyond the cutoff
     # just inside a long cutoff the correction is exp(-2.474 * 28.1) ~ 1e-31
     assert np.abs(cm5_correction(far, cutoff=40.0)).max() < 1e-25
     li = Atoms("Li2", positions=[[0, 0, 0], [2.5, 0, 0]])
-    assert np.abs(cm5_correction(li)).max() == 0.0
+    assert np.abs(cm5_correction(li, CM5_CUTOFF)).max() == 0.0
 
 
 def test_cm5_sees_periodic_images():
     # one H-C pair across the cell boundary: the same correction as inside the cell
     ch = Atoms("HC", positions=[[0.2, 1, 1], [19.11, 1, 1]], cell=[20.0, 20.0, 20.0], pbc=True)
     b = math.exp(-2.474 * (1.09 - 0.32 - 0.75))
-    assert cm5_correction(ch)[0] == pytest.approx(0.0502 * b, abs=1e-9)
+    assert cm5_correction(ch, CM5_CUTOFF)[0] == pytest.approx(0.0502 * b, abs=1e-9)
 
 
 def test_cm5_unknown_element_is_input_error():
     with pytest.raises(InputError, match="Fe"):
-        cm5_correction(Atoms("FeO", positions=[[0, 0, 0], [2, 0, 0]]))
+        cm5_correction(Atoms("FeO", positions=[[0, 0, 0], [2, 0, 0]]), CM5_CUTOFF)
     with pytest.raises(InputError, match="3 Hirshfeld charges for 2 atoms"):
-        cm5_charges(lif(), [0, 0, 0])
+        cm5_charges(lif(), [0, 0, 0], CM5_CUTOFF)
 
 
 # ----------------------------------------------------------------------------- real CP2K
@@ -146,4 +151,4 @@ def test_real_cp2k_hirshfeld_of_lif(tmp_path):
     assert 0.3 < res.charges[0] < 0.9 and res.charges[1] == pytest.approx(-res.charges[0], abs=2e-3)
     assert res.charges[0] == pytest.approx(0.581, abs=0.01)
     # CM5 makes the Li-F bond more ionic (D_LiF > 0)
-    assert cm5_charges(lif(), res.charges)[0] > res.charges[0]
+    assert cm5_charges(lif(), res.charges, CM5_CUTOFF)[0] > res.charges[0]

@@ -62,7 +62,7 @@ def cm5_parameters() -> CM5Parameters:
     return CM5Parameters(data["alpha"], data["radius"], data["d_z"], data["pair_d"])
 
 
-def cm5_correction(atoms, cutoff: float = 8.0, params: CM5Parameters | None = None) -> np.ndarray:
+def cm5_correction(atoms, cutoff: float, params: CM5Parameters | None = None) -> np.ndarray:
     """Per-atom CM5 correction sum_{k'} T_kk' B_kk' (e) of ``atoms``.
 
     Parameters
@@ -70,7 +70,8 @@ def cm5_correction(atoms, cutoff: float = 8.0, params: CM5Parameters | None = No
     atoms : ase.Atoms
         Positions in Angstrom; periodic images are included along periodic axes.
     cutoff : float
-        Pairs farther apart than this (Angstrom) are left out.
+        Pairs farther apart than this (Angstrom) are left out (config
+        ``ec.validation.dft.cm5_cutoff``, its one source).
     params : CM5Parameters, optional
         Default: :func:`cm5_parameters`.
     """
@@ -93,7 +94,7 @@ def cm5_correction(atoms, cutoff: float = 8.0, params: CM5Parameters | None = No
     return corr
 
 
-def cm5_charges(atoms, hirshfeld, cutoff: float = 8.0,
+def cm5_charges(atoms, hirshfeld, cutoff: float,
                 params: CM5Parameters | None = None) -> np.ndarray:
     """CM5 charges (e): ``hirshfeld`` (e, one per atom) plus :func:`cm5_correction`."""
     q = np.asarray(hirshfeld, dtype=float)
