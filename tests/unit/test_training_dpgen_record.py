@@ -16,6 +16,7 @@ import shutil
 import numpy as np
 import pytest
 
+from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.io.dpgen import read_record
 from lidendrite.training.dpgen_record import iteration_history, write_history
@@ -24,6 +25,10 @@ HEADER = (
     "#       step         max_devi_v         min_devi_v         avg_devi_v"
     "         max_devi_f         min_devi_f         avg_devi_f\n"
 )
+
+
+#: convergence threshold of the config (lpsc SI 2.2: 99 %)
+ACCURATE = schema_default("lpsc.training.dpgen.param.fp_accurate_threshold")
 
 
 def _model_devi(path, eps, trj_freq=10):
@@ -114,7 +119,7 @@ def test_record_lines(work):
 
 
 def test_history_counts_and_fractions(work):
-    h = iteration_history(work)
+    h = iteration_history(work, accurate_threshold=ACCURATE)
     it0, it1 = h["iterations"]
     assert it0["n_models"] == 4 and it0["temps"] == [600.0, 800.0] and "ensemble" not in it0
     assert it1["ensemble"] == "npt-xy"
@@ -143,16 +148,16 @@ def test_history_counts_and_fractions(work):
 
 def test_model_devi_fallback_agrees_with_dpgen_files(work, tmp_path):
     """Our own classification of model_devi.out matches DP-GEN's shuffled lists."""
-    ref = iteration_history(work)["iterations"][0]["systems"]
+    ref = iteration_history(work, accurate_threshold=ACCURATE)["iterations"][0]["systems"]
     for f in (work / "iter.000000" / "02.fp").glob("*.shuffled.*.out"):
         f.unlink()
-    again = iteration_history(work)["iterations"][0]
+    again = iteration_history(work, accurate_threshold=ACCURATE)["iterations"][0]
     assert again["source"] == "model_devi"
     assert again["systems"] == ref
 
 
 def test_history_json_round_trip(work, tmp_path):
-    h = iteration_history(work)
+    h = iteration_history(work, accurate_threshold=ACCURATE)
     back = json.loads(write_history(h, tmp_path / "out" / "history.json").read_text())
     assert back["iterations"][0]["systems"]["000"]["candidate"] == 3
 

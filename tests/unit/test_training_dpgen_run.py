@@ -35,6 +35,9 @@ PARAM_KEYS = (
     "fp_accurate_threshold",
     "fp_accurate_soft_threshold",
 )
+#: convergence threshold and job-check interval of the config (lpsc.training.dpgen)
+ACCURATE = schema_default("lpsc.training.dpgen.param.fp_accurate_threshold")
+CHECK_S = schema_default("lpsc.training.dpgen.check_interval_s")
 #: the simplest dpdispatcher setup for a test run: one core, one labelling task per job
 #: (the ci config packs 100 tasks, two side by side; test_training_dpgen_params checks that)
 ONE_TASK_PER_JOB = dict(profile="local", cpus=1, fp_group_size=1, fp_parallel=1)
@@ -142,7 +145,7 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
         check_interval_s=1,
     )
 
-    h = iteration_history(work)
+    h = iteration_history(work, accurate_threshold=ACCURATE)
     it0 = h["iterations"][0]
     assert it0["steps_done"] == 9 and it0["n_models"] == 2
     assert it0["n_explored"] == 11  # frames 0, 10, ..., 100
@@ -182,7 +185,12 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
     # the last iteration trained on the new labels; its models work
     models = final_models(work)
     assert [p.parent.parent.name for p in models] == ["iter.000001"] * 2
-    hist = finalize_dpgen(work, tmp_path / "out" / "model.pb", tmp_path / "out" / "history.json")
+    hist = finalize_dpgen(
+        work,
+        tmp_path / "out" / "model.pb",
+        tmp_path / "out" / "history.json",
+        accurate_threshold=ACCURATE,
+    )
     assert hist["final_models"] == [str(p) for p in models]
     assert (tmp_path / "out" / "history.json").is_file()
     res = deepmd_run.test(
@@ -199,9 +207,13 @@ def test_failed_dpgen_is_one_line_error(tmp_path):
     )
     dpgen_params.write_json(machine, tmp_path / "machine.json")
     with pytest.raises(DpgenFailedError) as err:
-        run_dpgen(tmp_path / "param.json", tmp_path / "machine.json", tmp_path / "work")
+        run_dpgen(
+            tmp_path / "param.json", tmp_path / "machine.json", tmp_path / "work", check_interval_s=CHECK_S
+        )
     assert "fp_style" in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(InputError, match="not found"):
-        run_dpgen(tmp_path / "nope.json", tmp_path / "machine.json", tmp_path / "work")
+        run_dpgen(
+            tmp_path / "nope.json", tmp_path / "machine.json", tmp_path / "work", check_interval_s=CHECK_S
+        )
     with pytest.raises(InputError, match="no DP-GEN iteration"):
         final_models(tmp_path / "work")

@@ -106,7 +106,7 @@ def iteration_history(
     workdir: str | Path,
     *,
     fp_output_fn: str = "labeled.extxyz",
-    accurate_threshold: float = 0.99,
+    accurate_threshold: float,
     param: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Summarise every iteration of a ``dpgen run`` folder.
@@ -119,7 +119,8 @@ def iteration_history(
         Output file of a finished fp task (``fp_params.output_fn``).
     accurate_threshold
         Fraction of accurate frames above which the exploration is converged
-        (lpsc SI 2.2: 99 %).
+        (lpsc SI 2.2: 99 %; config ``lpsc.training.dpgen.param.fp_accurate_threshold``,
+        its one source).
     param
         The ``param.json`` content, for global trust levels and
         ``model_devi_skip`` when a job does not set them (default: read

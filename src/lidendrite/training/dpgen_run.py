@@ -44,7 +44,7 @@ def run_dpgen(
     workdir: str | Path,
     *,
     log: str | Path | None = None,
-    check_interval_s: float = 30.0,
+    check_interval_s: float,
     stop_before_last_train: bool = False,
     seed: int | None = None,
     train_steps: dict[int, int] | None = None,
@@ -64,7 +64,7 @@ def run_dpgen(
     check_interval_s
         Seconds between dpdispatcher's checks of its jobs' status (each DP-GEN
         step ends at the first check after its jobs end; 30 s is
-        dpdispatcher's default).
+        dpdispatcher's default); config ``lpsc.training.dpgen.check_interval_s``.
     stop_before_last_train
         End after the labelling of the last exploration, without DP-GEN's
         closing training (when a final training on every label follows; see
@@ -163,7 +163,7 @@ def finalize_dpgen(
     out_pb: str | Path,
     history_json: str | Path,
     *,
-    accurate_threshold: float = 0.99,
+    accurate_threshold: float,
 ) -> dict:
     """Copy the first final model to ``out_pb`` and write the iteration history.
 
