@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
+from lidendrite.config import schema_default
 from lidendrite.dft.band_gap import gap_from_dos, read_dos, run_band_gap
 from lidendrite.labeling.cp2k import Cp2kSettings
 
@@ -27,6 +28,8 @@ pytestmark = [
 ]
 
 #: ci-like settings (config/ci.yaml lpsc.dft: SZV, 200/30 Ry) with a 2x2x2 / 4x4x4 grid
+#: DOS bin width of the config (lpsc.dft.dos_delta_ev, 0.01 eV)
+DOS_DELTA_EV = schema_default("lpsc.dft.dos_delta_ev")
 SMALL = dict(
     basis_set="SZV-MOLOPT-SR-GTH",
     cutoff=200.0,
@@ -46,7 +49,7 @@ def _settings(**kw) -> Cp2kSettings:
 
 def test_licl_rocksalt_has_a_finite_gap(tmp_path):
     atoms = bulk("LiCl", "rocksalt", a=5.13)  # 2-atom primitive cell, experimental a
-    res = run_band_gap(atoms, _settings(kpoints=[2, 2, 2]), tmp_path, project="licl")
+    res = run_band_gap(atoms, _settings(kpoints=[2, 2, 2]), tmp_path, project="licl", dos_delta_ev=DOS_DELTA_EV)
     assert res.n_atoms == 2 and res.kpoints == [2, 2, 2]
     assert math.isfinite(res.band_gap_ev) and math.isfinite(res.fermi_ev)
     # an ionic insulator: several eV, below the experimental 9.4 eV plus a generous margin
@@ -59,7 +62,7 @@ def test_licl_rocksalt_has_a_finite_gap(tmp_path):
 
 def test_bcc_li_is_a_metal(tmp_path):
     atoms = bulk("Li", "bcc", a=3.44, cubic=True)  # 2 atoms
-    res = run_band_gap(atoms, _settings(kpoints=[4, 4, 4]), tmp_path, project="li")
+    res = run_band_gap(atoms, _settings(kpoints=[4, 4, 4]), tmp_path, project="li", dos_delta_ev=DOS_DELTA_EV)
     assert res.band_gap_ev == 0.0
     # a partly filled band: a state within 0.1 eV of E_F holds a fraction of a full one
     energy, dos, fermi, occ = read_dos(res.dos_file, res.fermi_ev, with_occupation=True)

@@ -209,7 +209,12 @@ def test_paper_cp2k_inputs_pass_cp2k_check(paper, cells, tmp_path):
     dft = paper["ec"]["validation"]["dft"]
     texts = {
         "label": write_cp2k_input(frame, Cp2kSettings(**cp2k), "label"),
-        "gap": band_gap_input(frame, band_gap_settings(cp2k, paper["lpsc"]["dft"], "sei"), "gap"),
+        "gap": band_gap_input(
+            frame,
+            band_gap_settings(cp2k, paper["lpsc"]["dft"], "sei"),
+            "gap",
+            paper["lpsc"]["dft"]["dos_delta_ev"],
+        ),
         "charged": write_cp2k_input(frame, dft_charge_settings(cp2k, dft, charge=-1, multiplicity=2), "q"),
     }
     for name, text in texts.items():

@@ -57,8 +57,11 @@ class BandGapResult:
         return asdict(self)
 
 
-def band_gap_input(atoms, settings: Cp2kSettings, project: str, dos_delta_ev: float = 0.01) -> str:
-    """CP2K input: the labelling single point as an ENERGY run printing the DOS."""
+def band_gap_input(atoms, settings: Cp2kSettings, project: str, dos_delta_ev: float) -> str:
+    """CP2K input: the labelling single point as an ENERGY run printing the DOS.
+
+    ``dos_delta_ev``: DOS bin width, eV (config ``lpsc.dft.dos_delta_ev``, its one source).
+    """
     text = write_cp2k_input(atoms, settings, project)
     text = text.replace("RUN_TYPE ENERGY_FORCE", "RUN_TYPE ENERGY")
     text = text.replace("  STRESS_TENSOR ANALYTICAL\n", "")
@@ -127,7 +130,9 @@ def gap_from_dos(
     an empty window at E_F (2-atom BCC Li, 4x4x4: 2 eV). Otherwise the gap is
     (lowest empty state) - (highest full state), resolved to one bin. Fermi-Dirac
     smearing at 300 K leaves a state 0.1 eV from E_F 2 % filled, so gaps below
-    ~0.2 eV read as 0.
+    ~0.2 eV read as 0. ``tol`` (the DOS value counted as empty) and ``partial``
+    are numerical thresholds of this classification, not physical settings,
+    and have no config key.
     """
     de = float(np.median(np.diff(energy))) if energy.size > 1 else 0.0
     if occupation is not None:
@@ -151,7 +156,7 @@ def gap_from_dos(
 
 
 def run_band_gap(atoms, settings: Cp2kSettings, workdir: str | os.PathLike, *, project: str = "gap",
-                 dos_delta_ev: float = 0.01) -> BandGapResult:
+                 dos_delta_ev: float) -> BandGapResult:
     """Run CP2K on ``atoms`` in ``workdir`` and return its band gap and DOS file.
 
     Raises
