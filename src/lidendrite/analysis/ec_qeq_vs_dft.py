@@ -36,7 +36,7 @@ TRACKS_MIN_R = 0.5
 ELECTRODE_REGIONS = ("anode", "cathode", "electrode")
 
 
-def qeq_charges(atoms, qeq: dict, total_charge: float = 0.0) -> np.ndarray:
+def qeq_charges(atoms, qeq: dict, total_charge: float) -> np.ndarray:
     """ConstQ QEq charges (e) of ``atoms`` with total charge ``total_charge`` (e).
 
     ``qeq`` holds :class:`~lidendrite.qeq.settings.QEqSettings` fields (params,

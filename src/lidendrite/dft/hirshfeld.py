@@ -167,12 +167,14 @@ def run_hirshfeld(
     return res
 
 
-def dft_charge_settings(cp2k: dict, dft: dict, *, charge: int = 0, multiplicity: int = 1,
+def dft_charge_settings(cp2k: dict, dft: dict, *, charge: int, multiplicity: int,
                         threads: int | None = None) -> Cp2kSettings:
     """Cp2kSettings from config ``labeling.cp2k`` overridden by ``ec.validation.dft``.
 
     ``dft`` sets the basis, cutoffs, SCF threshold and smearing; the k-points
     are Gamma only (the paper used Gamma for its interface cells, ec sec. 2.2.1).
+    ``charge`` (e) and ``multiplicity`` are those of the state computed (neutral:
+    0 and 1; extra electron: -1 and ``ec.validation.dft.extra_electron_multiplicity``).
     """
     keys = set(Cp2kSettings.__dataclass_fields__)
     s = {k: v for k, v in cp2k.items() if k in keys}
