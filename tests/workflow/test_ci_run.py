@@ -214,9 +214,10 @@ def test_killed_moving_restraint_resumes_without_lost_or_duplicated_frames(ci_ru
             return False
         return 0 < (st.get("restart_step") or 0) < st["n_steps"]
 
-    assert _kill_when(_snakemake(work, str(sampling / "moving_restraint.json")), work, restarted)
+    target = str((sampling / "moving_restraint.json").relative_to(work))
+    assert _kill_when(_snakemake(work, target), work, restarted)
     assert _group_is_gone(str(sampling / "run"))  # no LAMMPS left in the work folder
-    _rerun_after_kill(work, str(sampling / "moving_restraint.json"))
+    _rerun_after_kill(work, target)
     colvar = read_colvar(sampling / "COLVAR")
     steps = frame_steps(sampling / "traj.lammpstrj")
     assert steps == ref["steps"] and len(set(steps)) == len(steps)
@@ -227,6 +228,7 @@ def test_killed_moving_restraint_resumes_without_lost_or_duplicated_frames(ci_ru
     assert np.all(np.isfinite(colvar["cv"]))
     summary = _json(sampling / "moving_restraint.json")
     assert summary["finished"] is True
+    assert 0 < summary["resumed_from_step"] < summary["n_steps"]  # resumed, not started again
 
 
 @pytest.mark.slow
@@ -245,10 +247,12 @@ def test_killed_constp_round_resumes_to_the_same_trajectory(ci_run):
     for name in ("traj.extxyz", "final.extxyz", "round.json"):
         (rdir / name).unlink()
     shutil.rmtree(wdir)
-    assert _kill_when(_snakemake(work, str(rdir / "round.json")), work,
-                      lambda: (wdir / "state.extxyz").is_file())
+    target = str((rdir / "round.json").relative_to(work))
+    assert _kill_when(_snakemake(work, target), work, lambda: (wdir / "state.extxyz").is_file())
     assert _group_is_gone(str(wdir))
-    _rerun_after_kill(work, str(rdir / "round.json"))
+    _rerun_after_kill(work, target)
+    rec = _json(rdir / "round.json")
+    assert 0 < rec["resumed_from_step"] < rec["n_steps"]  # resumed, not started again
     frames = read_frames(rdir / "traj.extxyz")
     times = [f.info["time_ps"] for f in frames]
     assert times == [f.info["time_ps"] for f in ref] and len(set(times)) == len(times)
