@@ -16,8 +16,8 @@ Stages (all DP-QEq, :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`; 1 fs;
 ConstP bias (eq. 6 / S17): the config's ``ec.bias``
 (:class:`~lidendrite.qeq.bias.ElectrodeBias`): metallic Li by the CN rule (the
 QEq engine's own selection, so what is reported is what the solver used),
-below / above the plane ``split_z`` midway between the facing electrode
-surfaces at the start of the round
+below / above the plane ``split_z`` midway between the two electrodes'
+centroids at the start of the round
 (:func:`~lidendrite.qeq.bias.electrode_sides`). Which electrode is below is
 read from the mean z of each region's atoms. Total charge: zero in both ConstQ
 and ConstP (the engine's neutrality constraint, eq. 7).

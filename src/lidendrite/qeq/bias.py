@@ -11,8 +11,7 @@ or >= ``cn_metal`` plus the outermost electrode layers (``"authors"``) within
 ``cn_cutoff`` Angstrom. Which potential: ``phi_anode`` (V) on the electrode
 whose atoms carry region ``anode``, ``phi_cathode`` on ``cathode``. The plane
 between the two electrodes (``split_z``) is defined once, by
-:func:`electrode_sides`: midway between the facing surfaces of the two
-electrodes.
+:func:`electrode_sides`: midway between the two electrodes' centroids.
 """
 
 from __future__ import annotations
@@ -47,21 +46,22 @@ def electrode_regions(atoms, name: str = "structure") -> np.ndarray:
 
 def electrode_sides(atoms, name: str = "structure") -> tuple[str, str, float]:
     """(lower electrode, upper electrode, split_z): the region names below / above and the
-    z (Angstrom) of the plane between them, midway between the facing surface planes
-    (the top atom of the lower electrode and the bottom atom of the upper one).
+    z (Angstrom) of the plane between them, midway between the two electrodes' centroids
+    (mean z of the atoms labelled ``anode`` and of those labelled ``cathode``).
 
-    Positions are wrapped along z first; the lower electrode is the one with the
-    lower mean z. Raises :class:`InputError` when the electrodes overlap along z.
+    Positions are wrapped along z first. The centroids are the robust choice in MD:
+    electrode Li that have left their electrode (into the SEI or the electrolyte, or a
+    rough surface after NPT) keep their label and move a surface plane taken from the
+    outermost atom, but move a centroid little. For two equal slabs the plane is the
+    middle of the gap. Raises :class:`InputError` when the centroids coincide.
     """
     reg = electrode_regions(atoms, name)
     z = atoms.get_scaled_positions(wrap=True)[:, 2] * atoms.cell[2, 2]
-    means = {e: z[reg == e].mean() for e in ELECTRODES}
+    means = {e: float(z[reg == e].mean()) for e in ELECTRODES}
     lower, upper = sorted(ELECTRODES, key=means.get)
-    top_of_lower = z[reg == lower].max()
-    bottom_of_upper = z[reg == upper].min()
-    if not top_of_lower < bottom_of_upper:
-        raise InputError(f"{name}: the {lower} and {upper} regions overlap along z")
-    return lower, upper, float(0.5 * (top_of_lower + bottom_of_upper))
+    if not means[upper] - means[lower] > 0:
+        raise InputError(f"{name}: the {lower} and {upper} regions have the same mean z")
+    return lower, upper, 0.5 * (means[lower] + means[upper])
 
 
 def bias_settings(atoms, phi_anode: float, phi_cathode: float, name: str = "structure") -> dict[str, float]:

@@ -26,7 +26,7 @@ ConstP (ec paper eq. S17): Li atoms with more than --cn-metal Li neighbours with
 --phi-lower if z < --split-z, else --phi-upper; a negative phi favours positive
 charge (anode). Total charge is 0 in ConstP. The ConstP defaults are the ec study's
 bias (config/schema.yaml, ec.bias: phi_anode below, phi_cathode above); without
---split-z the plane lies midway between the facing surfaces of the atoms labelled
+--split-z the plane lies midway between the centroids of the atoms labelled
 region anode and cathode, as in the pipeline.
 Cells: any 3D cell, triclinic included. The slab correction (default on) applies
 only to a structure with vacuum along z (an atom-free layer at least
@@ -60,7 +60,7 @@ _CHARGE_OPTIONS: tuple[tuple[str, type, str, str], ...] = (
         float,
         "Z",
         "z of the plane between the electrodes, Angstrom (default: midway between the "
-        "facing anode and cathode surfaces, from the per-atom region labels)",
+        "centroids of the atoms labelled anode and cathode (per-atom region))",
     ),
     ("--cn-cutoff", float, "R", "Li-Li coordination cutoff, Angstrom (default: %(default)s)"),
     ("--cn-metal", int, "N", "CN threshold of a metallic Li (default: %(default)s)"),
