@@ -16,6 +16,8 @@ def main(smk):
                               tolerance_K=cfg["temperature_tolerance_K"],
                               end_fraction=cfg["temperature_end_fraction"])
     res["scale"] = smk.config["scale"]
+    lots = {json.loads(Path(p).read_text()).get("level_of_theory") for p in smk.input.runs}
+    res["level_of_theory"] = "; ".join(sorted(lot for lot in lots if lot))
     Path(smk.output.summary).write_text(json.dumps(res, indent=1))
     plot_temperatures(res, smk.output.png, smk.output.pdf, note=f"scale {smk.config['scale']}")
     print(json.dumps({k: res["runs"][k]["t_end_K"] for k in res["runs"]}))
