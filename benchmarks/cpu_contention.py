@@ -5,10 +5,11 @@ A user's laptop is rarely idle. Each workload runs in a fresh child process
 TensorFlow, JAX or LAMMPS start), with the pipeline's threads (2), alone and
 with one competing busy loop, under each environment setting of ``--settings``:
 
-* ``default``: the environment as it is;
-* ``passive``: ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep at once
-  instead of spinning; the spinning thread otherwise takes the competitor's core
-  while its partner waits at the next barrier).
+* ``spin``: ``OMP_WAIT_POLICY`` empty, i.e. libgomp's default (idle threads spin
+  before they sleep; the spinning thread takes the competitor's core while its
+  partner waits at the next barrier);
+* ``passive``: ``OMP_WAIT_POLICY=PASSIVE``, the package's setting
+  (:data:`lidendrite.devices.THREAD_ENV`): idle threads sleep at once.
 
 Workloads (demo results must exist):
 
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from _provenance import provenance
 
-SETTINGS = {"default": {}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
+SETTINGS = {"spin": {"OMP_WAIT_POLICY": ""}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
 WORKLOADS = ("teacher", "dpqeq", "lammps")
 
 

@@ -45,6 +45,18 @@ def test_user_setting_is_kept():
     assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
 
 
+def test_idle_openmp_threads_sleep_in_children_of_the_package():
+    """Importing lidendrite sets OMP_WAIT_POLICY=PASSIVE for what it starts (torch, LAMMPS and
+    deepmd's OpenMP pools then sleep when idle), unless the user chose a policy."""
+    code = "import os, lidendrite; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in _env_without_gpu_settings().items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert out.stdout.strip() == "PASSIVE", out.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**env, "OMP_WAIT_POLICY": "ACTIVE"})
+    assert out.stdout.strip() == "ACTIVE", out.stderr
+
+
 def test_cli_process_has_the_settings():
     """The `lidendrite` entry point (what rules call) goes through the package import too."""
     code = "import os, lidendrite.cli; print(os.environ['TF_FORCE_GPU_ALLOW_GROWTH'], os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'])"
