@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     data = build_report(cfg, out, results_dir=results, paper_values=CONFIG_DIR / "paper_values.yaml",
                         report_spec=CONFIG_DIR / "report.yaml", take_screenshot=not args.no_screenshot)
     if args.readme:
+        data["command"] = " ".join(
+            ["lidendrite report", f"--scale {data['scale']}"]
+            + ([f"--config {args.config}"] if args.config else [])
+            + [f"--readme {args.readme}"])
         kept = readme_table_scale(Path(args.readme).read_text())
         if update_readme(args.readme, data):
             print(f"{args.readme}: table updated")

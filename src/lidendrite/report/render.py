@@ -359,7 +359,7 @@ def readme_table_head(data: dict[str, Any]) -> str:
     return (
         f"Latest `{data['scale']}` run: report built {data['date']} at commit "
         f"{prov.get('commit', 'unknown')} on {where}; config SHA-256 {prov.get('config_sha256_12', '?')}; "
-        f"command `lidendrite report --scale {data['scale']} --readme README.md`.\n\n"
+        f"command `{data.get('command') or 'lidendrite report --scale ' + data['scale']}`.\n\n"
         "Labels: " + "; ".join(f"{s}: {t}" for s, t in labels.items()) + "."
     )
 
