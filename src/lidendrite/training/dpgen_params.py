@@ -26,7 +26,7 @@ plugs in through that command, e.g.
 Every key is one that a stock ``dpgen run`` (0.14) reads. The x-y coupled NPT
 exploration of a slab (``ensemble: npt-xy`` in a band) is not one of DP-GEN's
 ensembles; its jobs use DP-GEN's documented input template instead
-(``model_devi_jobs[i].template.lmp`` with ``rev_mat.lmp`` placeholders,
+(``model_devi_jobs[i].template.lmp`` with ``rev_mat.lmp`` keys,
 :func:`npt_xy_template`), which :func:`write_dpgen_inputs` writes next to
 ``param.json``.
 
@@ -91,7 +91,7 @@ def npt_xy_template(mass_map: Sequence[float]) -> str:
     (iso, aniso, tri) all move z and would close a slab's vacuum gap. DP-GEN
     fills the ``pair_style deepmd`` line with the iteration's models and the
     model-deviation output every ``trj_freq`` steps, the ``dump dpgen_dump``
-    line, and the ``V_*`` placeholders from the job's ``rev_mat.lmp``: steps,
+    line, and the ``V_*`` keys from the job's ``rev_mat.lmp``: steps,
     frame interval (steps), temperature (K), pressure (bar), damping times
     (ps), time step (ps) and the velocity seed. ``${restart}`` is set by
     DP-GEN's LAMMPS command line (``-v restart 0|1``).
