@@ -16,6 +16,8 @@ LOCK := $(if $(GPU_ON),$(VENV)/lock-gpu.txt,requirements/lock.txt)
 # the build that the other setting installed, removed first (both TensorFlows write one package)
 OTHER_BUILD := $(if $(GPU_ON),tensorflow-cpu,tensorflow jax-cuda12-plugin jax-cuda12-pjrt)
 CORES ?= all
+# pytest-xdist workers of `make test`: the ci-scale run on one, the rest of the suite on the other
+TEST_WORKERS ?= 2
 # torch first, CPU build, so nothing pulls the CUDA wheels (see requirements/README.md)
 TORCH_PIN := torch==2.13.0
 APT_PACKAGES := cp2k cp2k-data chromium
@@ -61,7 +63,7 @@ demo-long: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --profile profiles/local --cores $(CORES) --configfile config/demo_long.yaml
 
 test: setup
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m pytest -m "not gpu" tests
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m pytest -m "not gpu" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20 tests
 
 test-fast: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m pytest -m "not gpu and not slow" tests/unit
