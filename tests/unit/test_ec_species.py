@@ -9,6 +9,9 @@ from the built double interface.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import numpy as np
 import pytest
 from ase import Atoms
@@ -21,6 +24,7 @@ from lidendrite.analysis.ec_species import (  # noqa: E402
     atom_species_weights,
     classify_smiles,
     run_reacnetgenerator,
+    smiles_elements,
     species_counts,
 )
 from lidendrite.config import schema_default  # noqa: E402
@@ -46,6 +50,83 @@ from lidendrite.structures.molecules import ethylene_carbonate, hexafluorophosph
 ])
 def test_classify(smiles, name):
     assert classify_smiles(smiles) == name
+
+
+# An independent reading of ReacNetGenerator's all-bracket SMILES by regular
+# expressions (every atom written as [X], ring closures as digits outside the
+# brackets), to cross-check the RDKit reading on the names it covers.
+_BRACKET = re.compile(r"\[([A-Z][a-z]?|[a-z])")
+
+
+def _regex_elements(smiles: str) -> Counter:
+    return Counter(s.capitalize() for s in _BRACKET.findall(smiles))
+
+
+def _regex_classify(smiles: str) -> str | None:
+    core = {k: v for k, v in _regex_elements(smiles).items() if k != "Li"}
+    for name, formula in SPECIES.items():
+        if core == formula:
+            if name == "EC" and not re.search(r"\d", re.sub(r"\[[^\]]*\]", "", smiles)):
+                return None
+            return name
+    return None
+
+
+#: names ReacNetGenerator wrote for the demo-scale ec cycle, plus hand-made ones
+RNG_NAMES = [
+    "[F]", "[F][P]", "[F][P]([F])([F])([F])([F])[F]", "[F][P]([F])([F])([F])[F]", "[F][P][F]",
+    "[H][C]([H])([Li])[C]([H])([H])[Li]",
+    "[H][C]([H])([Li])[C]([H])([H])[O][C](=[O])[O][Li]",
+    "[H][C]([H])([Li])[C]([H])([H])[O][C]([O][Li])[O][Li]",
+    "[H][C]([H])=[C]([H])[H]", "[H][C]([H])[C]([H])([H])[Li]",
+    "[H][C]([H])[C]([H])([H])[O][C](=[O])[O][Li]", "[H][C]([H])[C]([H])([H])[O][C]([O])=[O]",
+    "[H][C]([H])[C]([H])[H]", "[H][C]1([H])[O][C](=[O])[O][C]1([H])[H]",
+    "[H][C]1([H])[O][C]([Li])([O])[O][C]1([H])[H]",
+    "[H][C]1([H])[O][C]([Li])([O][Li])[O][C]1([H])[H]",
+    "[H][C]1([H])[O][C]([O][Li])[O][C]1([H])[H]",
+    "[Li]", "[Li][F]", "[Li][Li]", "[Li][O][C](=[O])[O][Li]", "[Li][O][C](=[O])[O][P]",
+    "[Li][O][C]([Li])([O])[O]", "[Li][O][C]([Li])([O][Li])[O][Li]", "[Li][O][C]([O])=[O]",
+    "[Li][O][C]([O][Li])[O][Li]", "[Li][P][F]", "[O][C](=[O])[O][P]", "[O][C]([O])=[O]", "[P]",
+    "[Li][O][Li]", "[O]=[C]=[O]", "[C]=[O]", "[Li][C]#[O]", "[H][O][H]", "[H][H]", "[O-][C](=[O])[O][Li]",
+]
+
+
+@pytest.mark.parametrize("smiles", RNG_NAMES)
+def test_rdkit_reading_agrees_with_the_regex_reading(smiles):
+    assert smiles_elements(smiles) == _regex_elements(smiles)
+    assert classify_smiles(smiles) == _regex_classify(smiles)
+
+
+@pytest.mark.parametrize(("smiles", "elements"), [
+    ("[Li]OC(=O)O[Li]", {"Li": 2, "C": 1, "O": 3}),  # unbracketed atoms: implicit H (none here)
+    ("[H]C([H])([H])[H]", {"C": 1, "H": 4}),
+    ("OCC", {"C": 2, "H": 6, "O": 1}),  # implicit H counted
+    ("[CH2]", {"C": 1, "H": 2}),  # bracket H count
+    ("[H][C]([H])[H]", {"C": 1, "H": 3}),  # methyl radical
+    ("F[P-](F)(F)(F)(F)F", {"P": 1, "F": 6}),  # charged, hexavalent
+    ("[Li][Li]", {"Li": 2}),
+    ("Li0C0H0O0P1F6_unknownSMILES_3", {"P": 1, "F": 6}),  # not SMILES: the formula, zeros dropped
+])
+def test_smiles_elements(smiles, elements):
+    assert smiles_elements(smiles) == elements
+
+
+@pytest.mark.parametrize(("smiles", "name"), [
+    ("[Li]OC(=O)O[Li]", "Li2CO3"),
+    ("F[P-](F)(F)(F)(F)F", "PF6"),
+    ("C1COC(=O)O1", "EC"),
+    ("O1COC(=O)C1", None),  # 1,3-dioxolan-4-one: C3H4O3 with a ring that is not EC's
+    ("[H][C]1([H])[O][C]1([H])[C](=[O])[O][H]", None),  # glycidic acid: C3H4O3, an epoxide ring
+    ("Li0C0H0O0P1F6_unknownSMILES_3", "PF6"),
+    ("Li0C3H4O3P0F0_unknownSMILES_0", None),  # no bonds known: not counted as intact EC
+])
+def test_classify_other_spellings(smiles, name):
+    assert classify_smiles(smiles) == name
+
+
+def test_unparsable_name_is_refused_with_its_name():
+    with pytest.raises(InputError, match=r"C1CC"):
+        classify_smiles("C1CC")
 
 
 def _li2co3():

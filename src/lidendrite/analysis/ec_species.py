@@ -10,12 +10,14 @@ here: they are Open Babel's element table.
 Because Open Babel gives each Li at most one bond, Li ions appear as counter
 ions hung on anions ([Li]OC(=O)O[Li], [Li]F, [Li]O[Li]) or as [Li]/[Li][Li].
 Species are therefore classified by their Li-free core (element counts without
-Li), the paper's eight species (Fig. S10b):
+Li), the paper's eight species (Fig. S10b); the names are read with RDKit
+(Landrum et al., https://www.rdkit.org, doi:10.5281/zenodo.591637), which also
+finds EC's ring:
 
 =========  ==========  ==========================================
 name       core        note
 =========  ==========  ==========================================
-EC         C3H4O3      with a ring closure (intact ring)
+EC         C3H4O3      with its carbonate ring intact
 PF6        PF6
 Li2CO3     CO3         carbonate with any number of Li attached
 Li2O       O           oxide O (no C/H/P/F bonded)
@@ -32,13 +34,15 @@ The z distribution of a species spreads each molecule over its core atoms
 
 from __future__ import annotations
 
-import re
+import functools
 import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from ase.formula import Formula
+from rdkit import Chem, rdBase
 from tqdm import tqdm
 
 from lidendrite.errors import InputError
@@ -50,6 +54,7 @@ __all__ = [
     "TYPE_MAP",
     "classify_smiles",
     "smiles_elements",
+    "has_ec_ring",
     "write_lammps_dump",
     "run_reacnetgenerator",
     "species_counts",
@@ -74,22 +79,49 @@ GASES = ("C2H4", "CO2", "CO")
 #: ReacNetGenerator atom types (LAMMPS dump type k -> TYPE_MAP[k-1]); ec paper 2.2.3
 TYPE_MAP = ("Li", "C", "H", "O", "P", "F")
 
-_BRACKET = re.compile(r"\[([A-Z][a-z]?|[a-z])")
-_FORMULA = re.compile(r"([A-Z][a-z]?)(\d*)")
+#: EC's ring with its carbonate carbon: O~C1(~O)~O~C~C~1, any bond orders (Open Babel's may be odd)
+_EC_RING_SMARTS = "[#8]~[#6]1~[#8]~[#6]~[#6]~[#8]~1"
+
+
+@functools.cache
+def _ec_ring_query() -> Chem.Mol:
+    return Chem.MolFromSmarts(_EC_RING_SMARTS)
+
+
+def _species_mol(smiles: str) -> Chem.Mol:
+    """RDKit molecule of a ReacNetGenerator SMILES, unsanitised (radicals, Li counter ions and
+    odd valences stay as written), with implicit H counts computed; InputError if unparsable."""
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if mol is None:
+        raise InputError(f"RDKit cannot parse the ReacNetGenerator species name {smiles!r}")
+    mol.UpdatePropertyCache(strict=False)
+    return mol
 
 
 def smiles_elements(smiles: str) -> Counter:
-    """Element counts of a ReacNetGenerator species name.
+    """Element counts of a ReacNetGenerator species name, H included (explicit ``[H]`` atoms,
+    bracket counts such as ``[CH2]`` and implicit H of unbracketed atoms).
 
-    ReacNetGenerator writes every atom in brackets ([H][C]1...); a name that
-    is not SMILES (``<formula>_unknownSMILES_<k>``) is read as a formula.
+    SMILES are read with RDKit; a name that is not SMILES
+    (``<formula>_unknownSMILES_<k>``, e.g. ``Li0C3H4O3P0F0_unknownSMILES_0``) is read as
+    a formula with :class:`ase.formula.Formula`, zero counts dropped.
     """
     if "_unknownSMILES" in smiles:
-        out: Counter = Counter()
-        for el, n in _FORMULA.findall(smiles.split("_unknownSMILES")[0]):
-            out[el] += int(n) if n else 1
-        return out
-    return Counter(s.capitalize() for s in _BRACKET.findall(smiles))
+        return +Counter(Formula(smiles.split("_unknownSMILES")[0]).count())
+    out: Counter = Counter()
+    for atom in _species_mol(smiles).GetAtoms():
+        out[atom.GetSymbol()] += 1
+        out["H"] += atom.GetTotalNumHs()
+    return +out
+
+
+def has_ec_ring(smiles: str) -> bool:
+    """Whether a ReacNetGenerator species holds EC's intact five-membered carbonate ring
+    (False for ``_unknownSMILES`` names, which carry no bonds)."""
+    if "_unknownSMILES" in smiles:
+        return False
+    return _species_mol(smiles).HasSubstructMatch(_ec_ring_query())
 
 
 def classify_smiles(smiles: str) -> str | None:
@@ -98,9 +130,8 @@ def classify_smiles(smiles: str) -> str | None:
     core = {k: v for k, v in el.items() if k != "Li"}
     for name, formula in SPECIES.items():
         if core == formula:
-            if name == "EC" and ("_unknownSMILES" in smiles
-                                 or not re.search(r"\d", re.sub(r"\[[^\]]*\]", "", smiles))):
-                return None  # ring opened (or no ring information): not intact EC
+            if name == "EC" and not has_ec_ring(smiles):
+                return None  # ring opened (or no bonds known): not intact EC
             return name
     return None
 
