@@ -1,23 +1,25 @@
 """Render the collected report (see :mod:`lidendrite.report.collect`) as HTML and Markdown.
 
-The HTML page is self-contained: inline CSS, no external resource, figures
-copied next to it under ``figures/<study>/`` and referenced by relative path,
-so the folder can be zipped, mailed or opened from disk. A few lines of inline
-JavaScript record, after load, how many images loaded (``data-images-loaded``
-on ``<html>``), which the browser test reads.
-
-Why one module of about 400 lines: the HTML and the Markdown report are written from the same rows by the same helpers; split, each half would repeat the row formatting.
+The HTML page is the Jinja2 template ``templates/report.html.j2`` (autoescaped),
+rendered self-contained: inline CSS (``templates/report.css``), no external
+resource, figures copied next to it under ``figures/<study>/`` and referenced
+by relative path, so the folder can be zipped, mailed or opened from disk. A few
+lines of inline JavaScript (``templates/report.js``) record, after load, how
+many images loaded (``data-images-loaded`` on ``<html>``), which the browser
+test reads. The Markdown report is written here from the same row formatting
+(:func:`fmt_value`, :func:`fmt_tolerance`), which the template uses as filters.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from lidendrite.report.compare import (
@@ -108,140 +110,43 @@ def copy_figures(data: dict[str, Any], report_dir: str | Path) -> None:
             shutil.copyfile(fig["path"], dest)
 
 
-_CSS = """
-:root{--ok:#1a7f37;--mid:#bf8700;--bad:#c62828;--scale:#9a6700;--none:#6e7781;--line:#d8dee4;--bg:#f6f8fa}
-*{box-sizing:border-box}
-body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,"DejaVu Sans",sans-serif;margin:0;color:#1f2328;background:#fff;font-size:15px;line-height:1.45}
-header{background:#0d2538;color:#fff;padding:22px 40px 18px}
-header h1{margin:0 0 4px;font-size:24px;font-weight:600}
-header .sub{color:#c9d6e2;font-size:14px}
-header .sub b{color:#fff}
-main{max-width:1240px;margin:0 auto;padding:18px 40px 40px}
-h2{font-size:20px;margin:30px 0 4px;padding-bottom:4px;border-bottom:2px solid var(--line)}
-h3{font-size:16px;margin:20px 0 8px}
-.paper{color:#57606a;font-size:13.5px;margin:0 0 10px}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin:14px 0 4px}
-.card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:150px;background:var(--bg)}
-.card .n{font-size:26px;font-weight:700}
-.card .t{font-size:12.5px;color:#57606a}
-.card.ok .n{color:var(--ok)}.card.mid .n{color:var(--mid)}.card.bad .n{color:var(--bad)}.card.scale .n{color:var(--scale)}.card.none .n{color:var(--none)}
-table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
-table.quantities{table-layout:fixed}
-table.quantities th{white-space:normal}
-table.quantities td{overflow-wrap:anywhere}
-th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-th{background:var(--bg);font-weight:600;white-space:nowrap}
-td.num{font-variant-numeric:tabular-nums}
-td small,.muted{color:#6e7781;font-size:12px}
-.st{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap;color:#fff}
-.st.ok{background:var(--ok)}.st.mid{background:var(--mid)}.st.bad{background:var(--bad)}.st.scale{background:var(--scale)}.st.none{background:var(--none)}
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px}
-figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fff}
-figure img{width:100%;height:auto;display:block}
-figcaption{font-size:13px;margin-top:6px}
-figcaption b{color:#0d2538}
-.missing{height:140px;display:flex;align-items:center;justify-content:center;background:var(--bg);color:#6e7781;font-size:13px;border-radius:6px;text-align:center;padding:8px}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}
-code{font-size:12.5px;background:var(--bg);padding:0 3px;border-radius:3px}
-img.broken{outline:3px solid var(--bad)}
-"""
-
-_JS = """
-window.addEventListener('load',function(){
-  var imgs=document.images,ok=0;
-  for(var i=0;i<imgs.length;i++){
-    if(imgs[i].complete&&imgs[i].naturalWidth>0){ok++;}else{imgs[i].classList.add('broken');}
-  }
-  document.documentElement.setAttribute('data-images-total',imgs.length);
-  document.documentElement.setAttribute('data-images-loaded',ok);
-});
-"""
-
-
-def _e(x: Any) -> str:
-    return html.escape(str(x))
-
-
-def _status_badge(status: str) -> str:
-    return f'<span class="st {_STATUS_CLASS.get(status, "none")}">{_e(status)}</span>'
-
-
-def _quantity_table(rows: list[dict[str, Any]]) -> str:
-    cols = "".join(f'<col style="width:{w}%">' for w in (15, 8, 9, 10, 7, 19, 17, 15))
-    head = (f"<colgroup>{cols}</colgroup><tr><th>Quantity</th><th>Paper</th><th>This run</th><th>Unit</th><th>Tolerance</th>"
-            "<th>Status</th><th>Level of theory (this run)</th><th>Paper source</th></tr>")
-    body = []
-    for r in rows:
-        notes = " ".join(n for n in (r.get("note"), r.get("paper_note")) if n)
-        quantity = f"{_e(_label(r['key']))}" + (f"<br><small>{_e(notes)}</small>" if notes else "")
-        run = _e(fmt_value(r["run"])) if r["run"] is not None else '<span class="muted">—</span>'
-        lot = _e(r["level_of_theory"]) if r["level_of_theory"] else '<span class="muted">—</span>'
-        body.append(
-            f'<tr class="{_STATUS_CLASS.get(r["status"], "none")}"><td>{quantity}</td>'
-            f'<td class="num">{_e(fmt_value(r["paper"]))}</td><td class="num">{run}</td>'
-            f'<td>{_e(r["unit"])}</td><td class="num">{_e(fmt_tolerance(r["tolerance"], r["paper"]))}</td>'
-            f'<td>{_status_badge(r["status"])}<br><small>{_e(r["detail"])}</small></td>'
-            f'<td><small>{lot}</small></td><td><small>{_e(r["source"])}</small></td></tr>'
-        )
-    return f'<table class="quantities">{head}{"".join(body)}</table>'
-
-
 def _figure_note(fig: dict[str, Any], data: dict[str, Any]) -> str:
     labels = (data.get("labels_by_study") or {}).get(fig.get("study")) or _labels_line(data)
     return f"{fig['note']}. This run: {data['scale']} scale; labels: {labels}."
 
 
-def _figures_html(figs: list[dict[str, Any]], data: dict[str, Any]) -> str:
-    if not figs:
-        return '<p class="muted">No figure of this paper is listed in config/report.yaml.</p>'
-    cards = []
-    for f in figs:
-        if f["exists"]:
-            inner = f'<img src="{_e(f["src"])}" alt="{_e(f["figure"])}: {_e(f["note"])}" loading="eager">'
-        else:
-            inner = f'<div class="missing">not made by this run<br><code>{_e(f["png"])}</code> is missing</div>'
-        cards.append(
-            f"<figure>{inner}<figcaption><b>Paper {_e(f['figure'])}.</b> "
-            f"{_e(_figure_note(f, data))}</figcaption></figure>"
-        )
-    return f'<div class="figs">{"".join(cards)}</div>'
-
-
-def _kv_table(items: list[tuple[str, Any]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items) + "</table>"
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Jinja2 environment of the templates in ``report/templates`` (autoescaped HTML)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lidendrite.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(value=fmt_value, tolerance=fmt_tolerance, label=_label,
+                       status_class=lambda s: _STATUS_CLASS.get(s, "none"))
+    return env
 
 
 def render_html(data: dict[str, Any]) -> str:
-    """The whole report page as one HTML string (figures referenced as ``figures/...``)."""
+    """The whole report page as one HTML string (figures referenced as ``figures/...``),
+    from the template ``templates/report.html.j2``."""
     prov = data["provenance"]
     counts = data["counts"]
-    cards = "".join(
-        f'<div class="card {_STATUS_CLASS[s]}"><div class="n">{counts.get(s, 0)}</div>'
-        f'<div class="t">{_e(s)}</div></div>'
-        for s in STATUSES if counts.get(s, 0) or s in (REPRODUCED, NOT_REPRODUCED)
-    )
-    studies = []
-    for study, title in data["studies"].items():
-        figs = [f for f in data["figures"] if f["study"] == study]
-        studies.append(
-            f'<section id="{_e(study)}"><h2>Study <code>{_e(study)}</code></h2>'
-            f'<p class="paper">{_e(title)}</p>'
-            f"{_quantity_table(data['quantities'][study])}"
-            f"<h3>Figures (paper order)</h3>{_figures_html(figs, data)}</section>"
-        )
-    bench = prov["benchmarks"]
-    bench_html = (
-        "<table><tr><th>Rule</th><th>Jobs</th><th>Wall time (s)</th><th>Longest job (s)</th>"
-        "<th>Max RSS (MB)</th></tr>"
-        + "".join(
-            f"<tr><td>{_e(b['rule'])}</td><td class='num'>{b['jobs']}</td><td class='num'>{b['wall_s']:.1f}</td>"
-            f"<td class='num'>{b['max_job_s']:.1f}</td><td class='num'>{b['max_rss_mb']:.0f}</td></tr>"
-            for b in bench
-        )
-        + f"<tr><th>total</th><th class='num'>{sum(b['jobs'] for b in bench)}</th>"
-        f"<th class='num'>{sum(b['wall_s'] for b in bench):.1f}</th><th></th><th></th></tr></table>"
-        if bench else '<p class="muted">No Snakemake benchmark files found.</p>'
-    )
+    cards = [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0) or s in (REPRODUCED, NOT_REPRODUCED)]
+    studies = [
+        {
+            "id": study,
+            "title": title,
+            "rows": [dict(r, notes=" ".join(n for n in (r.get("note"), r.get("paper_note")) if n))
+                     for r in data["quantities"][study]],
+            "figures": [dict(f, caption=_figure_note(f, data)) for f in data["figures"] if f["study"] == study],
+        }
+        for study, title in data["studies"].items()
+    ]
     machine = prov["machine"]
     run_items = [
         ("scale", data["scale"]),
@@ -253,31 +158,12 @@ def render_html(data: dict[str, Any]) -> str:
     machine_items = [("cores", machine.get("cores")), ("CPU", machine.get("cpu", "")),
                      ("memory (GiB)", machine.get("memory_gib", "")), ("GPU", machine.get("gpu")),
                      ("system", machine.get("system"))]
-    versions = _kv_table(list(prov["versions"].items()))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>lidendrite replication report ({_e(data['scale'])})</title>
-<style>{_CSS}</style>
-<script>{_JS}</script>
-</head><body>
-<header><h1>lidendrite: replication report</h1>
-<div class="sub">scale <b>{_e(data['scale'])}</b> &middot; labels: <b>{_e(_labels_line(data))}</b>
-&middot; {_e(data['date'])} &middot; config {_e(prov['config_sha256_12'])}</div></header>
-<main>
-<p>Each row sets a number of the papers (<code>config/paper_values.yaml</code>, with its section)
-beside this run's (the stage JSONs named in <code>config/report.yaml</code>).
-<b>reproduced</b>: within the tolerance; <b>not comparable at this scale</b>: the quantity needs
-the paper's system size or run length; <b>not run</b>: the stage has not produced its number.</p>
-<div class="cards">{cards}</div>
-{''.join(studies)}
-<section id="provenance"><h2>Provenance</h2>
-<div class="grid2"><div><h3>Run</h3>{_kv_table(run_items)}<h3>Machine</h3>{_kv_table(machine_items)}</div>
-<div><h3>Package versions</h3>{versions}</div></div>
-<h3>Wall time per rule (Snakemake benchmarks)</h3>{bench_html}
-</section>
-</main></body></html>
-"""
+    return _environment().get_template("report.html.j2").render(
+        scale=data["scale"], labels=_labels_line(data), date=data["date"],
+        config_sha=prov["config_sha256_12"], cards=cards, studies=studies,
+        run_items=run_items, machine_items=machine_items, versions=list(prov["versions"].items()),
+        benchmarks=prov["benchmarks"],
+    )
 
 
 def _md_cell(x: Any) -> str:
