@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
-from ase import Atoms
+from ase import Atoms, units
 
 from lidendrite.errors import InputError, ToolMissingError
 from lidendrite.labeling.base import get_labeller, get_labels
@@ -20,6 +22,12 @@ from lidendrite.labeling.cp2k import (
     parse_cp2k_output,
     run_cp2k,
     write_cp2k_input,
+)
+
+DATA = Path(__file__).parent.parent / "data"
+#: real CP2K outputs with a force table (excerpts; the header of each says how they were made)
+FORCE_OUTPUTS = sorted(
+    p for p in DATA.glob("cp2k_*.out") if "ATOMIC FORCES in [a.u.]" in p.read_text()
 )
 
 HAS_CP2K = any(shutil.which(b) for b in ("cp2k.psmp", "cp2k.ssmp", "cp2k", "cp2k.popt"))
@@ -41,12 +49,91 @@ TINY = dict(
 )
 
 
+def regex_parse(text: str) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """Energy (eV), forces (eV/A) and stress (GPa) of a CP2K 2023 output by plain regexes.
+
+    An independent reader of the same blocks as :func:`parse_cp2k_output`: the
+    last ``ENERGY| Total FORCE_EVAL`` line, the last ``ATOMIC FORCES in [a.u.]``
+    table and the last ``STRESS| Analytical stress tensor [GPa]`` block.
+    """
+    energies = re.findall(r"ENERGY\|\s+Total FORCE_EVAL \( QS \) energy[^:]*:\s+(\S+)", text)
+    energy = float(energies[-1]) * units.Hartree
+    lines = text[text.rfind("ATOMIC FORCES in [a.u.]") :].splitlines()
+    start = next(i + 1 for i, line in enumerate(lines[:5]) if line.lstrip().startswith("# Atom"))
+    rows = []
+    for line in lines[start:]:
+        parts = line.split()
+        if len(parts) != 6 or not parts[0].isdigit():
+            break
+        rows.append([float(x) for x in parts[3:6]])
+    forces = np.array(rows) * units.Hartree / units.Bohr
+    sidx = text.rfind("STRESS| Analytical stress tensor [GPa]")
+    stress = None
+    if sidx >= 0:
+        block = text[sidx:].splitlines()[2:5]
+        stress = np.array([[float(x) for x in line.split()[2:5]] for line in block])
+    return energy, forces, stress
+
+
+def assert_parsers_agree(text: str) -> None:
+    """cp2kdata-backed :func:`parse_cp2k_output` and :func:`regex_parse` give the same numbers."""
+    energy, forces, stress = regex_parse(text)
+    res = parse_cp2k_output(text, len(forces), "x.out")
+    # both read the same printed decimals and scale them by the same ase.units factors, so
+    # they differ by float rounding only (~1e-13 relative); 1e-8 is far above that and below
+    # one printed digit of the forces (1e-8 Hartree/Bohr = 5e-7 eV/A): a wrong column, row
+    # or block fails
+    assert res.energy == pytest.approx(energy, abs=1e-8)
+    np.testing.assert_allclose(res.forces, forces, rtol=0, atol=1e-8)
+    assert (res.virial is None) == (stress is None)
+    if stress is not None:
+        np.testing.assert_allclose(res.virial, stress, rtol=0, atol=1e-8)
+
+
 def li2(dx: float = 0.0) -> Atoms:
     """2-atom BCC Li cell (a = 3.44 A) with atom 0 displaced by ``dx`` along x."""
     atoms = Atoms(
         "Li2", positions=[[0.1 + dx, 0.05, 0.0], [1.72, 1.72, 1.72]], cell=[3.44] * 3, pbc=True
     )
     return atoms
+
+
+@pytest.mark.parametrize("path", FORCE_OUTPUTS, ids=lambda p: p.name)
+def test_parser_agrees_with_plain_regexes(path):
+    assert_parsers_agree(path.read_text())
+
+
+def test_parser_units_and_run_info():
+    """The Li2 excerpt: values checked by hand against the printed Hartree numbers."""
+    res = parse_cp2k_output((DATA / "cp2k_energy_force_li2.out").read_text(), 2, "li2.out")
+    # printed: -15.103493950475851 Ha; Fx(1) -0.00314030 Ha/Bohr; sigma_xx -6.75458197443 GPa
+    assert res.energy == pytest.approx(-15.103493950475851 * units.Hartree, rel=1e-15)
+    assert res.forces[0, 0] == pytest.approx(-0.00314030 * units.Hartree / units.Bohr, rel=1e-15)
+    assert res.virial[0, 0] == pytest.approx(-6.75458197443, rel=1e-15)
+    assert res.forces.shape == (2, 3) and res.virial.shape == (3, 3)
+    assert (res.version, res.scf_steps, res.seconds) == ("CP2K version 2023.1", 13, 8.655)
+
+
+def test_truncated_outputs_give_one_line_errors():
+    text = (DATA / "cp2k_energy_force_li2.out").read_text()
+    row2 = text.index("      2      1      Li ")
+    cases = {
+        "ENERGY| Total": "no total energy in cut.out",
+        "ATOMIC FORCES": "no ATOMIC FORCES block in cut.out",
+        "      2      1      Li ": "1 force rows for 2 atoms in cut.out",
+        " STRESS|      y": "incomplete STRESS block in cut.out",
+    }
+    for cut, message in cases.items():
+        with pytest.raises(Cp2kFailed, match=re.escape(message)) as err:
+            parse_cp2k_output(text[: text.index(cut)], 2, "cut.out")
+        assert "\n" not in str(err.value)
+    # a run appended to a truncated one: force tables of 1 and 2 rows, which cp2kdata
+    # cannot stack; its exception comes back as Cp2kFailed naming the file
+    with pytest.raises(Cp2kFailed, match="appended.out") as err:
+        parse_cp2k_output(text[:row2] + text, 2, "appended.out")
+    assert "\n" not in str(err.value)
+    with pytest.raises(ScfNotConverged, match="max_scf"):
+        parse_cp2k_output(text + "\n *** SCF run NOT converged ***\n", 2, "x.out")
 
 
 def test_missing_binary_is_tool_missing():
@@ -159,6 +246,7 @@ def test_truncated_output_and_scf_failure(reference, tmp_path):
     cut = out[: out.index("ATOMIC FORCES")]
     with pytest.raises(Cp2kFailed, match="ATOMIC FORCES"):
         parse_cp2k_output(cut, 2, "cut.out")
+    assert_parsers_agree(out)
     with pytest.raises(ScfNotConverged, match="max_scf"):
         run_cp2k(li2(), Cp2kSettings(**{**TINY, "max_scf": 2}), tmp_path / "scf")
 

@@ -9,11 +9,11 @@ Fermi-Dirac smearing with added MOs for metals, Monkhorst-Pack k-points or
 Gamma, optional Grimme D3 (zero or BJ damping; the ec paper uses D3BJ),
 charge and multiplicity, analytical stress.
 
-The output is parsed by :func:`parse_cp2k_output` (checked against CP2K
-2023.1): the last ``ENERGY| Total FORCE_EVAL`` line (Hartree; with smearing
-this is the Mermin free energy, the one consistent with the forces), the
-``ATOMIC FORCES in [a.u.]`` table (Hartree/Bohr) and the ``STRESS| Analytical
-stress tensor [GPa]`` block. CP2K prints the stress as a pressure tensor
+The output is parsed by :func:`parse_cp2k_output` with cp2kdata's block
+parsers (checked against CP2K 2023.1): the last ``ENERGY| Total FORCE_EVAL``
+line (Hartree; with smearing this is the Mermin free energy, the one
+consistent with the forces), the ``ATOMIC FORCES in [a.u.]`` table
+(Hartree/Bohr) and the ``STRESS| Analytical stress tensor [GPa]`` block. CP2K prints the stress as a pressure tensor
 (positive when the cell wants to expand; checked here against dE/dV of BCC
 Li), so the dpdata virial is ``+stress_cp2k * volume`` and the ASE stress
 is ``-stress_cp2k``.
@@ -451,6 +451,11 @@ def cp2k_command(settings: Cp2kSettings) -> list[str]:
 def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> Cp2kResult:
     """Parse energy, forces and stress of a CP2K 2023 ``ENERGY_FORCE`` run.
 
+    The energy, force and stress blocks are read by cp2kdata's block parsers
+    (https://github.com/robinzyb/cp2kdata); the last block of each counts.
+    The version string, the SCF step count and CP2K's own run time, which
+    cp2kdata does not read from a text, are matched here.
+
     Parameters
     ----------
     text
@@ -463,50 +468,51 @@ def parse_cp2k_output(text: str, n_atoms: int, source: str = "cp2k output") -> C
     Returns
     -------
     Cp2kResult
-        Energy eV (Hartree * 27.211...), forces eV/A (Hartree/Bohr), virial eV
-        (``stress_GPa * GPa * volume``; None when no stress was printed).
+        Energy eV (Hartree * 27.211...), forces eV/A ``[n_atoms, 3]``
+        (Hartree/Bohr), and in ``virial`` CP2K's stress tensor ``[3, 3]`` in
+        GPa, a pressure (None when no stress was printed); :func:`run_cp2k`
+        turns it into the virial, eV, by ``* GPa * volume``.
 
     Raises
     ------
     ScfNotConverged, Cp2kFailed
     """
+    from cp2kdata.block_parser.energies import parse_energies_list
+    from cp2kdata.block_parser.forces import parse_atomic_forces_list
+    from cp2kdata.block_parser.stress import parse_stress_tensor_list
+
     if re.search(r"SCF run NOT converged", text):
         raise ScfNotConverged(
             f"CP2K SCF not converged ({source}): raise max_scf or smearing_temperature, "
             "or lower mixing_alpha"
         )
+    try:
+        energies = parse_energies_list(text)  # Hartree, [n_evals]
+        forces = parse_atomic_forces_list(text)  # Hartree/Bohr, [n_evals, n_atoms, 3]
+        stress = parse_stress_tensor_list(text)  # GPa, [n_evals, 3, 3]
+    except Exception as exc:  # any failure inside the library: an unreadable output
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise Cp2kFailed(f"unreadable CP2K output {source}: {first}") from exc
+    if energies is None:
+        raise Cp2kFailed(f"no total energy in {source}: CP2K stopped early, see that file")
+    if forces is None:
+        raise Cp2kFailed(f"no ATOMIC FORCES block in {source}")
+    if len(forces[-1]) != n_atoms:
+        raise Cp2kFailed(f"{len(forces[-1])} force rows for {n_atoms} atoms in {source}")
+    if stress is None and "STRESS| Analytical stress tensor [GPa]" in text:
+        raise Cp2kFailed(f"incomplete STRESS block in {source}: CP2K stopped early")
     m = re.search(r"CP2K\|\s+version string:\s+(.+)", text)
     version = m.group(1).strip() if m else "CP2K (unknown version)"
-    energies = re.findall(r"ENERGY\|\s+Total FORCE_EVAL \( QS \) energy[^:]*:\s+(\S+)", text)
-    if not energies:
-        raise Cp2kFailed(f"no total energy in {source}: CP2K stopped early, see that file")
-    energy = float(energies[-1]) * units.Hartree
-    idx = text.rfind("ATOMIC FORCES in [a.u.]")
-    if idx < 0:
-        raise Cp2kFailed(f"no ATOMIC FORCES block in {source}")
-    rows = []
-    lines = text[idx:].splitlines()
-    start = next(
-        (i + 1 for i, line in enumerate(lines[:5]) if line.lstrip().startswith("# Atom")), 3
-    )
-    for line in lines[start:]:
-        parts = line.split()
-        if len(parts) != 6 or not parts[0].isdigit():
-            break
-        rows.append([float(x) for x in parts[3:6]])
-    if len(rows) != n_atoms:
-        raise Cp2kFailed(f"{len(rows)} force rows for {n_atoms} atoms in {source}")
-    forces = np.array(rows) * units.Hartree / units.Bohr
-    virial = None
-    sidx = text.rfind("STRESS| Analytical stress tensor [GPa]")
-    if sidx >= 0:
-        block = text[sidx:].splitlines()[2:5]
-        stress_gpa = np.array([[float(x) for x in line.split()[2:5]] for line in block])
-        virial = stress_gpa  # scaled by the volume in Cp2kCalculator (needs the cell)
     scf = re.findall(r"SCF run converged in\s+(\d+) steps", text)
     timing = re.findall(r"^ CP2K\s+1\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)\s*$", text, re.M)
-    seconds = float(timing[-1]) if timing else None
-    return Cp2kResult(energy, forces, virial, version, int(scf[-1]) if scf else None, seconds)
+    return Cp2kResult(
+        energy=float(energies[-1]) * units.Hartree,
+        forces=np.asarray(forces[-1], dtype=float) * units.Hartree / units.Bohr,
+        virial=None if stress is None else np.asarray(stress[-1], dtype=float),
+        version=version,
+        scf_steps=int(scf[-1]) if scf else None,
+        seconds=float(timing[-1]) if timing else None,
+    )
 
 
 def execute_cp2k(
