@@ -71,6 +71,7 @@ rule ec_dft_model:
         f"{BENCH}/ec_dft_model/model.tsv"
     params:
         dft=EC_DFT,
+        builder=builder_params(EC_DFT["model_kind"], config),
     threads: 1
     resources:
         **res("light"),
@@ -95,6 +96,7 @@ rule ec_dft_charges:
         state="|".join(EC_DFT_STATES),
     params:
         dft=EC_DFT,
+        cp2k=config["labeling"]["cp2k"],
         workdir=lambda wc: f"{RESULTS}/ec/validation/cp2k/{wc.state}",
     threads: config["labeling"]["cp2k"]["threads"]
     resources:

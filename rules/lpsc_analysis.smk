@@ -138,6 +138,7 @@ rule band_gap:
         system="bulk|sei",
     params:
         dft=config["lpsc"]["dft"],
+        cp2k=config["labeling"]["cp2k"],
         workdir=lambda wc: f"{LPSC_DFT}/{wc.system}/cp2k",
         comparable=SCALE == "paper",
     threads: config["threads"]

@@ -6,6 +6,8 @@ LPSC_KINDS = ["li-bcc", "lpsc-bulk", "lpsc-interface", "lpsc-sandwich"]
 EC_KINDS = ["ec-electrolyte", "ec-single-interface", "ec-double-interface", "ec-superlattice"]
 BULK_BLOCKS = {"li-bcc": "li_bcc", "lpsc-bulk": "lpsc_bulk"}
 
+from lidendrite.structures.cli import builder_params  # noqa: E402 (src is on sys.path: common.smk)
+
 
 rule build_structure:
     """Build one starting structure (extxyz with region/layer arrays) and its summary JSON."""
@@ -18,6 +20,9 @@ rule build_structure:
         f"{BENCH}/build_structure/{{study}}_{{kind}}.tsv"
     wildcard_constraints:
         kind="|".join(LPSC_KINDS + EC_KINDS),
+    params:
+        # the builder's keywords from the config, so that a changed structure key rebuilds
+        builder=lambda wc: builder_params(wc.kind, config),
     threads: 1
     resources:
         **res("light"),
@@ -40,6 +45,7 @@ rule build_toy_capacitor:
         gap=r"\d+(\.\d+)?",
     params:
         kind="ec-toy-capacitor",
+        builder=builder_params("ec-toy-capacitor", config),
     threads: 1
     resources:
         **res("light"),

@@ -4,7 +4,7 @@ import json
 import sys
 
 from lidendrite.io.extxyz import write_structure
-from lidendrite.structures.cli import build, builder_params
+from lidendrite.structures.cli import build
 from lidendrite.structures.summary import structure_summary
 
 
@@ -12,7 +12,7 @@ def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     kind = smk.params.kind if "kind" in smk.params.keys() else smk.wildcards.kind
     gap = float(smk.wildcards.gap) if "gap" in smk.wildcards.keys() else None
-    atoms = build(kind, builder_params(kind, smk.config), gap=gap)
+    atoms = build(kind, dict(smk.params.builder), gap=gap)
     write_structure(atoms, smk.output.structure)
     summary = structure_summary(atoms, kind=kind, scale=smk.config["scale"],
                                 level_of_theory="none: built from parameters (unrelaxed)")

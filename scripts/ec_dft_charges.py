@@ -14,7 +14,7 @@ def main(smk):
     dft = smk.params.dft
     extra = smk.wildcards.state == "extra-electron"
     settings = dft_charge_settings(
-        smk.config["labeling"]["cp2k"], dft, charge=-1 if extra else 0,
+        smk.params.cp2k, dft, charge=-1 if extra else 0,
         multiplicity=dft["extra_electron_multiplicity"] if extra else 1, threads=smk.threads)
     atoms = read_structure(smk.input.structure)
     res = run_hirshfeld(atoms, settings, smk.params.workdir,

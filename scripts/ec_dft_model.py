@@ -3,7 +3,7 @@
 import json
 import sys
 
-from lidendrite.structures.cli import build, builder_params
+from lidendrite.structures.cli import build
 from lidendrite.structures.extxyz import write_structure
 from lidendrite.structures.summary import structure_summary
 
@@ -12,7 +12,7 @@ def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     dft = smk.params.dft
     kind = dft["model_kind"]
-    params = builder_params(kind, smk.config)
+    params = dict(smk.params.builder)
     for key in ("n_cells", "n_layers", "n_atoms_target"):
         if dft[f"model_{key}"] is not None:
             params[key] = dft[f"model_{key}"]

@@ -11,7 +11,7 @@ from lidendrite.io.extxyz import read_structure
 def main(smk):
     sys.stderr = sys.stdout = open(smk.log[0], "w")
     system = smk.wildcards.system
-    settings = band_gap_settings(smk.config["labeling"]["cp2k"], smk.params.dft, system)
+    settings = band_gap_settings(smk.params.cp2k, smk.params.dft, system)
     atoms = read_structure(smk.input.structure)
     res = run_band_gap(
         atoms, settings, smk.params.workdir, dos_delta_ev=smk.params.dft["dos_delta_ev"]

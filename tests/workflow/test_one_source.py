@@ -147,3 +147,20 @@ def test_the_default_scan_counts_keyword_only_and_negative_defaults(tmp_path):
     )
     found = [s.split(" ", 1)[1] for s in _numeric_defaults(tmp_path)]
     assert found == ["f(b=1.0)", "f(c=-2)", "h(x=0)", "h(y=3)"]
+
+
+def test_rule_scripts_take_config_values_through_params():
+    """A rule reruns when a config key it uses changes only if the key is one of its params.
+
+    Scripts may read ``scale`` (it names the results folder, so a change makes new paths);
+    every other value comes through ``smk.params``, where Snakemake records it.
+    """
+    offenders = []
+    for path in sorted((REPO / "scripts").glob("*.py")):
+        code = path.read_text()
+        for m in re.finditer(r"smk\.config\[\s*['\"](\w+)['\"]", code):
+            if m.group(1) != "scale":
+                offenders.append(f"{path.name}: smk.config[{m.group(1)!r}]")
+        if re.search(r"builder_params\(", code):
+            offenders.append(f"{path.name}: builder_params(...) over smk.config")
+    assert not offenders, "config read past the rule's params: " + "; ".join(offenders)
