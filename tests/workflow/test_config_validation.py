@@ -53,7 +53,7 @@ def test_snakemake_stops_before_any_job(cmd, tmp_path, repo, override, named):
 
 def test_config_files_have_only_schema_keys(repo):
     schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
-    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml"]:
+    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml", "demo_thick.yaml"]:
         data = yaml.safe_load((repo / "config" / name).read_text())
         assert set(data) <= set(schema["properties"]), name
 
@@ -70,6 +70,26 @@ def test_demo_long_drives_the_same_cv_change_ten_times_slower(repo):
 
     assert total(long) == pytest.approx(total(demo), rel=1e-3)
     assert demo["s0_rate"] / long["s0_rate"] == pytest.approx(10.0, rel=1e-3)
+
+
+def test_demo_thick_drives_as_demo_long_with_a_stable_restraint(repo):
+    """config/demo_thick.yaml: demo-long's drive per electrolyte Li on a 4-cell electrolyte,
+    with a kappa the restraint-stability check accepts on that sandwich."""
+    from lidendrite.config import load_config
+    from lidendrite.sampling.cv import cv_groups, max_stable_kappa_ev
+    from lidendrite.structures.cli import build, builder_params
+
+    long = load_config(path=repo / "config" / "demo_long.yaml")
+    thick = load_config(path=repo / "config" / "demo_thick.yaml")
+    s, sl = thick["lpsc"]["sampling"], long["lpsc"]["sampling"]
+    assert (s["s0_rate"], s["n_steps"]) == (sl["s0_rate"], sl["n_steps"])
+    sandwich = build("lpsc-sandwich", builder_params("lpsc-sandwich", thick))
+    assert (sandwich.arrays["region"] == "electrolyte").sum() == 2 * (
+        build("lpsc-sandwich", builder_params("lpsc-sandwich", long)).arrays["region"] == "electrolyte"
+    ).sum()
+    cv = {k: s[k] for k in ("r0_li_li", "r0_li_s", "r0_li_p", "r0_li_cl", "n", "m", "d_max", "stretch")}
+    groups = cv_groups(sandwich, n_anode_layers=s["n_anode_layers"])
+    assert s["kappa_ev"] <= max_stable_kappa_ev(sandwich, s["timestep_fs"], s["max_omega_dt"], groups=groups, **cv)
 
 
 def test_every_schema_key_is_described(repo):
