@@ -307,6 +307,25 @@ def test_summaries_and_report_keys(tmp_path):
     assert electrode["series"] == "anode_biased_li_charge" and electrode["delta"] > 0
     assert electrode["instant_delta"] > 0
     assert bias_key(-1.0) == "phi_minus1" and bias_key(7) == "phi_plus7"
+    assert data["effect"]["anode"]["stopped"] == []
+    # a run that stopped for overheating makes no effect significant, however large
+    first = json.loads(runs[1].read_text())
+    runs[1].write_text(json.dumps({**first, "stopped": "bias -2/+6 V step 632: kinetic temperature 9658 K"}))
+    hot = bias_study_summary(
+        runs,
+        cfg,
+        {"phi_anode": -2.0, "phi_cathode": 6.0},
+        out=tmp_path / "bias_study_hot.json",
+        png=tmp_path / "s11_hot.png",
+        pdf=tmp_path / "s11_hot.pdf",
+        scale="test",
+    )
+    for block in ("effect", "effect_electrode"):
+        for side in ("anode", "cathode"):
+            assert hot[block][side]["significant"] is False
+            assert hot[block][side]["stopped"] == [
+                "bias -2/+6 V step 632: kinetic temperature 9658 K"
+            ]
 
 
 def test_overlapping_atoms_stop_with_one_line(tmp_path):

@@ -319,17 +319,23 @@ def test_a_run_that_passes_max_temperature_stops_with_one_line(tmp_path):
     assert not (tmp_path / "t.extxyz").exists()  # nothing half-written published as the trajectory
 
 
-def test_overheat_stop_ends_the_run_with_its_frames_and_says_why(tmp_path):
+@pytest.mark.parametrize(
+    "squeeze, rattle, t_max, kept_step",
+    [(0.94, 0.12, 150.0, 10), (0.9, 0.2, 200.0, 0)],  # after the first restart; before it
+)
+def test_overheat_stop_ends_the_run_at_its_last_restart_and_says_why(
+    tmp_path, squeeze, rattle, t_max, kept_step
+):
     a = _argon()
-    a.set_cell(a.cell * 0.9, scale_atoms=True)
-    a.rattle(0.2, seed=4)
+    a.set_cell(a.cell * squeeze, scale_atoms=True)  # compressed and rattled: it heats up
+    a.rattle(rattle, seed=4)
     s = _settings(
         ensemble="nve",
-        n_steps=40,
+        n_steps=60,
         temperature_K=20.0,
         sample_every=2,
         restart_every=10,
-        max_temperature_K=200.0,
+        max_temperature_K=t_max,
         overheat="stop",
     )
     out = run_md(
@@ -341,12 +347,21 @@ def test_overheat_stop_ends_the_run_with_its_frames_and_says_why(tmp_path):
         workdir=tmp_path / "w",
         name="hot run",
     )
-    assert out["stopped"].startswith("hot run step") and "max_temperature_K 200 K" in out["stopped"]
-    assert 0 < out["n_steps_run"] < 40
+    stop = out["stopped_at_step"]
+    assert out["stopped"].startswith(f"hot run step {stop}:")
+    assert f"max_temperature_K {t_max:g} K" in out["stopped"]
+    # the trajectory and the final frame end at the last restart state before the stop
+    assert out["n_steps_run"] == kept_step < stop
     frames = read_frames(tmp_path / "t.extxyz")
-    assert [int(f.info["step"]) for f in frames] == list(range(0, out["n_steps_run"] + 1, 2))[
-        : len(frames)
-    ]
-    assert int(read_frames(tmp_path / "f.extxyz")[-1].info["step"]) == out["n_steps_run"]
+    assert [int(f.info["step"]) for f in frames] == list(range(0, kept_step + 1, 2))
+    final = read_frames(tmp_path / "f.extxyz")[-1]
+    assert int(final.info["step"]) == kept_step
+    assert np.allclose(final.positions, frames[-1].positions)
+    assert final.get_temperature() < t_max
+    # the frames after it (if one was sampled before the stop) stay in the workdir
+    assert len(read_frames(tmp_path / "w" / "traj.partial.extxyz")) >= len(frames)
+
+
+def test_overheat_takes_error_or_stop():
     with pytest.raises(InputError):
         _settings(overheat="ignore")

@@ -72,6 +72,7 @@ def md_settings(cfg: Mapping[str, Any], ensemble: str, n_steps: int, **extra) ->
         "minimize_steps",
         "minimize_fmax",
         "max_temperature_K",
+        "overheat",
     )
     kw = {k: cfg[k] for k in keys if k in cfg}
     if ensemble == "npt":
@@ -391,6 +392,7 @@ def bias_study_summary(
                 "cathode_plateau": plateau_mean(s["cathode_li_charge"], frac),
                 "max_abs_total_charge": r["charges"]["max_abs_total_charge"],
                 "level_of_theory": r["level_of_theory"],
+                "stopped": r.get("stopped"),
             }
         )
     ref_a, ref_c = float(bias_cfg["phi_anode"]), float(bias_cfg["phi_cathode"])
@@ -451,7 +453,8 @@ def _bias_effect(
     ``<side>_li_charge``). ``delta`` = plateau(largest |phi|) - plateau(smallest
     |phi|); ``stderr`` combines the two plateau means' standard errors from 4 block
     averages (frames of one run are correlated, so a per-frame error would be too
-    small); ``significant``: |delta| > 2 stderr; ``instant_delta``: the same change
+    small); ``significant``: |delta| > 2 stderr and neither run stopped for
+    overheating (``stopped`` lists those that did); ``instant_delta``: the same change
     on the first frame of each run (the response of the unrelaxed structure, before
     any dynamics). None with fewer than two such runs.
     """
@@ -484,13 +487,15 @@ def _bias_effect(
     stderr = float(np.hypot(e_lo, e_hi))
     first_lo, first_hi = lo[series][0], hi[series][0]
     instant = None if first_lo is None or first_hi is None else float(first_hi - first_lo)
+    stopped = [r["stopped"] for r in (lo, hi) if r.get("stopped")]
     return {
         "series": series,
         "from_phi": lo[f"phi_{side}"],
         "to_phi": hi[f"phi_{side}"],
         "delta": float(delta),
         "stderr": stderr,
-        "significant": bool(abs(delta) > 2 * stderr),
+        "significant": bool(abs(delta) > 2 * stderr) and not stopped,
+        "stopped": stopped,
         "instant_delta": instant,
     }
 

@@ -118,8 +118,10 @@ class MDSettings:
     minimize_fmax : force (eV/Angstrom) at which that minimisation stops.
     max_temperature_K : bound on the kinetic temperature of the mobile atoms (K); None: none.
     overheat : what passing it does: ``error`` (a one-line :class:`InputError`) or ``stop``
-        (the run ends there: its frames so far are published and the summary's
-        ``stopped`` says why).
+        (the run ends at its last restart state before the overheating step: the
+        trajectory and the final frame end there, the frames after it stay in the
+        workdir's partial trajectory, and the summary's ``stopped`` and
+        ``stopped_at_step`` say why and where).
     confine_z : stop if an atom leaves [0, L_z) along z (a slab cell with vacuum).
     """
 
@@ -370,7 +372,7 @@ def run_md(
             observe()
     except _Overheated as exc:
         stopped = str(exc)
-        log.warning("%s; the run ends here with its frames so far", stopped)
+        log.warning("%s; the run ends at its last restart state before that", stopped)
     except Exception as exc:  # QEqNotConverged, overlapping atoms, deepmd errors, ...
         text = str(exc).strip()
         if isinstance(exc, InputError) and text.startswith(name):
@@ -379,18 +381,38 @@ def run_md(
         raise InputError(f"{name} step {dyn.nsteps + 1}: {type(exc).__name__}: {msg}") from None
     # the run is complete: publish the trajectory and the final frame
     wall = time.perf_counter() - counters["t0"]
-    n_frames = _count_frames(partial)
+    published = partial.read_bytes()
+    end_step, stopped_at = s.n_steps, None
+    if stopped:
+        # a run that overheated ends at its last restart state: the frames after it are the
+        # runaway (kept in workdir for inspection), and the next stage starts from that state
+        stopped_at = int(dyn.nsteps)
+        kept = _read_state(state_path) if state_path.is_file() else None
+        if kept is not None:
+            end_step = int(kept.info["step"])
+            published = published[: int(kept.info["traj_bytes"])]
+            a.set_cell(kept.cell)
+            a.set_positions(kept.positions, apply_constraint=False)
+            a.set_momenta(kept.get_momenta(), apply_constraint=False)
+        else:  # before the first restart: only the start frame counts
+            end_step = start
+            first = _first_frame_bytes(published)
+            published = published[:first]
+            a.set_positions(atoms.positions, apply_constraint=False)
+            a.set_momenta(atoms.get_momenta() if atoms.has("momenta") else np.zeros((len(a), 3)),
+                          apply_constraint=False)
     traj.parent.mkdir(parents=True, exist_ok=True)
     tmp = traj.with_name(f".{traj.name}.tmp")
-    tmp.write_bytes(partial.read_bytes())
+    tmp.write_bytes(published)
     os.replace(tmp, traj)
+    n_frames = _count_frames(traj)
     if final is not None:
         _write_state(
             final,
             a,
             dyn,
             s,
-            dyn.nsteps if stopped else s.n_steps,
+            end_step,
             partial,
             with_calc=calc,
             info=const_info,
@@ -407,7 +429,8 @@ def run_md(
         "final_temperature_K": float(a.get_temperature()),
         "minimized": minimized,
         "stopped": stopped,
-        "n_steps_run": int(dyn.nsteps) if stopped else int(s.n_steps),
+        "stopped_at_step": stopped_at,
+        "n_steps_run": int(end_step),
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()},
     }
 
@@ -651,6 +674,15 @@ def _truncate(partial: Path, size: int) -> None:
         raise InputError(f"{partial}: shorter than its restart state records, cannot resume")
     with open(partial, "r+b") as fh:
         fh.truncate(size)
+
+
+def _first_frame_bytes(data: bytes) -> int:
+    """Length in bytes of the first frame of an extended-XYZ text (0 when empty)."""
+    if not data:
+        return 0
+    lines = data.split(b"\n")
+    n = int(lines[0].strip())
+    return len(b"\n".join(lines[: n + 2])) + 1
 
 
 def _count_frames(path: Path) -> int:
