@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         data["command"] = " ".join(
             ["lidendrite report", f"--scale {data['scale']}"]
             + ([f"--config {args.config}"] if args.config else [])
+            + ([f"--directory {args.directory}"] if args.directory else [])
             + [f"--readme {args.readme}"])
         kept = readme_table_scale(Path(args.readme).read_text())
         if update_readme(args.readme, data):
