@@ -96,4 +96,14 @@ def test_a_stopped_run_is_never_held(tmp_path):
         {"stopped": path}, target_K=300.0, tolerance_K=50.0, end_fraction=0.25
     )
     assert not res["runs"]["stopped"]["held"] and res["n_held"] == 0
+    # its trace ends before the runaway; it ended at the temperature that stopped it
+    assert res["runs"]["stopped"]["t_end_K"] == 5370.0 == res["worst_t_end_K"]
+    data["stopped_temperature_K"] = 5370.4
+    path.write_text(json.dumps(data))
+    held = _stage(tmp_path, "held", [300, 305, 295, 300])
+    res = temperature_summary(
+        {"stopped": path, "held": held}, target_K=300.0, tolerance_K=50.0, end_fraction=0.25
+    )
+    assert res["worst_run"] == "stopped" and res["worst_t_end_K"] == 5370.4
+    assert res["n_held"] == 1 and not res["all_held"]
     plot_temperatures(res, tmp_path / "s.png")

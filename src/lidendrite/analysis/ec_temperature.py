@@ -61,7 +61,8 @@ def temperature_summary(
     -------
     dict
         ``runs``: label -> {time_ps, temperature_K, t_end_K, t_max_K, stopped, held} (a run
-        the MD driver stopped for overheating is never held); ``n_runs``,
+        the MD driver stopped for overheating is never held, and its ``t_end_K`` is the
+        temperature that stopped it); ``n_runs``,
         ``n_held``, ``all_held``, the criterion, and ``worst_run`` / ``worst_t_end_K``: the
         run whose end temperature lies farthest from the target.
     """
@@ -77,11 +78,17 @@ def temperature_summary(
         n_end = max(1, int(round(len(t) * end_fraction)))
         t_end = float(t[-n_end:].mean())
         stopped = data.get("stopped")  # a run the MD driver ended for overheating
+        t_max = float(t.max())
+        if stopped:
+            # its trace ends at the last restart state before the overheating step: the run
+            # ended at the temperature that stopped it
+            t_end = _stop_temperature(data, path)
+            t_max = max(t_max, t_end)
         rows[label] = {
             "time_ps": th["time_ps"],
             "temperature_K": th["temperature_K"],
             "t_end_K": t_end,
-            "t_max_K": float(t.max()),
+            "t_max_K": t_max,
             "stopped": stopped,
             "held": bool(abs(t_end - target_K) <= tolerance_K) and not stopped,
         }
@@ -101,3 +108,16 @@ def temperature_summary(
         "all_held": n_held == len(rows),
         "runs": rows,
     }
+
+
+def _stop_temperature(data: dict, path) -> float:
+    """Kinetic temperature (K) at which the MD driver stopped a run (``stopped_temperature_K``,
+    or the number in its ``stopped`` text)."""
+    import re
+
+    if data.get("stopped_temperature_K") is not None:
+        return float(data["stopped_temperature_K"])
+    m = re.search(r"kinetic temperature ([0-9.eE+]+) K", str(data["stopped"]))
+    if not m:
+        raise InputError(f"{path}: stopped run without its stop temperature ({data['stopped']!r})")
+    return float(m.group(1))

@@ -364,7 +364,7 @@ def run_md(
     set_hold(start)
     dyn.attach(observe, interval=1)
     remaining = s.n_steps - start
-    stopped = None
+    stopped, stopped_temperature = None, None
     try:
         if remaining > 0:
             dyn.run(remaining)
@@ -372,6 +372,7 @@ def run_md(
             observe()
     except _Overheated as exc:
         stopped = str(exc)
+        stopped_temperature = float(a.get_temperature())
         log.warning("%s; the run ends at its last restart state before that", stopped)
     except Exception as exc:  # QEqNotConverged, overlapping atoms, deepmd errors, ...
         text = str(exc).strip()
@@ -430,6 +431,7 @@ def run_md(
         "minimized": minimized,
         "stopped": stopped,
         "stopped_at_step": stopped_at,
+        "stopped_temperature_K": stopped_temperature,
         "n_steps_run": int(end_step),
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()},
     }
