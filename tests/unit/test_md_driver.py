@@ -320,11 +320,12 @@ def test_a_run_that_passes_max_temperature_stops_with_one_line(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "squeeze, rattle, t_max, kept_step",
-    [(0.94, 0.12, 150.0, 10), (0.9, 0.2, 200.0, 0)],  # after the first restart; before it
+    "squeeze, rattle, t_max, kept_step, minimize",
+    # after the first restart; before it (the kept start frame is then the minimised one)
+    [(0.94, 0.12, 150.0, 10, 0), (0.9, 0.2, 200.0, 0, 2)],
 )
 def test_overheat_stop_ends_the_run_at_its_last_restart_and_says_why(
-    tmp_path, squeeze, rattle, t_max, kept_step
+    tmp_path, squeeze, rattle, t_max, kept_step, minimize
 ):
     a = _argon()
     a.set_cell(a.cell * squeeze, scale_atoms=True)  # compressed and rattled: it heats up
@@ -337,6 +338,7 @@ def test_overheat_stop_ends_the_run_at_its_last_restart_and_says_why(
         restart_every=10,
         max_temperature_K=t_max,
         overheat="stop",
+        minimize_steps=minimize,
     )
     out = run_md(
         a,

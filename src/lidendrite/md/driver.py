@@ -395,12 +395,16 @@ def run_md(
             a.set_cell(kept.cell)
             a.set_positions(kept.positions, apply_constraint=False)
             a.set_momenta(kept.get_momenta(), apply_constraint=False)
-        else:  # before the first restart: only the start frame counts
+        else:  # before the first restart: only the start frame (after minimisation) counts
+            import io
+
+            from ase.io import read
+
             end_step = start
-            first = _first_frame_bytes(published)
-            published = published[:first]
-            a.set_positions(atoms.positions, apply_constraint=False)
-            a.set_momenta(atoms.get_momenta() if atoms.has("momenta") else np.zeros((len(a), 3)),
+            published = published[: _first_frame_bytes(published)]
+            first = read(io.StringIO(published.decode()), format="extxyz", index=0)
+            a.set_positions(first.positions, apply_constraint=False)
+            a.set_momenta(first.get_momenta() if first.has("momenta") else np.zeros((len(a), 3)),
                           apply_constraint=False)
     traj.parent.mkdir(parents=True, exist_ok=True)
     tmp = traj.with_name(f".{traj.name}.tmp")
