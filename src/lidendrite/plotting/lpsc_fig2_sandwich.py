@@ -40,7 +40,9 @@ def shade_regions(ax, h, region, h_boundary: float, h_sei_top: float) -> None:
     """Region bands along the height axis (anode, SEI, electrolyte, counter electrode)."""
     lo, hi = float(h.min()) - 1.0, float(h.max()) + 1.0
     src = h[region == "source"]
-    h_src = float(src.min()) - 0.8 if src.size else hi
+    # the source slab's lower edge: its lowest tenth, so that single Li that left the slab
+    # do not move it; never below the SEI top (the SEI band stays whole)
+    h_src = max(h_sei_top, float(np.percentile(src, 10)) - 0.8) if src.size else hi
     bands = [("anode", lo, h_boundary), ("SEI", h_boundary, h_sei_top),
              ("electrolyte", h_sei_top, h_src), ("counter electrode", h_src, hi)]
     for name, a, b in bands:
