@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,80 @@ def test_exploration_stops_when_it_overheats(monkeypatch):
     assert len(frames) <= stop["step"] // 5
     frames, stop = explore("model.pb", atoms, **kw)
     assert stop is None and len(frames) == 8
+
+
+def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
+    """A rerun with the same settings takes finished iterations from their
+    iteration.json and computes only the rest; a larger n_iterations extends a
+    finished loop; other settings discard the old iterations. Training, MD and
+    labelling are replaced by counting test doubles: this checks the loop's
+    bookkeeping, not its physics."""
+    from ase import Atoms
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    import lidendrite.dpqeq.active_learning as al
+    import lidendrite.dpqeq.short_range as short_range
+    import lidendrite.training.deepmd_run as deepmd_run
+
+    calls = {"train": [], "explore": 0, "label": 0}
+    atoms = Atoms("Li2", positions=[[0, 0, 0], [2.5, 0, 0]], cell=[10, 10, 10], pbc=True)
+
+    def train_models(systems, workdir, **kw):
+        calls["train"].append((Path(workdir).parent.name, len(systems)))
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        return [Path(workdir) / "model0.pb"]
+
+    def explore(model, structure, **kw):
+        calls["explore"] += 1
+        return [structure.copy() for _ in range(3)], None
+
+    def write_short_range(frames, outdir, type_map, **kw):
+        sysdir = Path(outdir) / "Li2"
+        sysdir.mkdir(parents=True, exist_ok=True)
+        (sysdir / "type.raw").write_text("0\n0\n")
+        return None, [sysdir]
+
+    class Labeller:
+        name, level_of_theory = "fake", "fake level"
+
+        def label(self, frames):
+            calls["label"] += 1
+            out = []
+            for f in frames:
+                g = f.copy()
+                g.calc = SinglePointCalculator(g, energy=-1.0, forces=np.zeros((len(g), 3)))
+                out.append(g)
+            return out
+
+    monkeypatch.setattr(al, "train_models", train_models)
+    monkeypatch.setattr(al, "explore", explore)
+    monkeypatch.setattr(deepmd_run, "model_devi", lambda models, frames: np.full(len(frames), 0.5))
+    monkeypatch.setattr(short_range, "write_short_range", write_short_range)
+    init = tmp_path / "init"
+    init.mkdir()
+    al_cfg = {"n_iterations": 2, "max_label_per_iteration": 2, "label_failed_per_exploration": 0,
+              "numb_steps": None, "reuse_numb_steps": None, "max_temperature_K": None,
+              "explorations": [{"structure": "s", "mode": "constq", "temps": [300.0], "n_steps": 30,
+                                "timestep_fs": 1.0, "sample_every": 10}]}
+    kw = dict(init_short_systems=[init], structures={"s": atoms}, labeller=Labeller(),
+              workdir=tmp_path / "al", type_map=["Li"], training={"trust_f": [0.2, 0.8], "numb_models": 1,
+                                                                   "model": {}},
+              dpqeq={"qeq": {}}, bias={})
+    first = al.run_active_learning(al_cfg=al_cfg, **kw)
+    assert calls["train"] == [("iter.000", 1), ("iter.001", 2)] and calls["label"] == 2
+    assert len(first["added_frames"]) == 4 and len(first["short_systems"]) == 3
+
+    calls.update(train=[], explore=0, label=0)
+    again = al.run_active_learning(al_cfg=al_cfg, **kw)
+    assert calls == {"train": [], "explore": 0, "label": 0}
+    assert again["short_systems"] == first["short_systems"]
+    assert len(again["added_frames"]) == 4 and again["iterations"] == first["iterations"]
+
+    longer = al.run_active_learning(al_cfg={**al_cfg, "n_iterations": 3}, **kw)
+    assert calls["train"] == [("iter.002", 3)] and calls["label"] == 1
+    assert len(longer["iterations"]) == 3 and len(longer["added_frames"]) == 6
+
+    calls.update(train=[], explore=0, label=0)
+    al.run_active_learning(al_cfg={**al_cfg, "max_label_per_iteration": 1}, **kw)
+    assert [t[0] for t in calls["train"]] == ["iter.000", "iter.001"]
+    assert not (tmp_path / "al" / "iter.002").exists()

@@ -20,12 +20,21 @@ The loop is converged when every explored frame has ``eps_f < lo``; it stops
 then or after ``n_iterations``. The record (one entry per iteration) is what
 the history plot draws. Units: eV, Angstrom, K, fs.
 
-Why one module of about 400 lines: the loop's four steps (train, explore, deviate, label) share its record and resume state.
+Each finished iteration leaves ``iter.NNN/iteration.json`` (its record entry and
+the data folders it added) and ``iter.NNN/labelled.extxyz``; a rerun with the
+same settings (only ``n_iterations`` may differ) takes those iterations as done
+and goes on from the first unfinished one, so a killed run loses at most one
+iteration and a larger ``n_iterations`` extends a finished loop. An iteration
+folder written under other settings is discarded with every later one.
+
+Why one module of about 450 lines: the loop's four steps (train, explore, deviate, label) share its record and resume state.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -280,9 +289,33 @@ def run_active_learning(
     steps0 = al_cfg.get("numb_steps")  # None: training.model.numb_steps
     reuse_steps = al_cfg.get("reuse_numb_steps")  # None: every iteration from scratch
     t_max = al_cfg.get("max_temperature_K")
+    fingerprint = settings_fingerprint(
+        init_short_systems=systems,
+        structures=structures,
+        labeller=getattr(labeller, "level_of_theory", str(labeller)),
+        type_map=type_map,
+        training=training,
+        al_cfg=al_cfg,
+        dpqeq=dpqeq,
+        bias=bias,
+    )
     for it in range(int(al_cfg["n_iterations"])):
         t0 = time.monotonic()
         idir = workdir / f"iter.{it:03d}"
+        done = finished_iteration(idir, fingerprint)
+        if done is not None:
+            entry, new_systems, labelled, converged = done
+            systems += new_systems
+            added += labelled
+            record["iterations"].append(entry)
+            record["last_models_dir"] = str(idir / "train")
+            record["converged"] = converged
+            _progress(it, "done in an earlier run (iteration.json)", t0)
+            _write(record, workdir)
+            if record["converged"]:
+                break
+            continue
+        discard_from(workdir, it)
         reuse = it > 0 and reuse_steps is not None
         models = train_models(
             systems,
@@ -368,6 +401,7 @@ def run_active_learning(
             record["iterations"].append(entry)
             record["converged"] = True
             _write(record, workdir)
+            _mark_finished(idir, fingerprint, entry, [], [], converged=True)
             break
         rng = np.random.default_rng(it)
         n_max = int(al_cfg["max_label_per_iteration"])
@@ -377,6 +411,7 @@ def run_active_learning(
         entry["n_labelled_failed"] = len(runaway)
         _progress(it, f"explored {entry['n_explored']} frames, labelling {len(chosen)}", t0)
         t_phase = time.monotonic()
+        labelled, new = [], []
         if chosen:
             labelled = labeller.label(chosen)
             for f in labelled:
@@ -396,11 +431,84 @@ def run_active_learning(
         _progress(it, "done", t0)
         record["iterations"].append(entry)
         _write(record, workdir)
+        _mark_finished(idir, fingerprint, entry, new, labelled, converged=False)
     record["short_systems"] = [str(s) for s in systems]
     record["n_labelled_total"] = len(added)
     _write(record, workdir)
     record["added_frames"] = added
     return record
+
+
+def settings_fingerprint(**settings: Any) -> str:
+    """SHA-256 of everything that decides an iteration's result, ``n_iterations`` excepted.
+
+    ``structures`` (name -> Atoms) enter by symbols, positions and cell; the
+    rest by their JSON form.
+    """
+    s = dict(settings)
+    s["al_cfg"] = {k: v for k, v in dict(s["al_cfg"]).items() if k != "n_iterations"}
+    s["structures"] = {
+        name: [a.get_chemical_symbols(), np.round(a.positions, 6).tolist(),
+               np.round(a.cell.array, 6).tolist()]
+        for name, a in sorted(s["structures"].items())
+    }
+    s["init_short_systems"] = [str(p) for p in s["init_short_systems"]]
+    text = json.dumps(s, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def finished_iteration(
+    idir: Path, fingerprint: str
+) -> tuple[dict[str, Any], list[Path], list[Atoms], bool] | None:
+    """``(entry, new data folders, labelled frames, converged)`` of a finished iteration, or None.
+
+    None when ``idir/iteration.json`` is missing, was written under other
+    settings, or names a data folder that is gone.
+    """
+    from lidendrite.dpqeq.data import read_frames
+
+    marker = idir / "iteration.json"
+    if not marker.is_file():
+        return None
+    done = json.loads(marker.read_text())
+    if done.get("fingerprint") != fingerprint:
+        return None
+    new = [Path(p) for p in done["new_systems"]]
+    if not all((p / "type.raw").is_file() for p in new):
+        return None
+    labelled = read_frames(idir / "labelled.extxyz") if new else []
+    return done["entry"], new, labelled, bool(done["converged"])
+
+
+def discard_from(workdir: Path, it: int) -> None:
+    """Remove iteration folders ``it`` and later: results of other settings or a killed run."""
+    for d in sorted(workdir.glob("iter.[0-9][0-9][0-9]")):
+        if int(d.name.split(".")[1]) >= it:
+            shutil.rmtree(d)
+
+
+def _mark_finished(
+    idir: Path,
+    fingerprint: str,
+    entry: dict[str, Any],
+    new: Sequence[Path],
+    labelled: list[Atoms],
+    *,
+    converged: bool,
+) -> None:
+    """Write the iteration's labelled frames, then its ``iteration.json`` (atomically, last)."""
+    from lidendrite.dpqeq.data import write_frames
+
+    write_frames(labelled, idir / "labelled.extxyz")
+    marker = {
+        "fingerprint": fingerprint,
+        "converged": converged,
+        "entry": entry,
+        "new_systems": [str(p) for p in new],
+    }
+    tmp = idir / "iteration.json.tmp"
+    tmp.write_text(json.dumps(marker, indent=2, default=str) + "\n")
+    tmp.replace(idir / "iteration.json")
 
 
 def _progress(it: int, what: str, t0: float) -> None:
