@@ -32,7 +32,6 @@ Why one module of about 450 lines: the loop's four steps (train, explore, deviat
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -44,6 +43,7 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError, OverlapError
+from lidendrite.io.fingerprint import digest, encode_atoms
 
 __all__ = [
     "training_job",
@@ -447,14 +447,9 @@ def settings_fingerprint(**settings: Any) -> str:
     """
     s = dict(settings)
     s["al_cfg"] = {k: v for k, v in dict(s["al_cfg"]).items() if k != "n_iterations"}
-    s["structures"] = {
-        name: [a.get_chemical_symbols(), np.round(a.positions, 6).tolist(),
-               np.round(a.cell.array, 6).tolist()]
-        for name, a in sorted(s["structures"].items())
-    }
+    s["structures"] = {name: encode_atoms(a, 6) for name, a in s["structures"].items()}
     s["init_short_systems"] = [str(p) for p in s["init_short_systems"]]
-    text = json.dumps(s, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(s)
 
 
 def finished_iteration(

@@ -38,6 +38,7 @@ import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
 from lidendrite.errors import InputError
+from lidendrite.io.fingerprint import file_digest
 from lidendrite.qeq.calculator import QEqCalculator
 
 __all__ = ["DPQEqCalculator", "load_dp_calculator"]
@@ -84,14 +85,8 @@ def load_dp_calculator(model: str | Path, type_map: Sequence[str] | None = None)
 
 
 def model_fingerprint(model: str | Path) -> str:
-    """SHA-256 (first 16 hex digits) of a model file: which model drove an MD state."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(model, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
+    """SHA-256 (first 16 hex digits) of a model file's bytes: which model drove an MD state."""
+    return file_digest(model, "model file")[:16]
 
 
 class DPQEqCalculator(Calculator):

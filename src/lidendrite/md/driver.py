@@ -72,6 +72,7 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError
+from lidendrite.io.fingerprint import digest, encode_atoms
 from lidendrite.io.trajectory import read_frames
 
 __all__ = ["MDSettings", "MDStop", "run_md", "read_frames", "check_atoms", "mobile_dof"]
@@ -81,6 +82,9 @@ log = logging.getLogger(__name__)
 ENSEMBLES = ("nvt", "npt", "nve")
 # arrays that are state, not per-frame data (kept out of trajectory frames)
 _STATE_ARRAYS = ("momenta", "numbers", "positions")
+# decimals (Angstrom) of the start positions and cell in a state file's fingerprint, so
+# that a write/read round trip of the start structure keeps it
+_FP_DECIMALS = 5
 
 
 class MDStop(RuntimeError):
@@ -605,20 +609,13 @@ def _append_frame(partial: Path, a, calc, step, s, const_info, frame_arrays) -> 
 def _fingerprint(
     atoms: Atoms, s: MDSettings, info: Mapping[str, Any], potential: str | None = None
 ) -> str:
-    """Hash of the start structure, the settings, the frame info and the potential
-    (the calculator's ``fingerprint`` attribute, e.g. the model file's hash, when it
-    has one): a state file is only resumed by the same run."""
-    import hashlib
-
-    h = hashlib.sha1()
-    h.update(np.round(np.asarray(atoms.positions, float), 5).tobytes())
-    h.update(np.asarray(atoms.numbers).tobytes())
-    h.update(np.round(np.asarray(atoms.cell.array, float), 5).tobytes())
-    h.update(json.dumps(asdict(s), sort_keys=True, default=str).encode())
-    h.update(json.dumps(dict(info), sort_keys=True, default=str).encode())
-    if potential is not None:
-        h.update(str(potential).encode())
-    return "fp-" + h.hexdigest()[:16]  # prefix: extxyz would read "12e4..." as a number
+    """Digest of the start structure (symbols, positions and cell to ``_FP_DECIMALS``
+    places), the settings, the frame info and the potential (the calculator's
+    ``fingerprint`` attribute, e.g. the model file's hash, when it has one): a state
+    file is only resumed by the same run."""
+    pot = None if potential is None else str(potential)
+    key = digest([encode_atoms(atoms, _FP_DECIMALS), s, dict(info), pot])
+    return "fp-" + key[:16]  # prefix: extxyz would read "12e4..." as a number
 
 
 def _write_state(

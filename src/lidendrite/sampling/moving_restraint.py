@@ -34,7 +34,6 @@ Why one module of about 800 lines: the LAMMPS setup, the restart/resume bookkeep
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -48,6 +47,7 @@ import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError
 from lidendrite.io.colvar import read_colvar
+from lidendrite.io.fingerprint import digest, file_digest
 from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_groups,
@@ -260,16 +260,17 @@ def run_fingerprint(
         The restraint settings (kappa, s0 rate/end, switching functions, group
         choice, total steps, time step, COLVAR stride, type map); JSON-encoded
         with sorted keys.
+
+    The model and structure enter by :func:`~lidendrite.io.fingerprint.file_digest`,
+    all three together by :func:`~lidendrite.io.fingerprint.digest`.
     """
-    h = hashlib.sha256()
-    if model is not None:
-        path = Path(model)
-        if not path.is_file():
-            raise InputError(f"model file {path} does not exist")
-        h.update(b"model\0" + path.read_bytes())
-    h.update(b"structure\0" + Path(structure).read_bytes())
-    h.update(b"settings\0" + json.dumps(settings, sort_keys=True, default=str).encode())
-    return h.hexdigest()
+    return digest(
+        {
+            "model": None if model is None else file_digest(model, "model file"),
+            "structure": file_digest(structure, "structure file"),
+            "settings": settings,
+        }
+    )
 
 
 def _model_file(model, pair_style: str) -> str | None:

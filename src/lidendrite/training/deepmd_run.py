@@ -15,7 +15,6 @@ Why one module of about 700 lines: train, freeze, compress, test and model devia
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -31,6 +30,7 @@ import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 from lidendrite.io.deepmd import read_lcurve
+from lidendrite.io.fingerprint import digest
 from lidendrite.procs import die_with_parent
 
 __all__ = [
@@ -178,7 +178,7 @@ def _resume_key(jdata: dict[str, Any], workdir: Path) -> str:
                 if f.is_file():
                     st = f.stat()
                     files.append([str(f), st.st_size, st.st_mtime_ns])
-    return hashlib.sha256(json.dumps([j, files], sort_keys=True).encode()).hexdigest()
+    return digest([j, files])
 
 
 def _clear_checkpoint(workdir: Path) -> None:
