@@ -133,7 +133,10 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
     import lidendrite.training.deepmd_run as deepmd_run
 
     calls = {"train": [], "explore": 0, "label": 0}
+    started_at = []  # x of atom 0 where each exploration started
+    stop_next = []  # explorations told to stop early
     atoms = Atoms("Li2", positions=[[0, 0, 0], [2.5, 0, 0]], cell=[10, 10, 10], pbc=True)
+    atoms.set_array("region", np.array(["anode", "electrolyte"]))
 
     def train_models(systems, workdir, **kw):
         calls["train"].append((Path(workdir).parent.name, len(systems)))
@@ -142,7 +145,15 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
 
     def explore(model, structure, **kw):
         calls["explore"] += 1
-        return [structure.copy() for _ in range(3)], None
+        started_at.append(round(float(structure.positions[0, 0]), 6))
+        assert structure.arrays["region"].tolist() == ["anode", "electrolyte"]
+        frames = []
+        for k in range(3):
+            f = Atoms(structure.get_chemical_symbols(), positions=structure.positions, cell=structure.cell)
+            f.positions[:, 0] += 0.1 * (k + 1)
+            frames.append(f)
+        stop = stop_next.pop(0) if stop_next else False
+        return frames, ({"step": 2, "reason": "test"} if stop else None)
 
     def write_short_range(frames, outdir, type_map, **kw):
         sysdir = Path(outdir) / "Li2"
@@ -170,6 +181,7 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
     init.mkdir()
     al_cfg = {"n_iterations": 2, "max_label_per_iteration": 2, "label_failed_per_exploration": 0,
               "numb_steps": None, "reuse_numb_steps": None, "max_temperature_K": None,
+              "continue_explorations": True,
               "explorations": [{"structure": "s", "mode": "constq", "temps": [300.0], "n_steps": 30,
                                 "timestep_fs": 1.0, "sample_every": 10}]}
     kw = dict(init_short_systems=[init], structures={"s": atoms}, labeller=Labeller(),
@@ -179,6 +191,7 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
     first = al.run_active_learning(al_cfg=al_cfg, **kw)
     assert calls["train"] == [("iter.000", 1), ("iter.001", 2)] and calls["label"] == 2
     assert len(first["added_frames"]) == 4 and len(first["short_systems"]) == 3
+    assert started_at == [0.0, 0.3]  # iteration 1 goes on where iteration 0 ended
 
     calls.update(train=[], explore=0, label=0)
     again = al.run_active_learning(al_cfg=al_cfg, **kw)
@@ -189,6 +202,16 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
     longer = al.run_active_learning(al_cfg={**al_cfg, "n_iterations": 3}, **kw)
     assert calls["train"] == [("iter.002", 3)] and calls["label"] == 1
     assert len(longer["iterations"]) == 3 and len(longer["added_frames"]) == 6
+    assert started_at[-1] == 0.6  # the start state survived the resume
+
+    started_at.clear()
+    stop_next[:] = [True, False]  # iteration 0's run stops early: iteration 1 starts afresh
+    al.run_active_learning(al_cfg={**al_cfg, "label_failed_per_exploration": 1}, **kw)
+    assert started_at == [0.0, 0.0]
+    started_at.clear()
+    al.run_active_learning(al_cfg={**al_cfg, "continue_explorations": False,
+                                   "label_failed_per_exploration": 2}, **kw)
+    assert started_at == [0.0, 0.0]
 
     calls.update(train=[], explore=0, label=0)
     al.run_active_learning(al_cfg={**al_cfg, "max_label_per_iteration": 1}, **kw)

@@ -8,7 +8,11 @@ One iteration:
    (DP-GEN's ``training_reuse_iter``), so the explorer grows with the data;
 2. explore: ASE NVT MD with :class:`~lidendrite.dpqeq.calculator.DPQEqCalculator`
    on model 0 — ConstQ on the single interface, then ConstP on the double
-   interface, at the configured temperatures (paper: 200-400 K);
+   interface, at the configured temperatures (paper: 200-400 K); with
+   ``continue_explorations`` each run starts where the same run of the previous
+   iteration ended (unless that one stopped early), so the explored time grows
+   with the iterations and reaches the states a longer production run reaches
+   (at the demo's Li|EC+LiPF6 interface: PF6- losing its F within 0.1-0.4 ps);
 3. model deviation ``eps_f = max_i std_models(F_i)`` of the DP_short models on
    every explored frame (:func:`lidendrite.training.deepmd_run.model_devi`);
 4. frames with ``lo <= eps_f < hi`` (paper: [0.1, 0.2] eV/Angstrom) are
@@ -299,12 +303,15 @@ def run_active_learning(
         dpqeq=dpqeq,
         bias=bias,
     )
+    continue_runs = bool(al_cfg["continue_explorations"])
+    starts: dict[str, Atoms] = {}  # "j:temp" -> where that exploration goes on
     for it in range(int(al_cfg["n_iterations"])):
         t0 = time.monotonic()
         idir = workdir / f"iter.{it:03d}"
         done = finished_iteration(idir, fingerprint)
         if done is not None:
             entry, new_systems, labelled, converged = done
+            starts = read_starts(idir, structures, al_cfg["explorations"])
             systems += new_systems
             added += labelled
             record["iterations"].append(entry)
@@ -353,9 +360,11 @@ def run_active_learning(
                 )
             for temp in ex["temps"]:
                 t_phase = time.monotonic()
+                key = f"{j}:{float(temp):g}"
+                start = starts.get(key, structures[name])
                 frames, stop = explore(
                     models[0],
-                    structures[name],
+                    start,
                     mode=ex["mode"],
                     temperature_K=float(temp),
                     n_steps=int(ex["n_steps"]),
@@ -367,6 +376,10 @@ def run_active_learning(
                     max_temperature_K=None if t_max is None else float(t_max),
                 )
                 entry["phase_seconds"]["explore"] += time.monotonic() - t_phase
+                if continue_runs and stop is None and frames:
+                    starts[key] = continued_start(frames[-1], structures[name], key)
+                else:  # a run that stopped (or no continuation) starts afresh next time
+                    starts.pop(key, None)
                 t_phase = time.monotonic()
                 devi = model_devi(models, frames) if frames else np.zeros(0)
                 entry["phase_seconds"]["model_devi"] += time.monotonic() - t_phase
@@ -378,6 +391,7 @@ def run_active_learning(
                 entry["explorations"].append(
                     {
                         "structure": name,
+                        "continued": start is not structures[name],
                         "mode": ex["mode"],
                         "temperature_K": float(temp),
                         "n_frames": len(frames),
@@ -401,7 +415,7 @@ def run_active_learning(
             record["iterations"].append(entry)
             record["converged"] = True
             _write(record, workdir)
-            _mark_finished(idir, fingerprint, entry, [], [], converged=True)
+            _mark_finished(idir, fingerprint, entry, [], [], starts, converged=True)
             break
         rng = np.random.default_rng(it)
         n_max = int(al_cfg["max_label_per_iteration"])
@@ -431,7 +445,7 @@ def run_active_learning(
         _progress(it, "done", t0)
         record["iterations"].append(entry)
         _write(record, workdir)
-        _mark_finished(idir, fingerprint, entry, new, labelled, converged=False)
+        _mark_finished(idir, fingerprint, entry, new, labelled, starts, converged=False)
     record["short_systems"] = [str(s) for s in systems]
     record["n_labelled_total"] = len(added)
     _write(record, workdir)
@@ -475,6 +489,35 @@ def finished_iteration(
     return done["entry"], new, labelled, bool(done["converged"])
 
 
+def continued_start(frame: Atoms, structure: Atoms, key: str) -> Atoms:
+    """The last frame of an exploration as the start of the same exploration next
+    iteration: its positions and cell with the built structure's per-atom
+    ``region``/``layer`` (the atom order never changes), tagged ``exploration = key``."""
+    a = Atoms(frame.get_chemical_symbols(), positions=frame.positions, cell=frame.cell, pbc=True)
+    for name in ("region", "layer"):
+        if name in structure.arrays:
+            a.set_array(name, structure.arrays[name].copy())
+    a.info["exploration"] = key
+    return a
+
+
+def read_starts(
+    idir: Path, structures: Mapping[str, Atoms], explorations: Sequence[Mapping[str, Any]]
+) -> dict[str, Atoms]:
+    """The start states a finished iteration left for the next one (``next_starts.extxyz``)."""
+    from lidendrite.dpqeq.data import read_frames
+
+    path = idir / "next_starts.extxyz"
+    if not path.is_file():
+        return {}
+    out = {}
+    for f in read_frames(path):
+        key = str(f.info["exploration"])
+        name = explorations[int(key.split(":")[0])]["structure"]
+        out[key] = continued_start(f, structures[name], key)
+    return out
+
+
 def discard_from(workdir: Path, it: int) -> None:
     """Remove iteration folders ``it`` and later: results of other settings or a killed run."""
     for d in sorted(workdir.glob("iter.[0-9][0-9][0-9]")):
@@ -488,13 +531,16 @@ def _mark_finished(
     entry: dict[str, Any],
     new: Sequence[Path],
     labelled: list[Atoms],
+    starts: Mapping[str, Atoms],
     *,
     converged: bool,
 ) -> None:
-    """Write the iteration's labelled frames, then its ``iteration.json`` (atomically, last)."""
+    """Write the iteration's labelled frames and the next start states, then its
+    ``iteration.json`` (atomically, last)."""
     from lidendrite.dpqeq.data import write_frames
 
     write_frames(labelled, idir / "labelled.extxyz")
+    write_frames(list(starts.values()), idir / "next_starts.extxyz")
     marker = {
         "fingerprint": fingerprint,
         "converged": converged,
