@@ -103,22 +103,15 @@ def main(ec_results: str, workdir: str, out: str) -> None:
     load0 = os.getloadavg()
     teachers = {m: TeacherLabeller(model=m, threads=2).calculator() for m in TEACHERS}
     result: dict = {"cp2k": {**CP2K, "xc": "PBE", "basis": "DZVP-MOLOPT-SR-GTH", "kpoints": "Gamma"}}
-    atoms, p, f = lipf6()
-    r, frames = scan(atoms, p, f, STEPS)
-    entry = {"r_PF_A": r.round(2).tolist()}
-    entry["cp2k_pbe"] = energies(frames, Cp2kCalculator(Cp2kSettings(**CP2K), f"{workdir}/lipf6"))
-    for m, calc in teachers.items():
-        entry[m] = energies(frames, calc)
-    result["lipf6"] = entry
-    print("lipf6", json.dumps(entry), flush=True)
-    atoms, p, f = pf6_on_li()
-    r, frames = scan(atoms, p, f, STEPS_SLAB)
-    entry = {"r_PF_A": r.round(2).tolist()}
-    entry["cp2k_pbe"] = energies(frames, Cp2kCalculator(Cp2kSettings(**CP2K), f"{workdir}/li_slab"))
-    for m, calc in teachers.items():
-        entry[m] = energies(frames, calc)
-    result["pf6_on_li"] = entry
-    print("pf6_on_li", json.dumps(entry), flush=True)
+    for name, (build, stretch) in {"lipf6": (lipf6, STEPS), "pf6_on_li": (pf6_on_li, STEPS_SLAB)}.items():
+        atoms, p, f = build()
+        r, frames = scan(atoms, p, f, stretch)
+        cp2k = Cp2kCalculator(Cp2kSettings(**CP2K), f"{workdir}/{name}")
+        entry = {"r_PF_A": r.round(2).tolist(), "cp2k_pbe": energies(frames, cp2k)}
+        for m, calc in teachers.items():
+            entry[m] = energies(frames, calc)
+        result[name] = entry
+        print(name, json.dumps(entry), flush=True)
 
     from deepmd.calculator import DP
 
