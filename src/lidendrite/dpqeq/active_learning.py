@@ -547,9 +547,7 @@ def _mark_finished(
         "entry": entry,
         "new_systems": [str(p) for p in new],
     }
-    tmp = idir / "iteration.json.tmp"
-    tmp.write_text(json.dumps(marker, indent=2, default=str) + "\n")
-    tmp.replace(idir / "iteration.json")
+    _write_json(marker, idir / "iteration.json")
 
 
 def _progress(it: int, what: str, t0: float) -> None:
@@ -558,6 +556,11 @@ def _progress(it: int, what: str, t0: float) -> None:
 
 def _write(record: dict[str, Any], workdir: Path) -> None:
     rec = {k: v for k, v in record.items() if k != "added_frames"}
-    tmp = workdir / "record.json.tmp"
-    tmp.write_text(json.dumps(rec, indent=2, default=str) + "\n")
-    tmp.replace(workdir / "record.json")
+    _write_json(rec, workdir / "record.json")
+
+
+def _write_json(obj: Any, path: Path) -> None:
+    """Write ``obj`` as JSON atomically (a temporary file, then a rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
+    tmp.replace(path)
