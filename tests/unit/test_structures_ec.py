@@ -411,3 +411,36 @@ def test_ci_config_builds_every_structure():
         ec_toy_capacitor(gap=gap, **builder_kwargs(s, "toy_capacitor", ec_toy_capacitor))
     with pytest.raises(InputError):
         builder_kwargs({"electrolyte": {"box_lenght": 11.0}}, "electrolyte", ec_electrolyte)
+
+
+def _layered_superlattice(disorder_middle: bool):
+    """A 3 x 3 BCC(100) Li slab of 12 layers (1.715 A apart) under 15 A of 'electrolyte' O;
+    with ``disorder_middle`` the middle 6 layers are spread evenly over their z range (no gap)."""
+    from ase import Atoms
+
+    a = 3.43
+    xy = [(i * a, j * a) for i in range(3) for j in range(3)]
+    pos, region = [], []
+    for k in range(12):
+        shift = 0.5 * a if k % 2 else 0.0
+        pos += [(x + shift, y + shift, 1.0 + k * a / 2) for x, y in xy]
+        region += ["electrode"] * 9
+    metal = np.array(pos)
+    if disorder_middle:
+        mid = (metal[:, 2] > 1.0 + 2.5 * a / 2) & (metal[:, 2] < 1.0 + 8.5 * a / 2)
+        metal[mid, 2] = np.linspace(metal[mid, 2].min(), metal[mid, 2].max(), mid.sum())
+    top = metal[:, 2].max()
+    el = [(1.0 + 2.0 * i, 1.0 + 2.5 * (i % 4), top + 3.0 + 1.2 * i) for i in range(10)]
+    atoms = Atoms("Li108O10", positions=np.vstack([metal, el]), cell=[3 * a, 3 * a, top + 18.0], pbc=True)
+    atoms.arrays["region"] = np.array(region + ["electrolyte"] * 10)
+    return atoms
+
+
+def test_cut_splits_a_layered_slab_in_its_middle_and_refuses_a_disordered_one():
+    cut = cut_double_interface(_layered_superlattice(False), cell_z=None, vacuum=10.0,
+                               n_fixed_layers=2, upper_electrode="cathode")  # fmt: skip
+    region = cut.arrays["region"]
+    assert (region == "anode").sum() == (region == "cathode").sum() == 54
+    with pytest.raises(InputError, match=r"splits its 108 metal atoms .* no layer gap near its middle"):
+        cut_double_interface(_layered_superlattice(True), cell_z=None, vacuum=10.0,
+                             n_fixed_layers=2, upper_electrode="cathode")  # fmt: skip

@@ -452,7 +452,9 @@ def cut_double_interface(
     ------
     InputError
         Not a superlattice (no metal or no electrolyte), non-orthorhombic
-        cell, metal atoms on the cut plane, or ``cell_z`` too short.
+        cell, metal atoms on the cut plane, a cut that would leave one electrode
+        with less than a third of the metal (no layer gap near the slab's middle),
+        or ``cell_z`` too short.
     """
     if "region" not in atoms.arrays:
         raise InputError("cut_double_interface: atoms have no 'region' array")
@@ -479,6 +481,15 @@ def cut_double_interface(
         raise InputError("cut_double_interface: the metal slab shows no interlayer gap to cut in")
     centres = 0.5 * (em[1:] + em[:-1])[open_gap]
     cut = float(centres[np.argmin(np.abs(centres - np.median(em)))])
+    n_below = int(np.sum(em < cut))
+    if min(n_below, len(em) - n_below) < len(em) / 3:
+        # a slab whose middle has lost its layers (e.g. under a potential that does not
+        # hold BCC Li) would be cut far from its middle into a thin and a thick electrode
+        raise InputError(
+            f"cut_double_interface: the interlayer gap nearest the slab's middle splits its "
+            f"{len(em)} metal atoms {n_below} / {len(em) - n_below}: the slab has no layer gap "
+            "near its middle (disordered metal)"
+        )
     if np.any(np.abs(e[metal] - cut) < 0.25 * layer_tolerance):
         raise InputError("cut_double_interface: metal atoms lie on the cut plane")
     znew = (e - cut) % lz
