@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -157,6 +158,12 @@ def _has_checkpoint(workdir: Path) -> bool:
 #: file in a training folder naming what its checkpoint was trained from
 RESUME_KEY = "resume_key.txt"
 
+#: one neighbour count at a time: :func:`train_and_freeze` runs trainings in threads of one
+#: process, and two threads in numpy/OpenBLAS at once left one of them spinning for 20 min
+#: in the neighbour list of its sel check (an ec active-learning iteration, 6 A cut-off);
+#: the counts are cached, so the second thread then reads the first one's
+_SEL_CHECK = threading.Lock()
+
 
 def _resume_key(jdata: dict[str, Any], workdir: Path) -> str:
     """Hash of everything a checkpoint depends on: the input without its run length
@@ -278,8 +285,10 @@ def train(
         from lidendrite.training.neighbours import check_sel
 
         args.append("--skip-neighbor-stat")
+        with _SEL_CHECK:
+            warnings = check_sel(jdata, workdir)
         with open(log, "a") as fh:
-            for line in check_sel(jdata, workdir):
+            for line in warnings:
                 print(f"warning: {line}", file=sys.stderr, flush=True)
                 fh.write(f"warning: {line}\n")
     if init_model is not None:
