@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "build": "lidendrite.structures.cli",
     "report": "lidendrite.report.cli",
     "label": "lidendrite.labeling.cli",
+    "run": "lidendrite.run_cli",
 }
 
 
@@ -56,7 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["run"],) and not set(argv[1:2]) & {"-h", "--help"}:
+        # `lidendrite run ARGS`: every ARG is Snakemake's, options included
+        from lidendrite import run_cli
+
+        args = argparse.Namespace(command="run", snakemake_args=argv[1:], _run=run_cli.run)
+    else:
+        args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2

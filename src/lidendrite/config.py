@@ -173,9 +173,18 @@ def load_config(
     default ``config/config.yaml``; the schema then fills every missing default.
     ``workdir``: the run's working directory (``results_dir`` is checked there).
     """
-    base = _read_yaml(CONFIG_DIR / SCALE_FILES["demo"])
     p = Path(path) if path else config_path(scale or "demo")
-    cfg = deep_update(base, _read_yaml(p))
+    return load_config_files([p], workdir=workdir)
+
+
+def load_config_files(
+    paths: list[str | Path], *, workdir: str | Path | None = None
+) -> dict[str, Any]:
+    """Merge the files ``paths`` in order over ``config/config.yaml`` (as several
+    ``snakemake --configfile A B`` do) and validate the result."""
+    cfg = _read_yaml(CONFIG_DIR / SCALE_FILES["demo"])
+    for p in paths:
+        cfg = deep_update(cfg, _read_yaml(Path(p)))
     return validate_config(cfg, workdir=workdir)
 
 
@@ -272,11 +281,16 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _one_line(exc: Exception) -> str:
+    """``config: <dotted key>: <what is wrong>`` from a (Snakemake-wrapped) jsonschema error."""
+    import re
+
     text = str(exc)
-    # snakemake: "Error validating config file.\nValidationError: <msg>\n\nFailed validating ... in schema['properties'][...]"
+    # snakemake: "Error validating config file.\nValidationError: <msg>\n\nFailed validating ... On instance[...]:"
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     msg = next(
         (ln for ln in lines if ln.startswith("ValidationError")), lines[0] if lines else text
-    )
+    ).removeprefix("ValidationError: ")
     where = next((ln for ln in lines if ln.startswith("On instance")), "")
-    return f"config: {msg.removeprefix('ValidationError: ')} {where}".strip()
+    key = "".join(f".{a}" if a else f"[{b}]" for a, b in re.findall(r"\['([^']*)'\]|\[(\d+)\]", where))
+    key = key.removeprefix(".")
+    return f"config: {key}: {msg}" if key else f"config: {msg}"

@@ -63,6 +63,8 @@ def _files(tmp_path: Path) -> dict[str, Path]:
         "bad_json": tmp_path / "bad.json",
         "nolabeller_json": tmp_path / "nolabeller.json",
         "studies_yaml": tmp_path / "studies.yaml",
+        "li_yaml": tmp_path / "li.yaml",
+        "steps_yaml": tmp_path / "steps.yaml",
     }
     f["dir"].mkdir()
     f["afile"].write_text("not a folder\n")
@@ -73,6 +75,8 @@ def _files(tmp_path: Path) -> dict[str, Path]:
     f["bad_json"].write_text("{bad")
     f["nolabeller_json"].write_text(json.dumps({"settings": {}}))
     f["studies_yaml"].write_text("scale: ci\nstudies: []\n")
+    f["li_yaml"].write_text("scale: ci\n")
+    f["steps_yaml"].write_text("scale: ci\nlpsc:\n  sampling: {n_steps: 0}\n")
     return f
 
 
@@ -275,6 +279,22 @@ CLI_CASES = [
         "studies is empty",
         None,
     ),
+    # run: the config files are checked before Snakemake starts
+    ("run-configfile-missing", ["run", "-n", "--configfile", "{dir}/nope.yaml"], "nope.yaml: no such file", None),
+    ("run-configfile-is-dir", ["run", "--configfile={dir}", "-n"], "adir: not a file", None),
+    ("run-configfile-bad-yaml", ["run", "--configfile", "{bad_yaml}", "-n"], "not valid YAML", None),
+    (
+        "run-configfile-unknown-key",
+        ["run", "--configfile", "{unknown_yaml}", "-n"],
+        "unknown.yaml: config: Additional properties are not allowed ('foo' was unexpected)",
+        None,
+    ),
+    (
+        "run-configfile-bad-value",
+        ["run", "--configfiles", "{li_yaml}", "{steps_yaml}", "-n"],
+        "steps.yaml: config: lpsc.sampling.n_steps: 0 is less than the minimum of 1",
+        None,
+    ),
 ]
 
 
@@ -304,6 +324,7 @@ SCRIPT_CASES = [
         "not valid YAML",
     ),
     ("script-doctor-only", ["doctor", "--only", "lammps"], "not a check"),
+    ("script-run-configfile-missing", ["run", "--configfile", "{dir}/nope.yaml"], "no such file"),
     (
         "script-label-nan",
         ["label", "--scale", "ci", "--in", "{nan}", "--out", "{dir}/l.extxyz"],
@@ -337,10 +358,10 @@ def _ci(**patch):
 
 #: (id, patch of the ci config, validate_config keywords, substring)
 CONFIG_CASES = [
-    ("restart-every-0", {"lpsc__sampling__restart_every": 0}, {}, "['restart_every']"),
-    ("n-steps-0", {"lpsc__sampling__n_steps": 0}, {}, "['n_steps']"),
-    ("thermo-every-0", {"lpsc__sampling__thermo_every": 0}, {}, "['thermo_every']"),
-    ("dump-every-0", {"lpsc__sampling__dump_every": 0}, {}, "['dump_every']"),
+    ("restart-every-0", {"lpsc__sampling__restart_every": 0}, {}, "lpsc.sampling.restart_every: 0 is less than the minimum of 1"),
+    ("n-steps-0", {"lpsc__sampling__n_steps": 0}, {}, "lpsc.sampling.n_steps: 0 is less than the minimum of 1"),
+    ("thermo-every-0", {"lpsc__sampling__thermo_every": 0}, {}, "lpsc.sampling.thermo_every: 0 is less than the minimum of 1"),
+    ("dump-every-0", {"lpsc__sampling__dump_every": 0}, {}, "lpsc.sampling.dump_every: 0 is less than the minimum of 1"),
     ("colvar-every-0", {"lpsc__sampling__colvar_every": 0}, {}, "lpsc.sampling.colvar_every: 0"),
     ("studies-empty", {"studies": []}, {}, "studies is empty"),
     (
