@@ -261,3 +261,41 @@ def test_killed_constp_round_resumes_to_the_same_trajectory(ci_run):
         # charge solve after the restart is cold instead of warm (solver tolerance 1e-6 V)
         np.testing.assert_allclose(a.positions, b.positions, atol=1e-3)
         np.testing.assert_allclose(a.arrays["charges"], b.arrays["charges"], atol=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.faults
+def test_killed_active_learning_reruns_its_iteration_without_lost_or_duplicated_frames(ci_run):
+    """kill -9 of the ec active learning while its first iteration trains (one model frozen),
+    then a plain rerun: the unfinished iteration is redone from its start, and the labelled
+    frames the rule hands on are those of the record, each once. Training is not
+    bit-reproducible, so the frames are checked for count and uniqueness, not values."""
+    import shutil
+
+    from lidendrite.io.trajectory import read_frames
+
+    work = ci_run.parents[1]
+    pot = ci_run / "ec" / "potential"
+    frames_out = ci_run / "ec" / "data" / "active_learning" / "frames.extxyz"
+    al = pot / "al_work"
+    ref = _json(pot / "active_learning.json")
+    for path in (pot / "active_learning.json", pot / "active_learning.png", pot / "active_learning.pdf", frames_out):
+        path.unlink()
+    shutil.rmtree(al)
+    train = al / "iter.000" / "train"
+    target = str((pot / "active_learning.json").relative_to(work))
+    killed = _kill_when(_snakemake(work, target), work,
+                        lambda: (train / "model0.pb").is_file() or (train / "model1.pb").is_file())
+    assert killed and not (al / "iter.000" / "iteration.json").is_file()
+    assert _group_is_gone("ec_active_learning.py") and _group_is_gone(str(train))
+    _rerun_after_kill(work, target)
+    rec = _json(pot / "active_learning.json")
+    iters = [e["iteration"] for e in rec["iterations"]]
+    assert iters == [e["iteration"] for e in ref["iterations"]] and len(set(iters)) == len(iters)
+    frames = read_frames(frames_out)
+    per_iteration = [len(read_frames(al / f"iter.{i:03d}" / "labelled.extxyz")) for i in iters]
+    assert len(frames) == rec["n_labelled_total"] == sum(per_iteration) > 0
+    keys = {np.round(f.positions, 4).tobytes() for f in frames}
+    assert len(keys) == len(frames)  # no frame twice
+    marker = _json(al / "iter.000" / "iteration.json")
+    assert marker["entry"]["n_labelled"] == rec["iterations"][0]["n_labelled"]

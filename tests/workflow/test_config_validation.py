@@ -53,7 +53,7 @@ def test_snakemake_stops_before_any_job(cmd, tmp_path, repo, override, named):
 
 def test_config_files_have_only_schema_keys(repo):
     schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
-    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml", "demo_thick.yaml"]:
+    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml", "demo_thick.yaml", "demo_slow.yaml"]:
         data = yaml.safe_load((repo / "config" / name).read_text())
         assert set(data) <= set(schema["properties"]), name
 
@@ -70,6 +70,25 @@ def test_demo_long_drives_the_same_cv_change_ten_times_slower(repo):
 
     assert total(long) == pytest.approx(total(demo), rel=1e-3)
     assert demo["s0_rate"] / long["s0_rate"] == pytest.approx(10.0, rel=1e-3)
+
+
+def test_demo_slow_drives_the_same_cv_change_at_a_third_of_demo_long_rate(repo):
+    """config/demo_slow.yaml: the demo's total CV change per electrolyte Li, 3x slower than
+    demo-long (30x slower than the demo; 3.3x the paper-scale rate per Li)."""
+    from lidendrite.config import load_config
+
+    def sampling(name):
+        return load_config(path=repo / "config" / name)["lpsc"]["sampling"]
+
+    demo, long, slow = sampling("config.yaml"), sampling("demo_long.yaml"), sampling("demo_slow.yaml")
+    paper = load_config(scale="paper")["lpsc"]["sampling"]
+
+    def total(s):  # CV units per electrolyte Li over the run
+        return s["s0_rate"] * s["n_steps"] * s["timestep_fs"] * 1e-3
+
+    assert total(slow) == pytest.approx(total(demo), rel=1e-3)
+    assert long["s0_rate"] / slow["s0_rate"] == pytest.approx(3.0, rel=1e-3)
+    assert slow["s0_rate"] / paper["s0_rate"] == pytest.approx(10 / 3, rel=1e-2)
 
 
 def test_demo_thick_drives_as_demo_long_with_a_stable_restraint(repo):
