@@ -100,6 +100,7 @@ def test_initial_dataset_written_as_dpdata(tmp_path):
         md_timestep_fs=2.0,
         md_sample_every=10,
         md_tdamp_fs=100.0,
+        seed=0,
     )
     (system,) = out["cu_bulk"]
     s = dpdata.LabeledSystem(str(system), fmt="deepmd/npy")
@@ -113,7 +114,7 @@ def test_bad_settings_one_line_errors():
     from ase.calculators.emt import EMT
 
     with pytest.raises(InputError, match="cell_pert_fraction"):
-        perturbed_frames(cu(), 1, cell_pert_fraction=0.7, atom_pert_distance=0.1)
+        perturbed_frames(cu(), 1, cell_pert_fraction=0.7, atom_pert_distance=0.1, seed=0)
     with pytest.raises(InputError, match="sample_every"):
         nvt_frames(
             cu(),
@@ -125,6 +126,7 @@ def test_bad_settings_one_line_errors():
             tdamp_fs=100,
             labeller="x",
             level_of_theory="x",
+            seed=0,
         )
     with pytest.raises(InputError, match="structures"):
         initial_dataset(
@@ -140,6 +142,7 @@ def test_bad_settings_one_line_errors():
             md_timestep_fs=1,
             md_sample_every=1,
             md_tdamp_fs=100,
+            seed=0,
         )
 
 
@@ -152,7 +155,7 @@ def test_ec_initial_frames_add_labelled_perturbed_copies_of_md_frames():
 
     cfg = dict(n_perturbed=0, cell_pert_fraction=0.0, atom_pert_distance=0.1, md_temperature_K=300.0,
                md_steps=20, md_timestep_fs=2.0, md_sample_every=10, md_tdamp_fs=100.0,
-               md_frame_perturbations=0)
+               md_frame_perturbations=0, seed=0)
     structures = {"ec-electrolyte": cu().repeat((2, 2, 2))}
     plain = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 0})
     more = initial_frames(structures, EmtLabeller(), {**cfg, "md_frame_perturbations": 2})

@@ -75,8 +75,6 @@ def initial_frames(
     structures: Mapping[str, Atoms],
     labeller: Any,
     cfg: Mapping[str, Any],
-    *,
-    seed: int = 0,
 ) -> list[Atoms]:
     """Labelled initial frames: perturbed BCC Li, NVT frames of the other structures and
     optionally perturbed copies of those frames.
@@ -90,11 +88,14 @@ def initial_frames(
     cfg
         Config block ``ec.data.init``: ``n_perturbed``, ``cell_pert_fraction``,
         ``atom_pert_distance`` (Angstrom), ``md_temperature_K``, ``md_steps``,
-        ``md_timestep_fs``, ``md_sample_every``, ``md_tdamp_fs`` and
+        ``md_timestep_fs``, ``md_sample_every``, ``md_tdamp_fs``,
         ``md_frame_perturbations`` (perturbed, single-point-labelled copies of
-        each NVT frame; 0 = MD frames only, as the paper).
+        each NVT frame; 0 = MD frames only, as the paper) and ``seed`` (structure
+        ``k`` draws with ``seed + k``).
     """
     from lidendrite.training.init_data import nvt_frames, perturbed_frames
+
+    seed = int(cfg["seed"])
 
     frames: list[Atoms] = []
     for k, (name, atoms) in enumerate(structures.items()):

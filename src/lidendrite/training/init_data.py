@@ -37,7 +37,7 @@ def perturbed_frames(
     *,
     cell_pert_fraction: float,
     atom_pert_distance: float,
-    seed: int = 0,
+    seed: int,
 ) -> list[Atoms]:
     """Random perturbations of ``atoms``.
 
@@ -85,7 +85,7 @@ def nvt_frames(
     tdamp_fs: float,
     labeller: str,
     level_of_theory: str,
-    seed: int = 0,
+    seed: int,
 ) -> list[Atoms]:
     """NVT MD driven by ``calculator``; every ``sample_every`` steps a labelled frame.
 
@@ -161,7 +161,7 @@ def initial_dataset(
     md_timestep_fs: float,
     md_sample_every: int,
     md_tdamp_fs: float,
-    seed: int = 0,
+    seed: int,
 ) -> dict[str, list[Path]]:
     """Build the initial data of SI 2.1 for every structure and write it as dpdata.
 
