@@ -130,7 +130,7 @@ def collect(out: Path, results: Path, config_path: Path) -> None:
     s = cfg["lpsc"]["sampling"]
     p = rec["provenance"]
     lines = [
-        "# lpsc: a detached metal-like Li cluster in the sandwich? Runs with different MD seeds",
+        "# lpsc: a detached metal-like Li cluster in the sandwich?",
         "",
         f"Config `{config_path}` (demo sandwich, 920 atoms; {s['n_steps']} steps of {s['timestep_fs']} fs, "
         f"s0 rate {s['s0_rate']} per ps per electrolyte Li, kappa {s['kappa_ev']} eV), the pipeline's "

@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.io.extxyz import write_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.structures.cli import build
 from lidendrite.structures.summary import structure_summary
 
@@ -16,8 +17,7 @@ def main(smk):
     write_structure(atoms, smk.output.structure)
     summary = structure_summary(atoms, kind=kind, scale=smk.config["scale"],
                                 level_of_theory="none: built from parameters (unrelaxed)")
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

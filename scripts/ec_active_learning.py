@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lidendrite.dpqeq.active_learning import run_active_learning
 from lidendrite.dpqeq.data import write_frames
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.ec_active_learning import plot_ec_active_learning
 from lidendrite.structures.extxyz import read_structure
@@ -25,8 +26,7 @@ def main(smk):
     write_frames(record.pop("added_frames"), smk.output.frames)
     record.update(scale=smk.config["scale"], labeller=labeller.name,
                   level_of_theory=labeller.level_of_theory)
-    with open(smk.output.record, "w") as fh:
-        json.dump(record, fh, indent=2)
+    write_json(record, smk.output.record)
     plot_ec_active_learning(record, smk.output.plot, smk.output.plot_pdf,
                             level_of_theory=labeller.level_of_theory)
     print(json.dumps({k: v for k, v in record.items() if k != "iterations"}))

@@ -5,6 +5,7 @@ import logging
 import sys
 
 from lidendrite.constp.compare_md import run_compare_md
+from lidendrite.io.jsonfile import write_json
 
 
 def main(smk):
@@ -16,8 +17,7 @@ def main(smk):
                          info={"level_of_theory": f"{smk.wildcards.engine} trained on {lot}"})
     res.update(scale=smk.config["scale"], engine=smk.wildcards.engine,
                level_of_theory=f"{smk.wildcards.engine} trained on {lot}")
-    with open(smk.output.summary, "w") as fh:
-        json.dump(res, fh, indent=2, default=str)
+    write_json(res, smk.output.summary, default=str)
     print(json.dumps(res, default=str))
 
 

@@ -6,8 +6,9 @@ import sys
 import yaml
 
 from lidendrite.analysis.ec_dead_li import analyse_series
-from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, write_json
+from lidendrite.analysis.ec_frames import level_of_theory, load_cycle
 from lidendrite.config import CONFIG_DIR
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_fig5 import plot_charge_states
 
 HEADLINE = ("dead_li_distance_angstrom", "dead_li_centroid_to_tip_angstrom", "dead_li_gap_to_electrode_angstrom",

@@ -6,6 +6,7 @@ import sys
 
 from lidendrite.analysis.cm5 import cm5_charges
 from lidendrite.dft.hirshfeld import dft_charge_settings, run_hirshfeld
+from lidendrite.io.jsonfile import write_json
 from lidendrite.structures.extxyz import read_structure, write_structure
 
 
@@ -44,8 +45,7 @@ def main(smk):
         "cp2k_seconds": res.seconds,
         "cp2k_output": res.output,
     }
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.structures.cli import build
 from lidendrite.structures.extxyz import write_structure
 from lidendrite.structures.summary import structure_summary
@@ -21,8 +22,7 @@ def main(smk):
     summary = structure_summary(atoms, kind=kind, scale=smk.config["scale"],
                                 level_of_theory="none: built from parameters (unrelaxed)")
     summary["builder_params"] = {k: v for k, v in params.items() if k != "packmol_bin"}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

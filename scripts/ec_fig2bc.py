@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 
-from lidendrite.analysis.ec_frames import write_json
 from lidendrite.analysis.ec_md_compare import energy_comparison, fig2_verdict, rdf_comparison
 from lidendrite.constp.compare_md import md_calculator
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.trajectory import read_frames
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.ec_fig2bc import plot_fig2b, plot_fig2c

@@ -4,7 +4,8 @@ import json
 import sys
 
 from lidendrite.analysis.ec_bonds import analyse_bonds
-from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, write_json
+from lidendrite.analysis.ec_frames import level_of_theory, load_cycle
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_figS13 import plot_bonds
 
 

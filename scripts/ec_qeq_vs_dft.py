@@ -11,6 +11,7 @@ from lidendrite.analysis.ec_qeq_vs_dft import (
     qeq_charges,
     verdicts,
 )
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_fig3b import plot_fig3b, plot_figs9b
 from lidendrite.structures.extxyz import read_structure, write_structure
 
@@ -65,8 +66,7 @@ def main(smk):
     for state, frame in frames.items():
         frame.set_array("qeq_charges", charges[state]["QEq"])
     write_structure(frames["neutral"], smk.output.charges)
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     note = f"{smk.config['scale']} scale: {lot}"
     plot_fig3b(atoms, charges["neutral"], neutral, smk.output.png, smk.output.pdf, note=note)
     plot_figs9b(atoms, charges["neutral"], charges["extra-electron"], partition,

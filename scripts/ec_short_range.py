@@ -7,6 +7,7 @@ import numpy as np
 
 from lidendrite.dpqeq.data import read_frames
 from lidendrite.dpqeq.short_range import write_short_range
+from lidendrite.io.jsonfile import write_json
 
 
 def main(smk):
@@ -21,8 +22,7 @@ def main(smk):
                "level_of_theory": rec["level_of_theory"], "n_frames": len(short),
                "systems": [s.name for s in systems],
                "e_qeq_per_atom_eV_range": [float(e_qeq.min()), float(e_qeq.max())]}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

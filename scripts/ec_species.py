@@ -3,8 +3,9 @@
 import json
 import sys
 
-from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, write_json
+from lidendrite.analysis.ec_frames import level_of_theory, load_cycle
 from lidendrite.analysis.ec_species import analyse_species
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_species import plot_species_time, plot_species_z
 
 

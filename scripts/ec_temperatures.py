@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from lidendrite.analysis.ec_temperature import temperature_summary
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_temperature import plot_temperatures
 
 
@@ -18,7 +19,7 @@ def main(smk):
     res["scale"] = smk.config["scale"]
     lots = {json.loads(Path(p).read_text()).get("level_of_theory") for p in smk.input.runs}
     res["level_of_theory"] = "; ".join(sorted(lot for lot in lots if lot))
-    Path(smk.output.summary).write_text(json.dumps(res, indent=1))
+    write_json(res, smk.output.summary)
     plot_temperatures(res, smk.output.png, smk.output.pdf, note=f"scale {smk.config['scale']}")
     print(json.dumps({k: res["runs"][k]["t_end_K"] for k in res["runs"]}))
 

@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.dpqeq.data import MD_ENGINE, label_summary, test_frames, write_frames
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.structures.extxyz import read_structure
@@ -20,8 +21,7 @@ def main(smk):
     summary = {"scale": smk.config["scale"], "labeller": labeller.name,
                "level_of_theory": labeller.level_of_theory, "md_engine": MD_ENGINE,
                **label_summary(frames)}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

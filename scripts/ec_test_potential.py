@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lidendrite.dpqeq.data import read_frames
 from lidendrite.dpqeq.evaluate import test_dpqeq
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_parity import plot_ec_parity
 from lidendrite.plotting.style import paper_value
 from lidendrite.training import deepmd_run
@@ -33,8 +34,7 @@ def main(smk):
                          "paper_force_rmse_meV_per_A": 1e3 * paper_value("ec", keys[1])}
     plot_ec_parity(smk.output.full_npz, smk.output.dpqeq_npz, smk.output.plot, smk.output.plot_pdf,
                    level_of_theory=level)
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.analysis.ec_capacitor import capacitor_summary
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_fig3a import plot_fig3a
 from lidendrite.structures.extxyz import read_structure
 
@@ -20,8 +21,7 @@ def main(smk):
                                 phi_cathode=smk.params.bias["phi_cathode"])
     lot = next(iter(by_gap.values()))["level_of_theory"]
     summary.update(scale=smk.config["scale"], labeller="none", level_of_theory=lot)
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     plot_fig3a(frames, summary, smk.output.png, smk.output.pdf, note=lot)
     print(json.dumps(summary))
 

@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.constp.capacitor import capacitor_charges
+from lidendrite.io.jsonfile import write_json
 from lidendrite.qeq.bias import ElectrodeBias
 from lidendrite.structures.extxyz import read_structure, write_structure
 
@@ -20,8 +21,7 @@ def main(smk):
     summary = {k: v for k, v in res.items() if k not in ("constq_charges", "constp_charges", "phi")}
     summary.update(gap_A=float(smk.wildcards.gap), scale=smk.config["scale"], labeller="none",
                    level_of_theory=f"QEq, {smk.params.qeq['params']} parameter set (no DFT)")
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

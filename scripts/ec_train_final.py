@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lidendrite.dpqeq.active_learning import training_job
 from lidendrite.dpqeq.data import read_frames
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.training.deepmd_run import compress, train_and_freeze
 
@@ -45,8 +46,7 @@ def main(smk):
                "dp_short_systems": [str(s) for s in short],
                "full_dp_systems": [str(s) for s in full],
                "note": "DP_short fits total labels minus ConstQ QEq (ec Table S1); full DP fits the total labels of the same frames"}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

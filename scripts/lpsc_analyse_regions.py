@@ -5,6 +5,7 @@ import sys
 
 from lidendrite.analysis.pipeline import regions_over_time
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 
 
 def main(smk):
@@ -16,8 +17,7 @@ def main(smk):
         **smk.params.regions,
     )
     out = {"scale": smk.config["scale"], "level_of_theory": smk.params.level_of_theory, **out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps({k: v for k, v in out.items() if k != "frames"}))
 
 

@@ -6,6 +6,7 @@ import sys
 
 from lidendrite.dft.band_gap import band_gap_settings, run_band_gap
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 
 
 def main(smk):
@@ -25,8 +26,7 @@ def main(smk):
         "comparable_to_paper": smk.params.comparable,
         **res.as_dict(),
     }
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

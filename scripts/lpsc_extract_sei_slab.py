@@ -5,6 +5,7 @@ import sys
 
 from lidendrite.analysis.sei_slab import extract_sei_slab
 from lidendrite.io.extxyz import write_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.trajectory import read_charge_frames
 
 
@@ -26,8 +27,7 @@ def main(smk):
     )
     write_structure(slab, smk.output.structure)
     summary = {"scale": smk.config["scale"], "level_of_theory": p.level_of_theory, **summary}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

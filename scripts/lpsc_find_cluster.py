@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from lidendrite.analysis.pipeline import cluster_and_rdf
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.trajectory import read_charge_frames
 
 
@@ -24,8 +25,7 @@ def main(smk):
     )
     out = {"scale": smk.config["scale"], "level_of_theory": smk.params.level_of_theory, **out}
     np.savez(smk.output.rdf, **arrays)
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps({k: v for k, v in out.items() if k != "frames"}))
 
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.cli import MIN_DISTANCE
 from lidendrite.structures.checks import check_min_distance
@@ -46,7 +47,7 @@ def run(smk):
         "systems": systems,
         "settings": dict(smk.params.init_data),
     }
-    Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

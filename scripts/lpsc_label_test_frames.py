@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.labeling.base import write_dpdata
 from lidendrite.labeling.cli import MIN_DISTANCE
@@ -57,7 +58,7 @@ def run(smk):
             (pair[2] for f in labelled if (pair := closest_pair(f, 6.0)) is not None), default=None
         ),
     }
-    Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.trajectory import read_charge_frames
 from lidendrite.plotting.lpsc_fig3_charges import plot_charge_maps, plot_cluster_snapshot
 
@@ -17,8 +18,7 @@ def main(smk):
                               region_params=smk.params.regions, level_of_theory=lot)
     bcd = plot_charge_maps(frames, smk.output.charges_png, smk.output.charges_pdf, level_of_theory=lot)
     out = {"scale": smk.config["scale"], "level_of_theory": lot, "fig3a": a, "fig3bcd": bcd}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.lpsc_cv import plot_cv
 
 
@@ -14,8 +15,7 @@ def main(smk):
                   level_of_theory=sampling["level_of_theory"])
     out = {"scale": smk.config["scale"], "labeller": sampling["labeller"],
            "level_of_theory": sampling["level_of_theory"], "kappa_ev": smk.params.kappa_ev, **out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

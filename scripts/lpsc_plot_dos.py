@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.lpsc_fig4d_dos import plot_dos
 
 
@@ -16,8 +17,7 @@ def main(smk):
     bulk = systems["bulk"][1]
     out = {"scale": smk.config["scale"], "labeller": bulk["labeller"], "level_of_theory": bulk["level_of_theory"],
            **out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.lpsc_fig4b_rdf import plot_rdf
 
 
@@ -13,8 +14,7 @@ def main(smk):
     out = plot_rdf(smk.input.rdf, cluster, smk.output.png, smk.output.pdf,
                    level_of_theory=cluster["level_of_theory"])
     out = {"scale": smk.config["scale"], "level_of_theory": cluster["level_of_theory"], **out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

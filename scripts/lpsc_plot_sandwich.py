@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.lammps_dump import read_frames
 from lidendrite.plotting.lpsc_fig2_sandwich import plot_sandwich
 
@@ -19,8 +20,7 @@ def main(smk):
                         level_of_theory=sampling["level_of_theory"])
     out = {"scale": smk.config["scale"], "labeller": sampling["labeller"],
            "level_of_theory": sampling["level_of_theory"], "panels": out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

@@ -3,6 +3,7 @@
 import json
 import sys
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.lpsc_sei_thickness import plot_sei_thickness
 
 
@@ -12,8 +13,7 @@ def main(smk):
         regions = json.load(fh)
     out = plot_sei_thickness(regions, smk.output.png, smk.output.pdf)
     out = {"scale": smk.config["scale"], "level_of_theory": regions["level_of_theory"], **out}
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

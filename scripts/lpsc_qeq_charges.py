@@ -5,6 +5,7 @@ import sys
 
 from lidendrite.analysis.pipeline import charges_at_times
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 
 
 def main(smk):
@@ -22,8 +23,7 @@ def main(smk):
         "level_of_theory": "QEq, lpsc Table S2 parameters, ConstQ (total 0)",
         **out,
     }
-    with open(smk.output.summary, "w") as fh:
-        json.dump(out, fh, indent=2)
+    write_json(out, smk.output.summary)
     print(json.dumps(out))
 
 

@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.plotting.dpgen_history import plot_dpgen_history
 from lidendrite.sampling.lammps_env import write_lmp_launcher
@@ -79,18 +80,15 @@ def copy_labelled(workdir, out, labeller):
     for data in sorted(workdir.glob("iter.*/02.fp/data.*")):
         shutil.copytree(data, tmp / data.parent.parent.name / data.name)
         n += 1
-    (tmp / "labeller.json").write_text(
-        json.dumps(
-            {
-                "labeller": labeller.name,
-                "level_of_theory": labeller.level_of_theory,
-                "settings": labeller.settings(),
-                "source": f"DP-GEN fp steps in {workdir}",
-            },
-            indent=2,
-            default=str,
-        )
-        + "\n"
+    write_json(
+        {
+            "labeller": labeller.name,
+            "level_of_theory": labeller.level_of_theory,
+            "settings": labeller.settings(),
+            "source": f"DP-GEN fp steps in {workdir}",
+        },
+        tmp / "labeller.json",
+        default=str,
     )
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
@@ -102,13 +100,11 @@ def run(smk):
     workdir = Path(smk.params.workdir).resolve()
     resumed = prepare_workdir(workdir, fingerprint(smk, labeller))
     settings = workdir / "labeller.json"
-    settings.write_text(
-        json.dumps(
-            {"labeller": labeller.name, "level_of_theory": labeller.level_of_theory,
-             "settings": labeller.settings()},
-            default=str,
-        )
-        + "\n"
+    write_json(
+        {"labeller": labeller.name, "level_of_theory": labeller.level_of_theory,
+         "settings": labeller.settings()},
+        settings,
+        default=str,
     )
     dpgen = smk.params.dpgen
     init_systems = collect_systems(smk.input.init_data)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lidendrite.analysis.pipeline import sampling_summary
 from lidendrite.io.extxyz import read_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.sampling.moving_restraint import run_moving_restraint
 
 
@@ -36,7 +37,7 @@ def main(smk):
         "kappa_ev": kw["kappa_ev"],
         "s0_rate": kw["s0_rate"],
     }
-    Path(smk.output.summary).write_text(json.dumps(summary, indent=2))
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.parity import plot_parity
 from lidendrite.plotting.style import paper_value
 from lidendrite.training.deepmd_run import test, write_test_summary
@@ -28,7 +29,7 @@ def evaluate(smk, systems, json_path, *, which, level_of_theory, labeller):
         systems=[str(s) for s in systems],
         model=str(smk.input.model),
     )
-    Path(json_path).write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, json_path)
     return summary
 
 

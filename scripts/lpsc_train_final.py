@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.deepmd_run import compress, train_and_freeze
 from lidendrite.training.frame_filter import filter_systems
@@ -33,7 +34,7 @@ def dpgen_training_script(history, work: Path) -> Path:
     data["systems"] = [str((task / s).resolve()) for s in data["systems"]]
     work.mkdir(parents=True, exist_ok=True)
     out = work / "dpgen_model0_input.json"
-    out.write_text(json.dumps(jdata, indent=1) + "\n")
+    write_json(jdata, out)
     return out
 
 
@@ -98,7 +99,7 @@ def run(smk):
         )
         summary["compressed"] = "dp compress: tabulated embedding nets (the MD runs 1.5x faster)"
     tmp.replace(out)
-    Path(smk.output.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary), flush=True)
 
 

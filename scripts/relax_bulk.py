@@ -5,6 +5,7 @@ import math
 import sys
 
 from lidendrite.io.extxyz import read_structure, write_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.structures.relax import relax
 from lidendrite.structures.summary import cubic_lattice_constant, structure_summary
@@ -37,8 +38,7 @@ def main(smk):
         labeller=labeller.name,
         level_of_theory=labeller.level_of_theory,
     )
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -4,6 +4,7 @@ import json
 import sys
 
 from lidendrite.io.extxyz import read_structure, write_structure
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.active import active_labeller
 from lidendrite.structures.cli import SLAB_CELL_MASK
 from lidendrite.structures.relax import relax
@@ -43,8 +44,7 @@ def main(smk):
         labeller=labeller.name,
         level_of_theory=labeller.level_of_theory,
     )
-    with open(smk.output.summary, "w") as fh:
-        json.dump(summary, fh, indent=2)
+    write_json(summary, smk.output.summary)
     print(json.dumps(summary))
 
 

@@ -20,9 +20,10 @@ from test_ec_dead_li import A, D, add, double_slab
 from lidendrite.analysis.ec_bonds import analyse_bonds
 from lidendrite.analysis.ec_charge_z import analyse_charge_z
 from lidendrite.analysis.ec_dead_li import analyse_series
-from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, read_trajectory, write_json
+from lidendrite.analysis.ec_frames import level_of_theory, load_cycle, read_trajectory
 from lidendrite.config import schema_default
 from lidendrite.errors import InputError
+from lidendrite.io.jsonfile import write_json
 from lidendrite.plotting.ec_fig4a import plot_fig4a
 from lidendrite.plotting.ec_fig5 import plot_charge_states
 from lidendrite.plotting.ec_figS13 import plot_bonds

@@ -21,6 +21,7 @@ from _deepmd_settings import NO_VIRIAL, paper_settings
 from lidendrite.config import schema_default
 from lidendrite.errors import InputError
 from lidendrite.io.deepmd import read_model_devi_out
+from lidendrite.io.jsonfile import write_json
 from lidendrite.training import deepmd_run, dpgen_params
 from lidendrite.training.deepmd_input import build_deepmd_input
 from lidendrite.training.dpgen_record import iteration_history
@@ -139,8 +140,8 @@ def test_one_dpgen_iteration_with_custom_fp(tmp_path):
         **ONE_TASK_PER_JOB,
     )
     run_dpgen(
-        dpgen_params.write_json(param, tmp_path / "param.json"),
-        dpgen_params.write_json(machine, tmp_path / "machine.json"),
+        write_json(param, tmp_path / "param.json"),
+        write_json(machine, tmp_path / "machine.json"),
         work,
         check_interval_s=1,
     )
@@ -205,7 +206,7 @@ def test_failed_dpgen_is_one_line_error(tmp_path):
     machine = dpgen_params.build_machine(
         remote_root=tmp_path / "remote", fp_command="true", **ONE_TASK_PER_JOB
     )
-    dpgen_params.write_json(machine, tmp_path / "machine.json")
+    write_json(machine, tmp_path / "machine.json")
     with pytest.raises(DpgenFailedError) as err:
         run_dpgen(
             tmp_path / "param.json", tmp_path / "machine.json", tmp_path / "work", check_interval_s=CHECK_S

@@ -34,7 +34,6 @@ __all__ = [
     "li_indices",
     "load_cycle",
     "level_of_theory",
-    "write_json",
 ]
 
 SIDES = ("lower", "upper")
@@ -248,16 +247,3 @@ def level_of_theory(frames, cycle_json: str | os.PathLike | None = None) -> str:
         if lot:
             return str(lot)
     return str(frames[-1].info.get("level_of_theory", "unknown"))
-
-
-def write_json(obj: dict, path: str | os.PathLike) -> None:
-    """Write ``obj`` as indented JSON; numpy scalars and arrays become numbers and lists."""
-    import json
-
-    def _plain(o):
-        if hasattr(o, "tolist"):
-            return o.tolist()
-        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(obj, indent=2, default=_plain))

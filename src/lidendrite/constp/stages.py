@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import InputError
+from lidendrite.io.jsonfile import write_json
 from lidendrite.qeq.bias import ElectrodeBias
 
 __all__ = [
@@ -109,25 +110,6 @@ def dpqeq_factory(model: str | os.PathLike, qeq: Mapping[str, Any]):
     return make
 
 
-def _write_json(path: str | os.PathLike, data: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(_plain(data), indent=2))
-    os.replace(tmp, path)
-
-
-def _plain(v):
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return v
-
 
 def _base(cfg, lot, scale, structure) -> dict:
     return {"level_of_theory": lot, "scale": scale, "structure": str(structure)}
@@ -172,7 +154,7 @@ def run_npt(structure, model, provenance, cfg, *, traj, final, summary, workdir,
         cell_end_A=np.diag(frames[-1].cell.array).tolist(),
         max_abs_total_charge=_max_total(frames),
     )
-    _write_json(summary, res)
+    write_json(res, summary)
     return res
 
 
@@ -204,7 +186,7 @@ def cut_structure(npt_final, cut_cfg: Mapping[str, Any], *, out, summary, scale)
         "n_fixed": int(np.asarray(di.arrays["fixed"], bool).sum()),
         "cut": dict(kw),
     }
-    _write_json(summary, res)
+    write_json(res, summary)
     return res
 
 
@@ -220,7 +202,7 @@ def run_constq_nvt(
         traj=traj, final=final, workdir=workdir, scale=scale,
     )  # fmt: skip
     res["charges"] = summarise_stage(traj)
-    _write_json(summary, res)
+    write_json(res, summary)
     return res
 
 
@@ -305,7 +287,7 @@ def run_round(
         max_abs_total_charge=ch["max_abs_total_charge"],
         charges=ch,
     )
-    _write_json(summary, res)
+    write_json(res, summary)
     return res
 
 
@@ -355,7 +337,7 @@ def run_bias(
         **bias.rule(),
         charges=summarise_stage(traj),
     )
-    _write_json(summary, res)
+    write_json(res, summary)
     return res
 
 
@@ -438,7 +420,7 @@ def bias_study_summary(
         "paper": _paper_bias_values(),
         "runs": runs,
     }
-    _write_json(out, res)
+    write_json(res, out)
     plot_figS11(res, png, pdf)
     return res
 
@@ -595,5 +577,5 @@ def cycle_summary(
         },
         "series": series,
     }
-    _write_json(out, res)
+    write_json(res, out)
     return res

@@ -48,6 +48,7 @@ from ase import Atoms
 
 from lidendrite.errors import InputError, OverlapError
 from lidendrite.io.fingerprint import digest, encode_atoms
+from lidendrite.io.jsonfile import write_json
 
 __all__ = [
     "training_job",
@@ -547,7 +548,7 @@ def _mark_finished(
         "entry": entry,
         "new_systems": [str(p) for p in new],
     }
-    _write_json(marker, idir / "iteration.json")
+    write_json(marker, idir / "iteration.json", default=str)
 
 
 def _progress(it: int, what: str, t0: float) -> None:
@@ -556,11 +557,4 @@ def _progress(it: int, what: str, t0: float) -> None:
 
 def _write(record: dict[str, Any], workdir: Path) -> None:
     rec = {k: v for k, v in record.items() if k != "added_frames"}
-    _write_json(rec, workdir / "record.json")
-
-
-def _write_json(obj: Any, path: Path) -> None:
-    """Write ``obj`` as JSON atomically (a temporary file, then a rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
-    tmp.replace(path)
+    write_json(rec, workdir / "record.json", default=str)

@@ -22,6 +22,7 @@ import numpy as np
 from ase import Atoms
 
 from lidendrite.errors import InputError
+from lidendrite.io.jsonfile import write_json
 
 __all__ = ["qeq_constq_calculator", "qeq_parts", "short_range_frames", "write_short_range"]
 
@@ -133,5 +134,5 @@ def write_short_range(
     rec = json.loads(rec_path.read_text())
     rec["level_of_theory_total"] = level_of_theory
     rec["labels"] = "short-range: E_label - E_QEq(ConstQ), F_label - F_QEq, W_label - W_QEq"
-    rec_path.write_text(json.dumps(rec, indent=2, default=str) + "\n")
+    write_json(rec, rec_path, default=str)
     return short, systems

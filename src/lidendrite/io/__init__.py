@@ -13,6 +13,8 @@ these modules rather than through each other. The layers contract in
 * :mod:`~lidendrite.io.colvar`: PLUMED COLVAR files.
 * :mod:`~lidendrite.io.deepmd`: deepmd-kit's ``lcurve.out`` and ``model_devi.out``.
 * :mod:`~lidendrite.io.dpgen`: DP-GEN's ``record.dpgen``.
+* :mod:`~lidendrite.io.jsonfile`: JSON summaries, records and states, written
+  atomically (a killed writer leaves no half file) and read with one-line errors.
 * :mod:`~lidendrite.io.fingerprint`: the digests that decide whether a long run
   (MD, moving restraint, training, active learning) may resume from its files.
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import abc
 import importlib
 import inspect
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from lidendrite.errors import InputError
+from lidendrite.io.jsonfile import write_json
 
 __all__ = [
     "LABELLERS",
@@ -294,7 +294,7 @@ def write_dpdata(
         "units": {"energy": "eV", "force": "eV/Angstrom", "virial": "eV (-stress*volume)"},
         "systems": [p.name for p in systems],
     }
-    (out_dir / "labeller.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    write_json(record, out_dir / "labeller.json", default=str)
     return systems
 
 

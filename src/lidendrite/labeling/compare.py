@@ -23,7 +23,6 @@ Forces need no such correction.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.labeling.base import get_labels
 
 __all__ = [
@@ -285,7 +285,7 @@ def write_comparison(result: dict[str, Any], json_path: str | Path) -> Path:
     """Write ``result`` as JSON and a short Markdown summary beside it (``.md``)."""
     json_path = Path(json_path)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(result, json_path)
     lines = [
         "# Teacher potentials against CP2K PBE single points",
         "",

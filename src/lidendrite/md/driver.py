@@ -73,6 +73,7 @@ from ase import Atoms
 
 from lidendrite.errors import InputError
 from lidendrite.io.fingerprint import digest, encode_atoms
+from lidendrite.io.jsonfile import write_json
 from lidendrite.io.trajectory import read_frames
 
 __all__ = ["MDSettings", "MDStop", "run_md", "read_frames", "check_atoms", "mobile_dof"]
@@ -299,7 +300,7 @@ def run_md(
         if not a.has("momenta") or not np.any(a.get_momenta()):
             if s.minimize_steps > 0:
                 minimized = _minimize(a, calc, s, name)
-                minimized_path.write_text(json.dumps(minimized))
+                write_json(minimized, minimized_path)
             rng = np.random.default_rng(s.seed)
             # thermalize_momenta is ASE >= 3.29's name for MaxwellBoltzmannDistribution
             thermalize = getattr(vd, "thermalize_momenta", vd.MaxwellBoltzmannDistribution)

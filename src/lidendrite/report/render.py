@@ -13,7 +13,6 @@ test reads. The Markdown report is written here from the same row formatting
 from __future__ import annotations
 
 import functools
-import json
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from lidendrite.io.jsonfile import write_json
 from lidendrite.report.compare import (
     NOT_COMPARABLE,
     NOT_COMPARABLE_SCALE,
@@ -286,11 +286,13 @@ def write_report(data: dict[str, Any], report_dir: str | Path, config: dict[str,
     files = {
         "html": (report_dir / "index.html", render_html(data)),
         "md": (report_dir / "report.md", render_markdown(data)),
-        "json": (report_dir / "report.json", json.dumps(data, indent=2, default=str)),
         "config": (report_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False)),
     }
+    json_path = write_json(data, report_dir / "report.json", default=str)
     for path, text in files.values():
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text)
         tmp.replace(path)
-    return {k: p for k, (p, _) in files.items()}
+    paths = {k: p for k, (p, _) in files.items()}
+    paths["json"] = json_path
+    return {k: paths[k] for k in ("html", "md", "json", "config")}

@@ -48,6 +48,7 @@ import numpy as np
 from lidendrite.errors import InputError, LidendriteError
 from lidendrite.io.colvar import read_colvar
 from lidendrite.io.fingerprint import digest, file_digest
+from lidendrite.io.jsonfile import write_json
 from lidendrite.sampling.cv import (
     cv_coordination_numpy,
     cv_groups,
@@ -584,7 +585,7 @@ def run_moving_restraint(
             "restart_step": None,
             "type_map": list(type_map),
         }
-        paths["state"].write_text(json.dumps(state, indent=1))
+        write_json(state, paths["state"])
         restart_step = None
 
     resumed_from = restart_step if resume else None
@@ -682,7 +683,7 @@ def run_moving_restraint(
                 os.replace(tmp, paths["restart"])
                 restart_step = step
                 state["restart_step"] = step
-                paths["state"].write_text(json.dumps(state, indent=1))
+                write_json(state, paths["state"])
         final_step = step
         plumed_version = bridge.version()
         lmp_version = lammps_version(lmp)
@@ -752,9 +753,7 @@ def _write_result(
         max_omega_dt=float(max_omega_dt),
         fingerprint=stamp,
     )
-    tmp = paths["summary"].with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(result), indent=1))
-    os.replace(tmp, paths["summary"])
+    write_json(asdict(result), paths["summary"])
     return result
 
 

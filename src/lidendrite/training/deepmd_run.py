@@ -32,6 +32,7 @@ import numpy as np
 from lidendrite.errors import InputError, LidendriteError, ToolMissingError
 from lidendrite.io.deepmd import read_lcurve
 from lidendrite.io.fingerprint import digest
+from lidendrite.io.jsonfile import write_json
 from lidendrite.procs import die_with_parent
 
 __all__ = [
@@ -277,7 +278,7 @@ def train(
         jdata = json.loads(p.read_text())
     numb_steps = int(jdata.get("training", {}).get("numb_steps", 0))
     target = workdir / "input.json"
-    target.write_text(json.dumps(jdata, indent=2))
+    write_json(jdata, target)
     log = Path(log) if log else workdir / "train.log"
 
     args = ["train", "input.json"]
@@ -746,8 +747,7 @@ def write_test_summary(
         "level_of_theory": level_of_theory,
         "parity_arrays": npz.name,
     }
-    json_path.write_text(json.dumps(summary, indent=2) + "\n")
-    return json_path
+    return write_json(summary, json_path)
 
 
 # ``test`` is a deepmd-kit verb, not a pytest test function

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from lidendrite.errors import InputError
+from lidendrite.io.jsonfile import write_json
 from lidendrite.training.deepmd_run import thread_variables
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "slurm_partitions",
     "check_slurm_partition",
     "machine_from_resources",
-    "write_json",
     "write_dpgen_inputs",
 ]
 
@@ -811,14 +811,6 @@ def write_lammps_templates(param: Mapping[str, Any], workdir: str | Path) -> dic
             target.write_text(npt_xy_template(param["mass_map"]))
             job["template"]["lmp"] = str(target)
     return param
-
-
-def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
-    """Write ``data`` as indented JSON to ``path`` (parents created)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
 
 
 def write_dpgen_inputs(

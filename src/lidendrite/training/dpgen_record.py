@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.io.dpgen import read_record
+from lidendrite.io.jsonfile import write_json
 
 __all__ = ["STEP_NAMES", "iteration_history", "write_history"]
 
@@ -238,7 +239,4 @@ def iteration_history(
 
 def write_history(history: dict[str, Any], path: str | Path) -> Path:
     """Write the history returned by :func:`iteration_history` as JSON."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(history, indent=2, default=float) + "\n")
-    return path
+    return write_json(history, path, default=float)

@@ -16,7 +16,6 @@ Nose-Hoover thermostat and barostat (Shinoda, Shiga, Mikami, Phys. Rev. B 69,
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import InputError, LidendriteError
+from lidendrite.io.jsonfile import write_json
 from lidendrite.training.deepmd_run import thread_variables
 
 __all__ = [
@@ -224,7 +224,7 @@ def npt_dpmd(
         "lammps_version": version,
         "wall_time_s": time.perf_counter() - t0,
     }
-    (wd / "npt_dpmd.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(summary, wd / "npt_dpmd.json")
     return frames, summary
 
 
