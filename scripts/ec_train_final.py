@@ -28,9 +28,9 @@ def main(smk):
     # both models at once, sharing the rule's cores (same seed and steps as one at a time)
     dp_short, full_dp = train_and_freeze(
         [(*training_job(short, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
-                        name="dp_short0"), init),
+                        seed=tr["seed"], name="dp_short0"), init),
          (*training_job(full, work, type_map=tm, model_cfg=tr["model"], numb_steps=steps,
-                        name="full_dp0"), init_full)],
+                        seed=tr["seed"], name="full_dp0"), init_full)],
         threads=smk.threads)
     if tr["compress"]:  # tabulated embedding nets, from each model's own training input
         dp_short = compress(dp_short, work / "dp_short_compressed.pb", threads=smk.threads,

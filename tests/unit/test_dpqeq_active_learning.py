@@ -185,7 +185,7 @@ def test_loop_resumes_after_its_last_finished_iteration(monkeypatch, tmp_path):
               "explorations": [{"structure": "s", "mode": "constq", "temps": [300.0], "n_steps": 30,
                                 "timestep_fs": 1.0, "sample_every": 10}]}
     kw = dict(init_short_systems=[init], structures={"s": atoms}, labeller=Labeller(),
-              workdir=tmp_path / "al", type_map=["Li"], training={"trust_f": [0.2, 0.8], "numb_models": 1,
+              workdir=tmp_path / "al", type_map=["Li"], training={"trust_f": [0.2, 0.8], "numb_models": 1, "seed": 1,
                                                                    "model": {}},
               dpqeq={"qeq": {}}, bias={})
     first = al.run_active_learning(al_cfg=al_cfg, **kw)

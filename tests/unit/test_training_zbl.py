@@ -65,12 +65,12 @@ def test_ec_training_job_writes_the_table_and_deepmd_accepts_it(tmp_path):
                          fitting_neuron=[8, 8],
                          zbl={"enabled": True, "smin_alpha": 0.1, "sw_rmin": 0.5, "sw_rmax": 0.7})
     tm = ["Li", "C", "H", "O", "P", "F"]
-    jdata, _, _ = training_job(["sys"], tmp_path, type_map=tm, model_cfg=cfg)
+    jdata, _, _ = training_job(["sys"], tmp_path, type_map=tm, model_cfg=cfg, seed=1)
     table = np.loadtxt(jdata["model"]["use_srtab"])
     assert table.shape[1] == 1 + 21 and table[-1, 0] >= 4.5
     assert check_with_deepmd(jdata)["model"]["sw_rmax"] == 0.7
     plain, _, _ = training_job(["sys"], tmp_path / "plain", type_map=tm,
-                               model_cfg={**cfg, "zbl": {"enabled": False}})
+                               model_cfg={**cfg, "zbl": {"enabled": False}}, seed=1)
     assert "use_srtab" not in plain["model"]
 
 

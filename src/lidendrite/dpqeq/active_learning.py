@@ -67,7 +67,7 @@ def training_job(
     type_map: Sequence[str],
     model_cfg: Mapping[str, Any],
     numb_steps: int | None = None,
-    seed: int = 1,
+    seed: int,
     name: str = "model0",
 ) -> tuple[dict[str, Any], Path, Path]:
     """One model for :func:`lidendrite.training.deepmd_run.train_and_freeze`.
@@ -100,7 +100,7 @@ def train_models(
     model_cfg: Mapping[str, Any],
     n_models: int,
     numb_steps: int | None = None,
-    seed0: int = 1,
+    seed0: int,
     threads: int | None = None,
     name: str = "model",
     init_from: str | Path | None = None,
@@ -332,7 +332,7 @@ def run_active_learning(
             model_cfg=training["model"],
             n_models=int(training["numb_models"]),
             numb_steps=reuse_steps if reuse else steps0,
-            seed0=1 + 10 * it,
+            seed0=int(training["seed"]) + 10 * it,
             threads=threads,
             init_from=workdir / f"iter.{it - 1:03d}" / "train" if reuse else None,
         )
