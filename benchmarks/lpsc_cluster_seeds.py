@@ -13,6 +13,11 @@ Usage::
 
     .venv/bin/python benchmarks/lpsc_cluster_seeds.py --seeds 2 --out benchmarks/results/lpsc_cluster_seeds
     .venv/bin/python benchmarks/lpsc_cluster_seeds.py --collect --out benchmarks/results/lpsc_cluster_seeds
+
+The drive-rate run (``config/demo_slow.yaml``, 45 ps, 3.3x the paper's rate per Li)::
+
+    .venv/bin/python benchmarks/lpsc_cluster_seeds.py --seeds 12345 --config config/demo_slow.yaml --out benchmarks/results/lpsc_drive_rate
+    .venv/bin/python benchmarks/lpsc_cluster_seeds.py --collect --seeds-only --config config/demo_slow.yaml --out benchmarks/results/lpsc_drive_rate
 """
 
 from __future__ import annotations
@@ -104,7 +109,7 @@ def _row(label: str, c: dict) -> str:
     )
 
 
-def collect(out: Path, results: Path, config_path: Path) -> None:
+def collect(out: Path, results: Path, config_path: Path, *, seeds_only: bool = False) -> None:
     load0 = os.getloadavg()
     seeds = [json.loads(p.read_text()) for p in sorted(out.parent.glob(f"{out.name}_seed_*.json"))]
     own = results / "lpsc" / "analysis" / "cluster.json"
@@ -113,7 +118,7 @@ def collect(out: Path, results: Path, config_path: Path) -> None:
     cfg = load_config(path=config_path)
     own_seed = cfg["lpsc"]["sampling"]["seed"]
     rows = []
-    if own.is_file():
+    if own.is_file() and not seeds_only:
         rows.append((f"pipeline run (seed {own_seed})", json.loads(own.read_text())))
     rows += [(f"seed {s['seed']}", s["cluster"]) for s in seeds]
     n_found = sum(bool(c.get("cluster_found")) for _, c in rows)
@@ -155,7 +160,7 @@ def collect(out: Path, results: Path, config_path: Path) -> None:
         lines.append("")
         lines.append(
             f"- seed {sd['seed']}: CV {sd['cv_start']:.1f} -> {sd['cv_end']:.1f} (s0 end {sd['s0_end']:.1f}), "
-            f"{sd['n_steps']} steps"
+            f"{sd['n_steps']} steps in {sd['md_seconds']:.0f} s of MD"
         )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -167,6 +172,8 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=REPO / "config" / "demo_long.yaml")
     ap.add_argument("--seeds", type=int, nargs="*", default=[])
     ap.add_argument("--collect", action="store_true")
+    ap.add_argument("--seeds-only", action="store_true",
+                    help="collect only the seed runs, not the pipeline's own cluster.json under --results")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/lpsc_cluster_seeds"))
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/lpsc_cluster_seeds"))
     args = ap.parse_args()
@@ -180,7 +187,7 @@ def main() -> None:
         path.write_text(json.dumps(rec, indent=1))
         print(f"seed {seed}: cluster found {rec['cluster'].get('cluster_found')}", flush=True)
     if args.collect:
-        collect(args.out, args.results, args.config)
+        collect(args.out, args.results, args.config, seeds_only=args.seeds_only)
 
 
 if __name__ == "__main__":

@@ -179,6 +179,24 @@ def _group_is_gone(pattern: str) -> bool:
     return out.returncode != 0
 
 
+def _no_process_works_in(folder: Path) -> bool:
+    """No process has its working directory in ``folder`` (Linux /proc): DP-GEN's launcher,
+    its ``dp`` and ``lmp`` tasks run there without the folder on their command line."""
+    import os
+
+    root = str(folder.resolve())
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:  # gone, or not ours to read
+            continue
+        if cwd == root or cwd.startswith(root + os.sep):
+            return False
+    return True
+
+
 def _rerun_after_kill(work: Path, target: str) -> None:
     from conftest import run_cmd
 
@@ -299,3 +317,43 @@ def test_killed_active_learning_reruns_its_iteration_without_lost_or_duplicated_
     assert len(keys) == len(frames)  # no frame twice
     marker = _json(al / "iter.000" / "iteration.json")
     assert marker["entry"]["n_labelled"] == rec["iterations"][0]["n_labelled"]
+
+
+@pytest.mark.slow
+@pytest.mark.faults
+def test_killed_dpgen_resumes_from_its_record_without_repeating_a_step(ci_run):
+    """kill -9 of run_dpgen once DP-GEN has trained (record step 2 written), then a plain
+    rerun: DP-GEN resumes from record.dpgen (each step recorded once, the same steps as the
+    uninterrupted run), no launcher is left running, and the labelled data handed on holds the
+    frames the history counts."""
+    import shutil
+
+    work = ci_run.parents[1]
+    pot = ci_run / "lpsc" / "potential"
+    wdir = ci_run / "lpsc" / "dpgen"
+    data = ci_run / "lpsc" / "data" / "dpgen"
+    ref = _json(pot / "dpgen_history.json")
+    for name in ("dpgen_model.pb", "dpgen_history.json", "dpgen_history.png", "dpgen_history.pdf"):
+        (pot / name).unlink()
+    shutil.rmtree(data)
+    shutil.rmtree(wdir)
+    record = wdir / "record.dpgen"
+
+    def trained() -> bool:
+        try:
+            return "0 2" in record.read_text().splitlines()
+        except OSError:
+            return False
+
+    target = str((pot / "dpgen_history.json").relative_to(work))
+    assert _kill_when(_snakemake(work, target), work, trained)
+    assert _no_process_works_in(wdir) and _group_is_gone("lpsc_run_dpgen.py")
+    _rerun_after_kill(work, target)
+    hist = _json(pot / "dpgen_history.json")
+    assert hist["resumed"] is True
+    steps = [tuple(s) for s in hist["record"]]
+    assert steps == [tuple(s) for s in ref["record"]] and len(set(steps)) == len(steps)
+    lines = record.read_text().split()
+    assert len(lines) == 2 * len(steps)  # record.dpgen: one "iteration step" line per step
+    n_frames = sum(len(np.load(e)) for e in data.rglob("energy.npy"))
+    assert n_frames == sum(i["n_labelled"] for i in hist["iterations"]) > 0
