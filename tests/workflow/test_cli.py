@@ -67,3 +67,23 @@ def test_run_passes_its_arguments_to_snakemake(cmd, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "profiles/local" in out.stdout and "--quiet rules" in out.stdout
     assert "ec_constp_cycle" in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "files"),
+    [
+        (["-n"], []),
+        (["--configfile", "a.yaml", "-n"], ["a.yaml"]),
+        (["--configfile", "a.yaml", "b.yaml", "--cores", "2"], ["a.yaml", "b.yaml"]),
+        (["--configfiles=a.yaml", "--configfile", "b.yaml"], ["a.yaml", "b.yaml"]),
+        (["--config", "studies=[ec]", "--configfile", "c.yaml"], ["c.yaml"]),
+    ],
+)
+def test_run_finds_every_config_file(argv, files):
+    from lidendrite.config import REPO_ROOT
+    from lidendrite.run_cli import config_files, snakemake_command
+
+    assert config_files(argv) == files
+    cmd = snakemake_command(argv, REPO_ROOT)
+    assert cmd[1:3] == ["--profile", str(REPO_ROOT / "profiles" / "local")] and cmd[3:] == argv
+    assert snakemake_command(["--profile", "profiles/slurm"], REPO_ROOT)[1:] == ["--profile", "profiles/slurm"]
