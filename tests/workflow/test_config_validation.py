@@ -53,7 +53,7 @@ def test_snakemake_stops_before_any_job(cmd, tmp_path, repo, override, named):
 
 def test_config_files_have_only_schema_keys(repo):
     schema = yaml.safe_load((repo / "config" / "schema.yaml").read_text())
-    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml", "demo_thick.yaml", "demo_slow.yaml"]:
+    for name in ["config.yaml", "ci.yaml", "paper.yaml", "demo_long.yaml", "demo_thick.yaml", "demo_slow.yaml", "demo_wide.yaml"]:
         data = yaml.safe_load((repo / "config" / name).read_text())
         assert set(data) <= set(schema["properties"]), name
 
@@ -106,6 +106,28 @@ def test_demo_thick_drives_as_demo_long_with_a_stable_restraint(repo):
     assert (sandwich.arrays["region"] == "electrolyte").sum() == 2 * (
         build("lpsc-sandwich", builder_params("lpsc-sandwich", long)).arrays["region"] == "electrolyte"
     ).sum()
+    cv = {k: s[k] for k in ("r0_li_li", "r0_li_s", "r0_li_p", "r0_li_cl", "n", "m", "d_max", "stretch")}
+    groups = cv_groups(sandwich, n_anode_layers=s["n_anode_layers"])
+    assert s["kappa_ev"] <= max_stable_kappa_ev(sandwich, s["timestep_fs"], s["max_omega_dt"], groups=groups, **cv)
+
+
+def test_demo_wide_has_the_paper_lateral_cell_and_a_stable_restraint(repo):
+    """config/demo_wide.yaml: 3 x 3 electrolyte cells laterally (the paper's), demo-long's
+    drive per electrolyte Li, a kappa the restraint-stability check accepts on that sandwich."""
+    from lidendrite.config import load_config
+    from lidendrite.sampling.cv import cv_groups, max_stable_kappa_ev
+    from lidendrite.structures.cli import build, builder_params
+
+    long = load_config(path=repo / "config" / "demo_long.yaml")
+    wide = load_config(path=repo / "config" / "demo_wide.yaml")
+    paper = load_config(scale="paper")
+    s, sl = wide["lpsc"]["sampling"], long["lpsc"]["sampling"]
+    assert (s["s0_rate"], s["n_steps"]) == (sl["s0_rate"], sl["n_steps"])
+    lateral = ("n_el_lateral", "n_li_lateral")
+    assert [wide["lpsc"]["structures"]["lpsc_sandwich"][k] for k in lateral] == [
+        paper["lpsc"]["structures"]["lpsc_sandwich"][k] for k in lateral
+    ]
+    sandwich = build("lpsc-sandwich", builder_params("lpsc-sandwich", wide))
     cv = {k: s[k] for k in ("r0_li_li", "r0_li_s", "r0_li_p", "r0_li_cl", "n", "m", "d_max", "stretch")}
     groups = cv_groups(sandwich, n_anode_layers=s["n_anode_layers"])
     assert s["kappa_ev"] <= max_stable_kappa_ev(sandwich, s["timestep_fs"], s["max_omega_dt"], groups=groups, **cv)
