@@ -179,22 +179,31 @@ def _group_is_gone(pattern: str) -> bool:
     return out.returncode != 0
 
 
-def _no_process_works_in(folder: Path) -> bool:
-    """No process has its working directory in ``folder`` (Linux /proc): DP-GEN's launcher,
-    its ``dp`` and ``lmp`` tasks run there without the folder on their command line."""
+def _processes_working_in(folder: Path, wait_s: float = 30.0) -> list[str]:
+    """Command lines of the processes whose working directory lies in ``folder`` (Linux
+    /proc): DP-GEN's launcher and its ``dp``/``lmp`` tasks run there without the folder on
+    their command line. A process killed a moment ago may still be exiting (a ``dp train``
+    releasing its memory), so this waits up to ``wait_s`` for the list to empty."""
     import os
+    import time
 
     root = str(folder.resolve())
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(proc / "cwd")
-        except OSError:  # gone, or not ours to read
-            continue
-        if cwd == root or cwd.startswith(root + os.sep):
-            return False
-    return True
+    t0 = time.monotonic()
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cwd = os.readlink(proc / "cwd")
+                if cwd == root or cwd.startswith(root + os.sep):
+                    cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    found.append(f"{proc.name}: {cmdline.strip()} (in {cwd})")
+            except OSError:  # gone, or not ours to read
+                continue
+        if not found or time.monotonic() - t0 > wait_s:
+            return found
+        time.sleep(0.5)
 
 
 def _rerun_after_kill(work: Path, target: str) -> None:
@@ -347,7 +356,9 @@ def test_killed_dpgen_resumes_from_its_record_without_repeating_a_step(ci_run):
 
     target = str((pot / "dpgen_history.json").relative_to(work))
     assert _kill_when(_snakemake(work, target), work, trained)
-    assert _no_process_works_in(wdir) and _group_is_gone("lpsc_run_dpgen.py")
+    left = _processes_working_in(wdir)
+    assert not left, f"still running in {wdir} after the kill: {left}"
+    assert _group_is_gone("lpsc_run_dpgen.py")
     _rerun_after_kill(work, target)
     hist = _json(pot / "dpgen_history.json")
     assert hist["resumed"] is True
