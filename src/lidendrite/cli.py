@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; return the exit status."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] in (["run"],) and not set(argv[1:2]) & {"-h", "--help"}:
+    if argv[:1] == ["run"] and argv[1:2] not in (["-h"], ["--help"]):
         # `lidendrite run ARGS`: every ARG is Snakemake's, options included
         from lidendrite import run_cli
 
